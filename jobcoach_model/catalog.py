@@ -1,0 +1,102 @@
+"""The rules catalog and the side-by-side table, generated from the rulebooks.
+
+Nothing here is retyped: each row comes from a rule's statement and citation, each
+interpretation from its file, so the table cannot drift from what the engine applies.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .rulebook import JURISDICTIONS, get_rulebook, load_rulebook, topics
+
+SILENT = "silent"
+
+
+def rules_catalog(jurisdictions: tuple[str, ...] = JURISDICTIONS) -> pd.DataFrame:
+    """Every rule: id, jurisdiction, topic, effect, statement and citation."""
+    rows = []
+    for code in jurisdictions:
+        book = load_rulebook(code)
+        for rule in book.rules:
+            rows.append(
+                {
+                    "id": rule.id,
+                    "jurisdiction": code,
+                    "topic": rule.topic,
+                    "effect": rule.effect,
+                    "statement": rule.statement,
+                    "source": rule.reference.source,
+                    "quote": rule.reference.quote,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def rules_table(overrides: dict | None = None, citations: bool = True) -> pd.DataFrame:
+    """The side-by-side table: one row per topic, Kansas and Iowa cells.
+
+    A cell lists the jurisdiction's rules on that topic (``ID: statement``, with the
+    quoted clause when ``citations``); "silent" where its documents say nothing. Where an
+    interpretation decides a point, the cell names it and the option in force.
+    """
+    books = {code: get_rulebook(code, (overrides or {}).get(code)) for code in JURISDICTIONS}
+    rows = []
+    for topic, title in topics():
+        row = {"topic": title}
+        for book in books.values():
+            parts = []
+            for rule in (r for r in book.rules if r.topic == topic):
+                text = f"{rule.id}: {rule.statement}"
+                for name in rule.interpretations:
+                    text += f" [interpretation {name} = {book.choice(name)}]"
+                if citations:
+                    text += f' ({rule.reference.source}: "{rule.reference.quote}")'
+                parts.append(text)
+            row[book.name] = "\n".join(parts) if parts else SILENT
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def interpretations_table() -> pd.DataFrame:
+    """Every named interpretation: the question, its options, the default and why."""
+    rows = []
+    for code in JURISDICTIONS:
+        book = load_rulebook(code)
+        for item in book.interpretations.values():
+            rows.append(
+                {
+                    "jurisdiction": code,
+                    "name": item.name,
+                    "question": item.question,
+                    "default": item.default,
+                    "alternatives": "; ".join(o for o in item.options if o != item.default),
+                    "reason": item.reason,
+                    "source": item.reference.source,
+                    "quote": item.reference.quote,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def parameter_history() -> pd.DataFrame:
+    """Every dated parameter value with its unit and reference (the rate history)."""
+    rows = []
+    for code in JURISDICTIONS:
+        book = load_rulebook(code)
+        for param in book.parameters.values():
+            for when, value in param.history():
+                shown = "; ".join(value) if isinstance(value, list | tuple) else value
+                rows.append(
+                    {
+                        "jurisdiction": code,
+                        "parameter": param.name,
+                        "effective": when.isoformat(),
+                        "value": str(shown),
+                        "unit": param.unit,
+                        "source": param.reference.source,
+                        "quote": param.reference.quote,
+                        "note": param.note or "",
+                    }
+                )
+    return pd.DataFrame(rows)

@@ -1,0 +1,155 @@
+"""The ``jobcoach`` command line: rules table, adjudication of CSV exports, examples.
+
+Every input problem ends in one line on stderr naming the file, row and column, and exit
+code 2; nothing is written unless the whole result is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from .adjudication import adjudicate
+from .catalog import rules_table
+from .errors import JobcoachError, OverrideError
+from .io import write_csv
+from .records import CASES, COACHES, SERVICES, read_table
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_sets(items: Sequence[str] | None) -> dict[str, str]:
+    """``NAME=VALUE`` pairs from ``--set`` options."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise OverrideError(f"--set {item!r}: expected NAME=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def show_table(frame: pd.DataFrame, width: int = 60) -> str:
+    """A DataFrame as a wrapped plain-text grid for the terminal."""
+    widths = [width] * len(frame.columns)
+    return tabulate(
+        frame.values.tolist(),
+        headers=list(frame.columns),
+        tablefmt="grid",
+        maxcolwidths=widths,
+        disable_numparse=True,
+    )
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    table = rules_table(citations=not args.no_citations)
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "markdown":
+        print(tabulate(table, "keys", "github", showindex=False))
+    else:
+        print(show_table(table, args.width))
+    return 0
+
+
+def adjudicate_files(
+    rules: str, cases: Path, coaches: Path, services: Path, overrides: dict, out: Path
+) -> pd.DataFrame:
+    """Adjudicate three CSV files under one rulebook and write the result atomically."""
+    frames = [
+        read_table(p, t) for p, t in ((cases, CASES), (coaches, COACHES), (services, SERVICES))
+    ]
+    sources = {"cases": str(cases), "coaches": str(coaches), "services": str(services)}
+    result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
+    write_csv(result, out)
+    return result
+
+
+def _summary(result: pd.DataFrame) -> str:
+    by = (
+        result.groupby("status")["amount"].agg(["count", "sum"]).reindex(["paid", "held", "denied"])
+    )
+    by = by.fillna(0)
+    return ", ".join(f"{s} {int(r['count'])} lines ${r['sum']:,.2f}" for s, r in by.iterrows())
+
+
+def _cmd_adjudicate(args: argparse.Namespace) -> int:
+    result = adjudicate_files(
+        args.rules, args.cases, args.coaches, args.services, parse_sets(args.set), args.out
+    )
+    print(f"{args.rules}: {len(result)} lines -> {args.out} ({_summary(result)})")
+    return 0
+
+
+def _cmd_example(args: argparse.Namespace) -> int:
+    print(show_table(rules_table(citations=False), 55))
+    for code in ("KS", "IA"):
+        out = args.out / f"example_{code}.csv"
+        result = adjudicate_files(
+            code,
+            EXAMPLES / "cases.csv",
+            EXAMPLES / "coaches.csv",
+            EXAMPLES / "services.csv",
+            {},
+            out,
+        )
+        print(f"\n{code} rules on the example records -> {out}")
+        print(f"  {_summary(result)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser with every subcommand."""
+    parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("rules", help="print the Kansas | Iowa side-by-side rules table")
+    p.add_argument("--format", choices=("text", "csv", "markdown"), default="text")
+    p.add_argument("--no-citations", action="store_true", help="leave out the quoted clauses")
+    p.add_argument("--width", type=int, default=60, help="column width for text output")
+    p.set_defaults(func=_cmd_rules)
+
+    p = sub.add_parser("adjudicate", help="pay, hold or deny service lines under one rulebook")
+    p.add_argument("--rules", required=True, type=str.upper, choices=("KS", "IA"))
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override a rulebook parameter or interpretation",
+    )
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser("example", help="rules table and the bundled example records, both states")
+    p.add_argument("--out", type=Path, default=Path("reports/example"))
+    p.set_defaults(func=_cmd_example)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``jobcoach`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except JobcoachError as err:
+        print(f"jobcoach: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Dates as whole day numbers (days since 1970-01-01), the engine's one date type.
+
+Day numbers make date comparisons plain integer comparisons in numpy, and both engines
+share these helpers so that they agree to the day (a year after 29 February is 28 February).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+EPOCH = dt.date(1970, 1, 1)
+#: Stands for "no date" (never approved, no notice given): later than any real day, and
+#: far enough from the int64 limit that adding years or days to it cannot overflow.
+NEVER = np.int64(10**9)
+
+
+def to_day(value: dt.date) -> int:
+    """The day number of a calendar date."""
+    return (value - EPOCH).days
+
+
+def from_day(day: int) -> dt.date:
+    """The calendar date of a day number."""
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+def add_years(day: int, years: int) -> int:
+    """The same calendar day ``years`` later; 29 February falls back to 28 February."""
+    if day >= NEVER:
+        return int(NEVER)
+    d = from_day(day)
+    try:
+        return to_day(d.replace(year=d.year + years))
+    except ValueError:
+        return to_day(d.replace(year=d.year + years, day=28))
+
+
+def add_years_vector(days: np.ndarray, years: int) -> np.ndarray:
+    """``add_years`` for an array of day numbers (NEVER stays NEVER)."""
+    days = np.asarray(days, dtype=np.int64)
+    out = np.full(days.shape, NEVER, dtype=np.int64)
+    known = days < NEVER
+    if known.any():
+        stamps = pd.to_datetime(days[known], unit="D") + pd.DateOffset(years=years)
+        out[known] = stamps.values.astype("datetime64[D]").astype(np.int64)
+    return out

@@ -1,0 +1,54 @@
+"""Errors a user can cause, each carrying the one-line message the CLI prints.
+
+Every failure that comes from input (a file, a scenario, an override) is a
+``JobcoachError`` so that the command line can print one line and exit 2, while a bug in
+the package still surfaces as a normal traceback.
+"""
+
+from __future__ import annotations
+
+
+class JobcoachError(Exception):
+    """A problem with the user's input, described in one line."""
+
+
+class InputError(JobcoachError):
+    """A value in an input table is missing, malformed or inconsistent.
+
+    The message names the file (or table), the row and the column, and what was expected,
+    so the user can go straight to the cell.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        expected: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        got: object = None,
+    ) -> None:
+        self.source, self.row, self.column, self.expected, self.got = (
+            source,
+            row,
+            column,
+            expected,
+            got,
+        )
+        where = [source]
+        if row is not None:
+            where.append(f"row {row + 1} (line {row + 2})")
+        if column is not None:
+            where.append(f"column '{column}'")
+        text = ", ".join(where) + f": expected {expected}"
+        if got is not None:
+            text += f", got {got!r}"
+        super().__init__(text)
+
+
+class OverrideError(JobcoachError):
+    """An override names an unknown parameter or gives a value of the wrong type."""
+
+
+class ParameterDateError(JobcoachError):
+    """A parameter was asked for a date before its first known value."""

@@ -1,0 +1,34 @@
+"""Writing output files whole or not at all.
+
+Every file the tool writes goes to a temporary file beside its target and is renamed into
+place only once complete, so a failure never leaves a half-written table behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """A DataFrame written as CSV (LF line ends, no index), atomically."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))

@@ -1,0 +1,251 @@
+"""The CSV contract: the three input tables (cases, coaches, services), their columns,
+types and defaults, and the strict checks that turn text or typed frames into arrays.
+
+One data model serves a real billing export and a simulated caseload alike. Every check
+is vectorized and names the first bad cell (table, row, column, what was expected), so a
+bad export fails with one clear line instead of a wrong number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dates import NEVER
+from .errors import InputError
+
+CREDENTIALS = (
+    "apse_certificate",
+    "directcourse_certificate",
+    "licensed_educator",
+    "former_vr_counselor",
+    "crcc_3yr",
+    "rehab_or_education_degree",
+    "crp_accredited",
+    "none",
+)
+SETTINGS = ("on_site", "off_site")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract."""
+
+    name: str
+    kind: str  # text | date | number | int | bool | choice
+    required: bool = False
+    default: object = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    strict_minimum: bool = False
+    unique: bool = False
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table of the contract."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str = field(default="")
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+CASES = Table(
+    "cases",
+    (
+        Column("case_id", "text", required=True, unique=True),
+        Column("authorized_from", "date", required=True, meaning="first day authorized"),
+        Column("authorized_to", "date", required=True, meaning="last day authorized"),
+        Column("authorized_hours", "number", required=True, minimum=0.0),
+        Column("plan_approved_on", "date", meaning="day the plan was approved; empty = never"),
+        Column("with_placement", "bool", default=False),
+        Column("offsite_approved", "bool", default=False),
+        Column("concurrent_services", "text", default=""),
+        Column("withdrawal_notice_on", "date"),
+        Column("reports_current", "bool", default=True),
+        Column("needs_customized_training", "bool", default=True),
+        Column("employer_can_train", "bool", default=False),
+        Column("stabilized_on", "date"),
+    ),
+    key="case_id",
+)
+COACHES = Table(
+    "coaches",
+    (
+        Column("coach_id", "text", required=True, unique=True),
+        Column("hourly_rate", "number", minimum=0.0, strict_minimum=True),
+        Column("credential", "choice", default="none", choices=CREDENTIALS),
+        Column("training_started_on", "date"),
+        Column("w9_on_file", "bool", default=False),
+        Column("liability_insurance", "bool", default=False),
+        Column("independent", "bool", default=True),
+        Column("cco_approved", "bool", default=False),
+        Column("provider_id", "text", default=""),
+    ),
+    key="coach_id",
+)
+SERVICES = Table(
+    "services",
+    (
+        Column("service_id", "text", required=True, unique=True),
+        Column("case_id", "text", required=True),
+        Column("coach_id", "text", required=True),
+        Column("date", "date", required=True),
+        Column("hours", "number", required=True, minimum=0.0, strict_minimum=True),
+        Column("setting", "choice", default="on_site", choices=SETTINGS),
+        Column("consumer_present", "bool", default=True),
+        Column("group_size", "int", default=1, minimum=1),
+        Column("service_code", "text", default=""),
+    ),
+    key="service_id",
+)
+TABLES = {t.name: t for t in (CASES, COACHES, SERVICES)}
+
+_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """Cells that are missing or empty text."""
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        text = series.astype("string")
+        return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
+    return series.isna().to_numpy(dtype=bool)
+
+
+def _as_text(series: pd.Series) -> np.ndarray:
+    return series.astype("string").fillna("").str.strip().to_numpy(dtype=object).copy()
+
+
+def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
+    """One column converted to its engine type, or InputError at the first bad cell."""
+    blank = _blank(series)
+    if col.required and blank.any():
+        i = _first(blank)
+        raise InputError(source, f"a value ({col.kind}, required)", row=i, column=col.name, got="")
+    if col.kind == "text":
+        return _as_text(series)
+    if col.kind == "choice":
+        text = _as_text(series)
+        text[blank] = col.default
+        bad = ~pd.Series(text).isin(col.choices).to_numpy()
+        if bad.any():
+            i = _first(bad)
+            raise InputError(
+                source, f"one of {', '.join(col.choices)}", row=i, column=col.name, got=text[i]
+            )
+        return text
+    if col.kind == "bool":
+        if pd.api.types.is_bool_dtype(series.dtype) and not blank.any():
+            return series.to_numpy(dtype=bool)
+        text = pd.Series(_as_text(series)).str.lower()
+        ok = text.isin(["true", "false"]).to_numpy() | blank
+        if not ok.all():
+            i = _first(~ok)
+            raise InputError(source, "true or false", row=i, column=col.name, got=series.iloc[i])
+        out = (text == "true").to_numpy(dtype=bool).copy()
+        out[blank] = bool(col.default)
+        return out
+    if col.kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            days = series.to_numpy().astype("datetime64[D]").astype(np.int64)
+        else:
+            text = pd.Series(_as_text(series))
+            shaped = text.str.fullmatch(_DATE_RE).to_numpy(dtype=bool)
+            parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+            bad = ~blank & (~shaped | parsed.isna().to_numpy())
+            if bad.any():
+                i = _first(bad)
+                raise InputError(
+                    source, "a date YYYY-MM-DD", row=i, column=col.name, got=series.iloc[i]
+                )
+            days = parsed.to_numpy().astype("datetime64[D]").astype(np.int64)
+        days = np.where(blank, NEVER, days)
+        return days.astype(np.int64)
+    # number / int
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.zeros(len(values), dtype=bool)
+    else:
+        values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~blank & np.isnan(values)
+    bad |= ~blank & ~np.isfinite(np.where(blank, 0.0, values))
+    what = "a whole number" if col.kind == "int" else "a number"
+    if col.kind == "int":
+        bad |= ~blank & (np.where(blank, 0.0, values) % 1 != 0)
+    if col.minimum is not None:
+        below = values <= col.minimum if col.strict_minimum else values < col.minimum
+        bad |= ~blank & below
+        what += f" {'>' if col.strict_minimum else '>='} {col.minimum:g}"
+    if bad.any():
+        i = _first(bad)
+        raise InputError(source, what, row=i, column=col.name, got=series.iloc[i])
+    if col.default is not None:
+        values = np.where(blank, float(col.default), values)
+    if col.kind == "int":
+        return values.astype(np.int64)
+    return values
+
+
+def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> dict:
+    """A table's columns, checked and converted to numpy arrays keyed by column name.
+
+    Missing optional columns take their defaults; extra columns are ignored.
+    """
+    source = source or f"{table.name}.csv"
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(source, "a table (pandas DataFrame)", got=type(frame).__name__)
+    out: dict[str, np.ndarray] = {}
+    n = len(frame)
+    for col in table.columns:
+        if col.name in frame.columns:
+            out[col.name] = _parse(col, frame[col.name], source)
+        elif col.required:
+            raise InputError(source, f"a column '{col.name}'", column=col.name)
+        else:
+            out[col.name] = _parse(col, pd.Series([None] * n, dtype=object), source)
+    for col in table.columns:
+        if col.unique:
+            dup = pd.Series(out[col.name]).duplicated().to_numpy()
+            if dup.any():
+                i = _first(dup)
+                raise InputError(
+                    source, "a unique id", row=i, column=col.name, got=out[col.name][i]
+                )
+    out["_n"] = n
+    return out
+
+
+def read_table(path: str | Path, table: Table) -> pd.DataFrame:
+    """A CSV file of the contract read as text (conversion happens in ``normalize``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "an existing CSV file")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(str(path), f"a readable CSV file ({first})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def link(ids: np.ndarray, keys: np.ndarray, source: str, column: str, target: str) -> np.ndarray:
+    """Row positions in ``keys`` of each id, or InputError at the first unknown id."""
+    index = pd.Index(keys).get_indexer(ids)
+    missing = index < 0
+    if missing.any():
+        i = _first(missing)
+        raise InputError(source, f"an id present in {target}", row=i, column=column, got=ids[i])
+    return index

@@ -1,0 +1,302 @@
+"""Rulebooks: each jurisdiction's dated, cited parameters, named interpretations and rules.
+
+A rulebook is read from its folder under ``rulebooks/`` (``index.yaml``,
+``parameters.yaml``, ``interpretations.yaml``, ``rules.yaml``), validated with pydantic and
+cached, so that every part of the model reads the same figures with their sources.
+Overrides (``--set NAME=VALUE``) return a new rulebook; the cached one never changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .dates import to_day
+from .errors import OverrideError, ParameterDateError
+
+RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
+JURISDICTIONS = ("KS", "IA")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Reference(BaseModel):
+    """Where a figure or rule comes from: a seed file (or published_figures.md) and the
+    shortest clause of it that states the figure or rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f'{self.source}: "{self.quote}"'
+
+
+class Parameter(BaseModel):
+    """One dated parameter: values keyed by the day they take effect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    description: str
+    unit: str
+    type: Literal["number", "integer", "bool", "choice", "list"]
+    options: tuple[str, ...] | None = None
+    values: dict[dt.date, Any]
+    reference: Reference
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Parameter:
+        if not self.values:
+            raise ValueError(f"parameter {self.name} has no values")
+        for value in self.values.values():
+            _coerce(self, value)
+        return self
+
+    @property
+    def first_date(self) -> dt.date:
+        """The day the first known value took effect."""
+        return min(self.values)
+
+    def history(self) -> list[tuple[dt.date, Any]]:
+        """The values in date order."""
+        return sorted(self.values.items())
+
+    def at(self, when: dt.date) -> Any:
+        """The value in force on ``when``; the last value stays in force after its date.
+
+        Raises ParameterDateError for a day before the first known value, never a silent
+        zero.
+        """
+        in_force = [v for d, v in self.history() if d <= when]
+        if not in_force:
+            raise ParameterDateError(
+                f"parameter {self.name} has no value before {self.first_date.isoformat()}, "
+                f"asked for {when.isoformat()}"
+            )
+        return in_force[-1]
+
+
+class Interpretation(BaseModel):
+    """A named reading of a point the sources leave silent or ambiguous."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    question: str
+    options: dict[str, str]
+    default: str
+    reason: str
+    reference: Reference
+
+    @model_validator(mode="after")
+    def _check(self) -> Interpretation:
+        if self.default not in self.options:
+            raise ValueError(f"interpretation {self.name}: default {self.default!r} not an option")
+        return self
+
+
+class Rule(BaseModel):
+    """A rule with a stable id, a one-line statement and its citation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    topic: str
+    effect: Literal["deny", "hold", "cap", "prorate", "rate", "payee", "allow", "info"]
+    statement: str
+    parameters: tuple[str, ...] = ()
+    interpretations: tuple[str, ...] = ()
+    reference: Reference
+
+
+class Rulebook(BaseModel):
+    """One jurisdiction's parameters, interpretations and rules, plus any overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str
+    name: str
+    agency: str
+    document: str
+    effective: dt.date
+    sources: tuple[str, ...]
+    parameters: dict[str, Parameter]
+    interpretations: dict[str, Interpretation]
+    rules: tuple[Rule, ...]
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Rulebook:
+        clash = set(self.parameters) & set(self.interpretations)
+        if clash:
+            raise ValueError(f"{self.code}: names used twice: {sorted(clash)}")
+        for rule in self.rules:
+            for name in rule.parameters:
+                if name not in self.parameters:
+                    raise ValueError(f"{rule.id} names unknown parameter {name}")
+            for name in rule.interpretations:
+                if name not in self.interpretations:
+                    raise ValueError(f"{rule.id} names unknown interpretation {name}")
+        return self
+
+    # -- reading values ------------------------------------------------------------
+    def names(self) -> list[str]:
+        """Every name an override may set."""
+        return sorted([*self.parameters, *self.interpretations])
+
+    def value(self, name: str, when: dt.date) -> Any:
+        """A parameter's value on a day, or its override."""
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.parameters[name].at(when)
+
+    def choice(self, name: str) -> str:
+        """The selected option of an interpretation (its default unless overridden)."""
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.interpretations[name].default
+
+    def setting(self, name: str, when: dt.date) -> Any:
+        """A parameter value or an interpretation choice, whichever ``name`` is."""
+        if name in self.interpretations:
+            return self.choice(name)
+        return self.value(name, when)
+
+    def vector(self, name: str, days: np.ndarray) -> Any:
+        """A numeric parameter for an array of day numbers.
+
+        Returns a scalar when one value covers every day (the usual case), else an array.
+        Raises ParameterDateError (with ``.index``, the first offending position) for a
+        day before the first value.
+        """
+        if name in self.overrides:
+            return self.overrides[name]
+        history = self.parameters[name].history()
+        starts = np.array([to_day(d) for d, _ in history], dtype=np.int64)
+        days = np.asarray(days, dtype=np.int64)
+        if days.size and days.min() < starts[0]:
+            index = int(np.argmax(days < starts[0]))
+            err = ParameterDateError(
+                f"on or after {history[0][0].isoformat()} (the first value of "
+                f"{self.code} parameter {name})"
+            )
+            err.index = index
+            raise err
+        if len(history) == 1:
+            return history[0][1]
+        values = np.array([v for _, v in history])
+        return values[np.searchsorted(starts, days, side="right") - 1]
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    # -- overrides -----------------------------------------------------------------
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Rulebook:
+        """A copy with parameters or interpretations set by name.
+
+        Values may be typed (from Python or a scenario) or text (from ``--set``); each is
+        checked against the parameter's type or the interpretation's options.
+        """
+        if not overrides:
+            return self
+        merged = dict(self.overrides)
+        for name, raw in overrides.items():
+            if name in self.parameters:
+                merged[name] = _coerce(self.parameters[name], raw, override=True)
+            elif name in self.interpretations:
+                options = self.interpretations[name].options
+                if raw not in options:
+                    raise OverrideError(
+                        f"--set {name}: expected one of {', '.join(options)}, got {raw!r}"
+                    )
+                merged[name] = raw
+            else:
+                raise OverrideError(
+                    f"--set {name}: unknown name for the {self.name} rulebook; "
+                    f"known: {', '.join(self.names())}"
+                )
+        return self.model_copy(update={"overrides": merged})
+
+
+def _coerce(param: Parameter, raw: Any, override: bool = False) -> Any:
+    """A value checked (and, from text, converted) to the parameter's type."""
+
+    def fail(expected: str) -> OverrideError:
+        prefix = f"--set {param.name}" if override else f"parameter {param.name}"
+        return OverrideError(f"{prefix}: expected {expected}, got {raw!r}")
+
+    kind = param.type
+    if kind in ("number", "integer"):
+        if isinstance(raw, bool):
+            raise fail("a number")
+        if isinstance(raw, str):
+            try:
+                raw = float(raw.strip())
+            except ValueError:
+                raise fail("a number") from None
+        if not isinstance(raw, int | float) or not np.isfinite(raw) or raw < 0:
+            raise fail("a number >= 0")
+        if kind == "integer":
+            if float(raw) != int(raw):
+                raise fail("a whole number")
+            return int(raw)
+        return float(raw)
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true"
+        raise fail("true or false")
+    if kind == "choice":
+        if raw not in (param.options or ()):
+            raise fail(f"one of {', '.join(param.options or ())}")
+        return raw
+    # list
+    if isinstance(raw, str):
+        raw = [item.strip() for item in raw.split(";") if item.strip()]
+    if not isinstance(raw, list | tuple) or not all(isinstance(i, str) for i in raw):
+        raise fail("a ';'-separated list")
+    return tuple(raw)
+
+
+def _read(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_Loader)
+
+
+@cache
+def load_rulebook(code: str) -> Rulebook:
+    """The rulebook of a jurisdiction (``KS`` or ``IA``), read once and cached."""
+    code = code.upper()
+    if code not in JURISDICTIONS:
+        raise OverrideError(f"--rules: expected one of {', '.join(JURISDICTIONS)}, got {code!r}")
+    folder = RULEBOOK_DIR / code.lower()
+    index = _read(folder / "index.yaml")
+    params = {n: Parameter(name=n, **v) for n, v in _read(folder / "parameters.yaml").items()}
+    interps = _read(folder / "interpretations.yaml") or {}
+    return Rulebook(
+        **index,
+        parameters=params,
+        interpretations={n: Interpretation(name=n, **v) for n, v in interps.items()},
+        rules=tuple(Rule(**r) for r in _read(folder / "rules.yaml")),
+    )
+
+
+def get_rulebook(rules: str | Rulebook, overrides: Mapping[str, Any] | None = None) -> Rulebook:
+    """A rulebook by code (or as given), with overrides applied."""
+    book = rules if isinstance(rules, Rulebook) else load_rulebook(str(rules))
+    return book.with_overrides(overrides)
+
+
+@cache
+def topics() -> tuple[tuple[str, str], ...]:
+    """The side-by-side table's topics, in display order: (id, title)."""
+    return tuple((t["id"], t["title"]) for t in _read(RULEBOOK_DIR / "topics.yaml"))

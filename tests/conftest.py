@@ -1,0 +1,93 @@
+"""Shared helpers: one valid case, coach and service line, and a way to adjudicate a
+variation of them under either rulebook."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jobcoach_model import adjudicate
+from jobcoach_model.rulebook import load_rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+FIGURES = SHARED / "reference" / "published_figures.md"
+
+BASE_CASE = {
+    "case_id": "C1",
+    "authorized_from": "2026-03-01",
+    "authorized_to": "2026-06-30",
+    "authorized_hours": "100",
+    "plan_approved_on": "2026-02-01",
+    "with_placement": "false",
+    "offsite_approved": "false",
+    "concurrent_services": "",
+    "withdrawal_notice_on": "",
+    "reports_current": "true",
+    "needs_customized_training": "true",
+    "employer_can_train": "false",
+    "stabilized_on": "2026-03-15",
+}
+BASE_COACH = {
+    "coach_id": "K1",
+    "hourly_rate": "40",
+    "credential": "apse_certificate",
+    "training_started_on": "",
+    "w9_on_file": "true",
+    "liability_insurance": "true",
+    "independent": "true",
+    "cco_approved": "false",
+    "provider_id": "P1",
+}
+BASE_SERVICE = {
+    "service_id": "S1",
+    "case_id": "C1",
+    "coach_id": "K1",
+    "date": "2026-03-10",
+    "hours": "2",
+    "setting": "on_site",
+    "consumer_present": "true",
+    "group_size": "1",
+    "service_code": "",
+}
+
+
+def fold(text: str) -> str:
+    """Whitespace folded, and the seed's markdown escapes (``\\$``, ``**``) removed."""
+    text = text.replace("\\$", "$").replace("**", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def judge(rules: str, case=None, coach=None, service=None, overrides=None, services=None):
+    """Adjudicate the base records changed by the given fields; the result rows."""
+    cases = pd.DataFrame([{**BASE_CASE, **(case or {})}])
+    coaches = pd.DataFrame([{**BASE_COACH, **(coach or {})}])
+    lines = services or [service or {}]
+    frame = pd.DataFrame(
+        [{**BASE_SERVICE, "service_id": f"S{i + 1}", **line} for i, line in enumerate(lines)]
+    )
+    return adjudicate(cases, coaches, frame, rules=rules, overrides=overrides)
+
+
+def one(rules: str, **kwargs) -> dict:
+    """The single result row for the base records changed by ``kwargs``."""
+    return judge(rules, **kwargs).iloc[0].to_dict()
+
+
+def assert_quote(rule_id: str, clause: str) -> None:
+    """The rule ``rule_id`` cites ``clause`` (this is the clause the test checks)."""
+    book = load_rulebook(rule_id.split("-")[0])
+    assert fold(clause) in fold(book.rule(rule_id).reference.quote), rule_id
+
+
+@pytest.fixture
+def base_records():
+    return (
+        pd.DataFrame([BASE_CASE]),
+        pd.DataFrame([BASE_COACH]),
+        pd.DataFrame([BASE_SERVICE]),
+    )

@@ -1,0 +1,128 @@
+"""The rulebooks themselves: citations verbatim, dated lookup, overrides, the catalog and
+the side-by-side table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from conftest import FIGURES, SEEDS, fold
+
+from jobcoach_model import OverrideError, ParameterDateError, load_rulebook, rules_table
+from jobcoach_model.catalog import interpretations_table, parameter_history, rules_catalog
+from jobcoach_model.rulebook import JURISDICTIONS, topics
+
+
+def _all_references():
+    for code in JURISDICTIONS:
+        book = load_rulebook(code)
+        for p in book.parameters.values():
+            yield f"{code} parameter {p.name}", p.reference
+        for i in book.interpretations.values():
+            yield f"{code} interpretation {i.name}", i.reference
+        for r in book.rules:
+            yield f"{code} rule {r.id}", r.reference
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside this checkout")
+@pytest.mark.parametrize(("what", "ref"), list(_all_references()), ids=lambda x: str(x)[:40])
+def test_every_quoted_clause_appears_verbatim_in_its_source(what, ref):
+    path = FIGURES if ref.source == "published_figures.md" else SEEDS / ref.source
+    assert path.is_file(), f"{what} cites missing source {ref.source}"
+    assert fold(ref.quote) in fold(path.read_text(encoding="utf-8")), what
+
+
+def test_every_rule_has_a_test_quoting_its_clause():
+    tested = set()
+    for path in Path(__file__).parent.glob("test_rules_*.py"):
+        tested |= set(re.findall(r'assert_quote\(\s*"([A-Z0-9-]+)"', path.read_text()))
+    ids = set(rules_catalog()["id"])
+    assert ids - tested == set()
+
+
+def test_rule_ids_are_unique_and_prefixed_by_jurisdiction():
+    catalog = rules_catalog()
+    assert catalog["id"].is_unique
+    assert (catalog["id"].str.split("-").str[0] == catalog["jurisdiction"]).all()
+    assert set(catalog["topic"]) <= {t for t, _ in topics()}
+
+
+def test_lookup_by_date_is_an_error_before_the_first_value_never_zero():
+    rate = load_rulebook("KS").parameters["hourly_rate"]
+    with pytest.raises(ParameterDateError, match="2016-02-01"):
+        rate.at(dt.date(2016, 1, 31))
+    assert rate.at(dt.date(2016, 2, 1)) == 40.0
+    assert rate.at(dt.date(2099, 12, 31)) == 40.0
+
+
+def test_dated_values_switch_on_their_effective_day():
+    book = load_rulebook("KS")
+    param = book.parameters["hourly_rate"].model_copy(
+        update={"values": {dt.date(2016, 2, 1): 40.0, dt.date(2027, 7, 1): 42.5}}
+    )
+    assert param.at(dt.date(2027, 6, 30)) == 40.0
+    assert param.at(dt.date(2027, 7, 1)) == 42.5
+    changed = book.model_copy(update={"parameters": {**book.parameters, "hourly_rate": param}})
+    import numpy as np
+
+    days = np.array([20634, 20635, 20636])  # 2026-06-30 .. 2026-07-02
+    assert (changed.vector("hourly_rate", days) == 40.0).all()
+    later = np.array([(dt.date(2027, 7, d) - dt.date(1970, 1, 1)).days for d in (1, 2)])
+    assert list(changed.vector("hourly_rate", later)) == [42.5, 42.5]
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "value", "message"),
+    [
+        ("KS", "hourly_rate", "abc", "expected a number"),
+        ("KS", "hourly_rate", "-3", "expected a number >= 0"),
+        ("KS", "withdrawal_notice_days", "2.5", "whole number"),
+        ("KS", "notice_period", "sometimes", "expected one of"),
+        ("KS", "medicaid_hourly_rate", "42", "unknown name for the Kansas rulebook"),
+        ("IA", "hourly_rate", "45", "unknown name for the Iowa rulebook"),
+        ("IA", "group_billing", "half", "expected one of prorate, per_person"),
+    ],
+)
+def test_bad_overrides_are_refused(code, name, value, message):
+    with pytest.raises(OverrideError, match=message):
+        load_rulebook(code).with_overrides({name: value})
+
+
+def test_overrides_never_change_the_cached_rulebook():
+    book = load_rulebook("KS")
+    changed = book.with_overrides({"hourly_rate": "45.16"})
+    assert changed.value("hourly_rate", dt.date(2026, 1, 1)) == 45.16
+    assert load_rulebook("KS").value("hourly_rate", dt.date(2026, 1, 1)) == 40.0
+
+
+def test_side_by_side_table_is_generated_from_the_rulebooks():
+    table = rules_table()
+    assert list(table.columns) == ["topic", "Kansas", "Iowa"]
+    assert len(table) == len(topics())
+    for code, column in (("KS", "Kansas"), ("IA", "Iowa")):
+        text = "\n".join(table[column])
+        for rule in load_rulebook(code).rules:
+            assert rule.id in text and rule.reference.quote in text
+    row = table.set_index("topic").loc["Withdrawal of an authorization"]
+    assert row["Iowa"] == "silent" and "KS-WITHDRAWAL" in row["Kansas"]
+    assert "interpretation notice_period = pay_through_notice" in row["Kansas"]
+
+
+def test_interpretations_have_alternatives_defaults_and_reasons():
+    table = interpretations_table()
+    assert {"notice_period", "group_billing", "hourly_payment_timing", "plan_approval"} <= set(
+        table["name"]
+    )
+    assert (table["alternatives"] != "").all() and (table["reason"].str.len() > 40).all()
+
+
+def test_every_parameter_has_unit_description_and_dated_values():
+    history = parameter_history()
+    assert (history["unit"] != "").all() and (history["source"] != "").all()
+    for code in JURISDICTIONS:
+        for p in load_rulebook(code).parameters.values():
+            assert p.description and p.values
+    assumed = history[history["note"].str.contains("ssumption")]
+    assert "medicaid_hourly_rate" in set(assumed["parameter"])
