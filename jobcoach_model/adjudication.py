@@ -19,15 +19,8 @@ from .lines import HOUR_UNITS, Lines, param_vector, prepare
 from .rulebook import Rulebook, get_rulebook
 
 RESULT_COLUMNS = ("service_id", "status", "payable_hours", "rate", "amount", "payee", "rule_ids")
-RESULT_DTYPES = {
-    "service_id": "str",
-    "status": "str",
-    "payable_hours": "float64",
-    "rate": "float64",
-    "amount": "float64",
-    "payee": "str",
-    "rule_ids": "str",
-}
+STATUSES = ("paid", "held", "denied")
+PAYEES = ("provider", "consumer")
 
 #: Per jurisdiction: the rules every engine applies in common.
 COMMON_RULES = {
@@ -62,28 +55,35 @@ class Verdicts:
         """Lines this rule denies."""
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         self.denied |= mask
-        self.deny_code |= np.where(mask, self.bit[rule_id], np.uint64(0))
+        np.bitwise_or(self.deny_code, self.bit[rule_id], out=self.deny_code, where=mask)
 
     def hold(self, rule_id: str, mask: np.ndarray) -> None:
         """Lines this rule holds until a condition is met."""
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         self.held |= mask
-        self.other_code |= np.where(mask, self.bit[rule_id], np.uint64(0))
+        np.bitwise_or(self.other_code, self.bit[rule_id], out=self.other_code, where=mask)
 
     def note(self, rule_id: str, mask: Any) -> None:
         """Lines this rule priced, capped, prorated or redirected (not a denial or hold)."""
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
-        self.other_code |= np.where(mask, self.bit[rule_id], np.uint64(0))
+        np.bitwise_or(self.other_code, self.bit[rule_id], out=self.other_code, where=mask)
 
-    def rule_ids(self) -> np.ndarray:
+    def rule_ids(self) -> pd.Categorical:
         """The ';'-joined ids of each line, in catalog order."""
+        if self.n == 0:
+            return pd.Categorical([])
         code = np.where(self.denied, self.deny_code, self.other_code)
-        uniq, inverse = np.unique(code, return_inverse=True)
-        names = np.array(
-            [";".join(r for r in self.order if int(u) & int(self.bit[r])) for u in uniq.tolist()],
-            dtype=object,
+        inverse, uniq = pd.factorize(code)
+        names = [
+            ";".join(r for r in self.order if int(u) & int(self.bit[r])) for u in uniq.tolist()
+        ]
+        # categories in text order, as pd.Categorical(values) gives them
+        rank = np.argsort(np.array(names, dtype=object), kind="stable")
+        codes = np.empty(len(names), dtype=np.int64)
+        codes[rank] = np.arange(len(names))
+        return pd.Categorical.from_codes(
+            codes[inverse.reshape(-1)], categories=[names[i] for i in rank]
         )
-        return names[inverse.reshape(-1)]
 
 
 def application_order(lines: Lines) -> np.ndarray:
@@ -94,7 +94,11 @@ def application_order(lines: Lines) -> np.ndarray:
     several lines on one day.
     """
     case, day = lines.case_idx, lines.line("date")
-    order = np.lexsort((day, case))
+    if lines.n == 0:
+        return np.zeros(0, dtype=np.int64)
+    span = int(day.max() - day.min()) + 1
+    # unstable is fine: equal keys (same case and day) are re-ordered by id just below
+    order = np.argsort(case.astype(np.int64) * span + (day - day.min()))
     sc, sd = case[order], day[order]
     tie = (sc[1:] == sc[:-1]) & (sd[1:] == sd[:-1])
     if tie.any():
@@ -138,7 +142,10 @@ def _kansas(lines: Lines, book: Rulebook, v: Verdicts):
     rate = param_vector(book, "hourly_rate", lines)
     codes = param_vector(book, "service_codes", lines)
     code = lines.line("service_code")
-    v.deny("KS-SERVICE-CODE", (code != "") & ~pd.Series(code).isin(list(codes)).to_numpy())
+    allowed = code == ""
+    for listed in codes:  # two codes: plain comparisons beat hashing a million strings
+        allowed |= code == listed
+    v.deny("KS-SERVICE-CODE", ~allowed)
     v.deny("KS-PLAN", lines.case("plan_approved_on") > day)
 
     placement = lines.case("with_placement")
@@ -153,9 +160,9 @@ def _kansas(lines: Lines, book: Rulebook, v: Verdicts):
 
     excluded = set(param_vector(book, "excluded_concurrent_services", lines))
     concurrent = lines.cases["concurrent_services"]
-    uniq, inv = np.unique(concurrent.astype(str), return_inverse=True)
+    inv, uniq = pd.factorize(concurrent)
     clash = np.array([bool(excluded & {t.strip() for t in u.split(";")}) for u in uniq])
-    v.deny("KS-NOT-WITH-ASSESSMENT", clash[inv.reshape(-1)][lines.case_idx])
+    v.deny("KS-NOT-WITH-ASSESSMENT", clash[inv][lines.case_idx])
 
     notice = lines.case("withdrawal_notice_on")
     grace = param_vector(book, "withdrawal_notice_days", lines)
@@ -166,7 +173,7 @@ def _kansas(lines: Lines, book: Rulebook, v: Verdicts):
     v.deny("KS-WITHDRAWAL", day > last_day)
     v.hold("KS-REPORTS", ~lines.case("reports_current"))
     prorate = param_vector(book, "group_billing", lines) == "prorate"
-    return np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)), prorate, "provider"
+    return np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)), prorate, 0
 
 
 def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
@@ -230,7 +237,7 @@ def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
     if book.choice("hourly_payment_timing") == "on_stabilization":
         v.hold("IA-STABILIZATION", lines.case("stabilized_on") >= NEVER)
     prorate = book.choice("group_billing") == "prorate"
-    payee = np.where(cco, "consumer", "provider").astype(object)
+    payee = cco.astype(np.int64)  # index into PAYEES
     return rate, prorate, payee
 
 
@@ -262,24 +269,37 @@ def settle(lines: Lines, book: Rulebook) -> pd.DataFrame:
     units = np.where(v.denied, 0, units)
     hours = units / HOUR_UNITS
     amount = np.round(hours * rate / divisor, 2)
-    status = np.where(v.denied, "denied", np.where(v.held, "held", "paid")).astype(object)
-    return result_frame(
+    status = np.where(v.denied, 2, np.where(v.held, 1, 0))
+    return pd.DataFrame(
         {
-            "service_id": lines.line("service_id"),
-            "status": status,
+            "service_id": lines.ids(),
+            "status": pd.Categorical.from_codes(status, categories=STATUSES),
             "payable_hours": hours,
-            "rate": np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)),
+            "rate": np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)).copy(),
             "amount": amount,
-            "payee": np.broadcast_to(np.asarray(payee, dtype=object), (lines.n,)),
+            "payee": pd.Categorical.from_codes(
+                np.broadcast_to(np.asarray(payee, dtype=np.int64), (lines.n,)), categories=PAYEES
+            ),
             "rule_ids": v.rule_ids(),
-        }
+        },
+        copy=False,  # the arrays are ours: no consolidation copy
     )
 
 
 def result_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
-    """The result table with its contract columns and fixed dtypes (even when empty)."""
-    frame = pd.DataFrame({name: columns[name] for name in RESULT_COLUMNS})
-    return frame.astype(RESULT_DTYPES)
+    """A result table built from plain columns, with the engine's dtypes (used by the
+    reference engine, so both engines return identical frames)."""
+    return pd.DataFrame(
+        {
+            "service_id": pd.Series(columns["service_id"], dtype="str"),
+            "status": pd.Categorical(columns["status"], categories=STATUSES),
+            "payable_hours": np.asarray(columns["payable_hours"], dtype=np.float64),
+            "rate": np.asarray(columns["rate"], dtype=np.float64),
+            "amount": np.asarray(columns["amount"], dtype=np.float64),
+            "payee": pd.Categorical(columns["payee"], categories=PAYEES),
+            "rule_ids": pd.Categorical(columns["rule_ids"]),
+        }
+    )
 
 
 def adjudicate(

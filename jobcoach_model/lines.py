@@ -57,6 +57,13 @@ class Lines:
         """A service column."""
         return self.services[name]
 
+    def ids(self) -> pd.Series:
+        """The service ids as text, in input order (the caller's column when it is text)."""
+        column = self.services["_frame"]["service_id"]
+        if column.dtype != "str":
+            column = column.astype("str")
+        return column.reset_index(drop=True)
+
     def hour_units(self) -> np.ndarray:
         """Each line's hours in millionths of an hour."""
         if "units" not in self._cache:

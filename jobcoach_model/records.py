@@ -109,36 +109,62 @@ SERVICES = Table(
 TABLES = {t.name: t for t in (CASES, COACHES, SERVICES)}
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
+_TRUE = ("true", "True", "TRUE")
+_FALSE = ("false", "False", "FALSE")
 
 
 def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
-def _blank(series: pd.Series) -> np.ndarray:
-    """Cells that are missing or empty text."""
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        text = series.astype("string")
-        return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
-    return series.isna().to_numpy(dtype=bool)
+def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column as an object array of text (missing cells as "") and its blank mask.
 
-
-def _as_text(series: pd.Series) -> np.ndarray:
-    return series.astype("string").fillna("").str.strip().to_numpy(dtype=object).copy()
+    Text is taken as given (no stripping): a stray space is reported, not guessed at.
+    """
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        missing = series.isna().to_numpy()
+        text = series.astype(str).to_numpy(dtype=object)
+    elif isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        labels = np.array([str(c) for c in series.cat.categories] + [""], dtype=object)
+        missing = codes < 0
+        text = labels[codes]  # code -1 takes the trailing ""
+    else:
+        text = series.to_numpy(dtype=object)
+        missing = pd.isna(text)
+        if series.dtype != "str" and pd.api.types.infer_dtype(text, skipna=True) not in (
+            "string",
+            "empty",
+        ):
+            text = np.array([str(x) for x in text], dtype=object)
+    if missing.any():
+        text = text.copy()
+        text[missing] = ""
+    return text, missing | (text == "")
 
 
 def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     """One column converted to its engine type, or InputError at the first bad cell."""
-    blank = _blank(series)
+    if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=bool)
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+    typed = numeric and col.kind in ("number", "int")
+    if typed or (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)):
+        text, blank = None, series.isna().to_numpy()
+    else:
+        text, blank = _cells(series)
     if col.required and blank.any():
         i = _first(blank)
         raise InputError(source, f"a value ({col.kind}, required)", row=i, column=col.name, got="")
     if col.kind == "text":
-        return _as_text(series)
+        return text
     if col.kind == "choice":
-        text = _as_text(series)
-        text[blank] = col.default
-        bad = ~pd.Series(text).isin(col.choices).to_numpy()
+        if blank.any():
+            text = np.where(blank, col.default, text).astype(object)
+        bad = ~pd.Series(text, dtype=object).isin(col.choices).to_numpy()
         if bad.any():
             i = _first(bad)
             raise InputError(
@@ -146,22 +172,19 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
             )
         return text
     if col.kind == "bool":
-        if pd.api.types.is_bool_dtype(series.dtype) and not blank.any():
-            return series.to_numpy(dtype=bool)
-        text = pd.Series(_as_text(series)).str.lower()
-        ok = text.isin(["true", "false"]).to_numpy() | blank
+        cells = pd.Series(text, dtype=object)
+        truth = cells.isin(_TRUE).to_numpy()
+        ok = truth | blank | cells.isin(_FALSE).to_numpy()
         if not ok.all():
             i = _first(~ok)
             raise InputError(source, "true or false", row=i, column=col.name, got=series.iloc[i])
-        out = (text == "true").to_numpy(dtype=bool).copy()
-        out[blank] = bool(col.default)
-        return out
+        return np.where(blank, bool(col.default), truth)
     if col.kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             days = series.to_numpy().astype("datetime64[D]").astype(np.int64)
         else:
-            text = pd.Series(_as_text(series))
-            shaped = text.str.fullmatch(_DATE_RE).to_numpy(dtype=bool)
+            text = pd.Series(text, dtype=object)
+            shaped = text.str.fullmatch(_DATE_RE).fillna(False).to_numpy(dtype=bool)
             parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
             bad = ~blank & (~shaped | parsed.isna().to_numpy())
             if bad.any():
@@ -173,11 +196,11 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
         days = np.where(blank, NEVER, days)
         return days.astype(np.int64)
     # number / int
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+    if typed:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.zeros(len(values), dtype=bool)
     else:
-        values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce")
+        values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce")
         values = values.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~blank & np.isnan(values)
     bad |= ~blank & ~np.isfinite(np.where(blank, 0.0, values))
@@ -217,13 +240,14 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
             out[col.name] = _parse(col, pd.Series([None] * n, dtype=object), source)
     for col in table.columns:
         if col.unique:
-            dup = pd.Series(out[col.name]).duplicated().to_numpy()
+            dup = pd.Series(out[col.name], dtype=object).duplicated().to_numpy()
             if dup.any():
                 i = _first(dup)
                 raise InputError(
                     source, "a unique id", row=i, column=col.name, got=out[col.name][i]
                 )
     out["_n"] = n
+    out["_frame"] = frame
     return out
 
 

@@ -19,7 +19,7 @@ from .rulebook import Rulebook, get_rulebook
 
 
 def _row(table: dict, i: int) -> dict:
-    return {k: v[i] for k, v in table.items() if k != "_n"}
+    return {k: v[i] for k, v in table.items() if not k.startswith("_")}
 
 
 def _kansas_line(line: dict, case: dict, coach: dict, book: Rulebook) -> tuple:

@@ -1,0 +1,100 @@
+"""`make bench`: speed and memory of the engines, printed (never asserted in tests).
+
+Targets (2-core machine): the vectorized engine at most 1.0 s per million lines per
+rulebook, and at least 100x the reference engine (the reference runs on a 20,000-line
+slice; its time is scaled per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def _adjudication_child(code: str, n_lines: int, engine: str) -> dict:
+    sys.path.insert(0, str(HERE))
+    from synthetic import synthetic_records
+
+    from jobcoach_model.adjudication import settle
+    from jobcoach_model.lines import prepare
+    from jobcoach_model.reference import settle_reference
+    from jobcoach_model.rulebook import load_rulebook
+
+    book = load_rulebook(code)
+    records = synthetic_records(n_lines)
+    warm = prepare(*synthetic_records(1000), book)
+    settle(warm, book)  # warm up imports and caches
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    full, engine_only = [], []
+    for _ in range(3 if engine == "vector" else 1):
+        t0 = time.perf_counter()
+        lines = prepare(*records, book)
+        t1 = time.perf_counter()
+        result = (settle if engine == "vector" else settle_reference)(lines, book)
+        t2 = time.perf_counter()
+        full.append(t2 - t0)
+        engine_only.append(t2 - t1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": min(full),
+        "engine_seconds": min(engine_only),
+        "lines": len(result),
+        "peak_mib": peak / 1024,
+        "engine_mib": (peak - base) / 1024,
+    }
+
+
+def run_child(*args: str) -> dict:
+    """Run one measurement in a fresh process, so peak memory is its own."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", nargs=3, metavar=("RULES", "LINES", "ENGINE"))
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--reference-lines", type=int, default=20_000)
+    args = parser.parse_args()
+    if args.child:
+        code, n, engine = args.child
+        print(json.dumps(_adjudication_child(code, int(n), engine)))
+        return
+
+    print(f"Adjudication: {args.lines:,} generated lines per rulebook (best of 3)")
+    print("  'full' = check and link the three tables, then apply the rules;")
+    print("  'rules' = apply the rules to already checked lines (what re-pricing costs).")
+    for code in ("KS", "IA"):
+        fast = run_child(code, str(args.lines), "vector")
+        slow = run_child(code, str(args.reference_lines), "reference")
+        per_m = fast["seconds"] / fast["lines"] * 1e6
+        rules_m = fast["engine_seconds"] / fast["lines"] * 1e6
+        ref_m = slow["seconds"] / slow["lines"] * 1e6
+        ref_rules_m = slow["engine_seconds"] / slow["lines"] * 1e6
+        print(
+            f"  {code}: full {per_m:.3f} s per million lines "
+            f"({fast['lines'] / fast['seconds']:,.0f} lines/s; target <= 1.0 s), "
+            f"rules alone {rules_m:.3f} s; peak RSS {fast['peak_mib']:,.0f} MiB "
+            f"(+{fast['engine_mib']:,.0f} MiB over the loaded records)"
+        )
+        print(
+            f"      reference engine on a {slow['lines']:,}-line slice of the same generator: "
+            f"full {ref_m:.1f} s per million, rules alone {ref_rules_m:.1f} s per million"
+        )
+        print(
+            f"      speed-up: full {ref_m / per_m:,.0f}x, rules alone "
+            f"{ref_rules_m / rules_m:,.0f}x (target >= 100x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
