@@ -9,6 +9,7 @@ line; the two are compared in the differential tests.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,15 +69,20 @@ class Verdicts:
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         np.bitwise_or(self.other_code, self.bit[rule_id], out=self.other_code, where=mask)
 
+    def names(self, codes) -> list[str]:
+        """The ';'-joined rule ids of rule codes (bit sets), in catalog order."""
+        return [";".join(r for r in self.order if int(c) & int(self.bit[r])) for c in codes]
+
+    def codes(self) -> np.ndarray:
+        """Each line's rule code: its denials if denied, else what priced or held it."""
+        return np.where(self.denied, self.deny_code, self.other_code)
+
     def rule_ids(self) -> pd.Categorical:
         """The ';'-joined ids of each line, in catalog order."""
         if self.n == 0:
             return pd.Categorical([])
-        code = np.where(self.denied, self.deny_code, self.other_code)
-        inverse, uniq = pd.factorize(code)
-        names = [
-            ";".join(r for r in self.order if int(u) & int(self.bit[r])) for u in uniq.tolist()
-        ]
+        inverse, uniq = pd.factorize(self.codes())
+        names = self.names(uniq.tolist())
         # categories in text order, as pd.Categorical(values) gives them
         rank = np.argsort(np.array(names, dtype=object), kind="stable")
         codes = np.empty(len(names), dtype=np.int64)
@@ -244,8 +250,26 @@ def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
 ENGINES = {"KS": _kansas, "IA": _iowa}
 
 
-def settle(lines: Lines, book: Rulebook) -> pd.DataFrame:
-    """Apply one rulebook to prepared lines; one result row per line, in input order."""
+@dataclass
+class Judgement:
+    """Per-line verdicts as arrays: what pricing and the result table are built from."""
+
+    verdicts: Verdicts
+    status: np.ndarray  # 0 paid, 1 held, 2 denied (index into STATUSES)
+    hours: np.ndarray  # payable hours
+    rate: np.ndarray
+    divisor: np.ndarray  # group size where prorated, else 1
+    amount: np.ndarray  # USD, 2 decimals
+    payee: np.ndarray  # index into PAYEES
+
+    @property
+    def claimed(self) -> np.ndarray:
+        """What each line asked for: its hours at its rate, prorated (denied money)."""
+        return self.verdicts.claimed_hours * self.rate / self.divisor
+
+
+def judge(lines: Lines, book: Rulebook) -> Judgement:
+    """Apply one rulebook to prepared lines, as arrays in input order."""
     v = Verdicts(book, lines.n)
     common = COMMON_RULES[book.code]
     day = lines.line("date")
@@ -264,23 +288,35 @@ def settle(lines: Lines, book: Rulebook) -> pd.DataFrame:
     prorated = np.asarray(prorate, dtype=bool) & (group > 1)
     v.note(common["group"], prorated)
     v.note(common["rate"], True)
+    v.claimed_hours = lines.line("hours")
 
     divisor = np.where(prorated, group, 1)
     units = np.where(v.denied, 0, units)
     hours = units / HOUR_UNITS
-    amount = np.round(hours * rate / divisor, 2)
-    status = np.where(v.denied, 2, np.where(v.held, 1, 0))
+    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,))
+    return Judgement(
+        verdicts=v,
+        status=np.where(v.denied, 2, np.where(v.held, 1, 0)),
+        hours=hours,
+        rate=rate,
+        divisor=divisor,
+        amount=np.round(hours * rate / divisor, 2),
+        payee=np.broadcast_to(np.asarray(payee, dtype=np.int64), (lines.n,)),
+    )
+
+
+def settle(lines: Lines, book: Rulebook) -> pd.DataFrame:
+    """Apply one rulebook to prepared lines; one result row per line, in input order."""
+    j = judge(lines, book)
     return pd.DataFrame(
         {
             "service_id": lines.ids(),
-            "status": pd.Categorical.from_codes(status, categories=STATUSES),
-            "payable_hours": hours,
-            "rate": np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)).copy(),
-            "amount": amount,
-            "payee": pd.Categorical.from_codes(
-                np.broadcast_to(np.asarray(payee, dtype=np.int64), (lines.n,)), categories=PAYEES
-            ),
-            "rule_ids": v.rule_ids(),
+            "status": pd.Categorical.from_codes(j.status, categories=STATUSES),
+            "payable_hours": j.hours,
+            "rate": j.rate.copy(),
+            "amount": j.amount,
+            "payee": pd.Categorical.from_codes(j.payee, categories=PAYEES),
+            "rule_ids": j.verdicts.rule_ids(),
         },
         copy=False,  # the arrays are ours: no consolidation copy
     )

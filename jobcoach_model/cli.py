@@ -19,6 +19,8 @@ from .catalog import rules_table
 from .errors import JobcoachError, OverrideError
 from .io import write_csv
 from .records import CASES, COACHES, SERVICES, read_table
+from .runner import run, write_outputs
+from .scenario import load_scenario
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -110,6 +112,33 @@ def _cmd_example(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    for path in args.scenario:
+        scenario = load_scenario(path, parse_sets(args.set))
+        schemes = ", ".join(s.name for s in scenario.schemes)
+        print(
+            f"{path}: ok ({scenario.caseload.consumers:,} consumers, "
+            f"{scenario.caseload.weeks} weeks, {scenario.simulation.replications} replications; "
+            f"schemes: {schemes})"
+        )
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, parse_sets(args.set))
+    results = run(scenario, progress=sys.stderr.isatty())
+    written = write_outputs(results, args.out)
+    print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
+    print("  " + ", ".join(p.name for p in written))
+    headline = results.summary[results.summary["metric"] == "total_paid"]
+    for row in headline.itertuples():
+        print(
+            f"  {row.scheme}: total paid ${row.mean:,.0f} "
+            f"(90% interval ${row.p05:,.0f}-${row.p95:,.0f})"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
     parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
@@ -134,6 +163,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser("validate", help="check scenario files against the schema")
+    p.add_argument("scenario", nargs="+", type=Path)
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="change a scenario field by its dotted path first",
+    )
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="simulate a scenario and price it under every scheme")
+    p.add_argument("scenario", type=Path)
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="change a scenario field by its dotted path, e.g. caseload.consumers=2000",
+    )
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("example", help="rules table and the bundled example records, both states")
     p.add_argument("--out", type=Path, default=Path("reports/example"))

@@ -59,7 +59,10 @@ class Lines:
 
     def ids(self) -> pd.Series:
         """The service ids as text, in input order (the caller's column when it is text)."""
-        column = self.services["_frame"]["service_id"]
+        frame = self.services.get("_frame")
+        if frame is None:  # lines built in memory (the simulator)
+            return pd.Series(self.services["service_id"]).astype("str")
+        column = frame["service_id"]
         if column.dtype != "str":
             column = column.astype("str")
         return column.reset_index(drop=True)

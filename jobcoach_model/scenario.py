@@ -1,0 +1,353 @@
+"""Scenario files: the caseload, service pattern, outcomes, authorizations, rate schemes and
+simulation settings of one what-if run, validated by a pydantic schema.
+
+Every default is calibrated from ``published_figures.md`` where a figure exists (the
+comment beside it cites the source); where none exists the comment says *assumption*.
+A bad file fails with one line naming the file, the field path and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import JobcoachError
+from .records import CREDENTIALS
+from .rulebook import JURISDICTIONS, get_rulebook
+
+NEEDS = ("low", "medium", "high")
+
+
+class ScenarioError(JobcoachError):
+    """A scenario file (or a --set on it) that does not fit the schema."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _shares(value: dict[str, float], keys: tuple[str, ...] | None = None) -> dict[str, float]:
+    if keys is not None:
+        unknown = set(value) - set(keys)
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}; expected some of {list(keys)}")
+    if any(v < 0 for v in value.values()):
+        raise ValueError("shares must be >= 0")
+    total = sum(value.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1, got {total:g}")
+    return value
+
+
+class ByNeed(_Model):
+    """One number per need level."""
+
+    low: float = Field(ge=0)
+    medium: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    def get(self, need: str) -> float:
+        return float(getattr(self, need))
+
+
+class Coaches(_Model):
+    """Who the coaches are and what they charge."""
+
+    providers: int = Field(20, ge=1)  # assumption
+    coaches_per_provider: int = Field(3, ge=1)  # assumption
+    #: spread of provider caseload sizes (coefficient of variation of a gamma); assumption
+    provider_size_cv: float = Field(0.6, ge=0)
+    #: credential mix; `none_in_training` = no credential yet, Employment Specialist
+    #: training started (seed 001: "up to one year to complete training"); assumption
+    credential_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "apse_certificate": 0.25,
+            "directcourse_certificate": 0.15,
+            "licensed_educator": 0.05,
+            "former_vr_counselor": 0.05,
+            "crcc_3yr": 0.05,
+            "rehab_or_education_degree": 0.10,
+            "crp_accredited": 0.25,
+            "none_in_training": 0.08,
+            "none": 0.02,
+        }
+    )
+    #: months since training started, for coaches in training (uniform 0..max); assumption
+    training_months_max: float = Field(15, ge=0)
+    #: negotiated hourly rates: normal, clipped; assumption centred below the 45.16 cap
+    #: (seed 001: "pay UP TO $45.16 an hour")
+    rate_mean: float = Field(40.0, gt=0)
+    rate_sd: float = Field(4.0, ge=0)
+    rate_min: float = Field(25.0, gt=0)
+    rate_max: float = Field(55.0, gt=0)
+    cco_share: float = Field(0.05, ge=0, le=1)  # assumption
+    independent_share: float = Field(0.35, ge=0, le=1)  # assumption
+    w9_share: float = Field(0.97, ge=0, le=1)  # assumption
+    insurance_share: float = Field(0.95, ge=0, le=1)  # assumption
+
+    @field_validator("credential_mix")
+    @classmethod
+    def _mix(cls, v: dict[str, float]) -> dict[str, float]:
+        return _shares(v, (*[c for c in CREDENTIALS if c != "none"], "none", "none_in_training"))
+
+
+class Caseload(_Model):
+    """The consumers served."""
+
+    consumers: int = Field(1000, ge=1)
+    weeks: int = Field(52, ge=1, le=520)
+    start_date: dt.date = dt.date(2026, 1, 5)
+    #: hires spread evenly over the first weeks of the horizon; assumption
+    start_window_weeks: int = Field(26, ge=1)
+    need_mix: dict[str, float] = Field(
+        default_factory=lambda: {"low": 0.35, "medium": 0.45, "high": 0.20}  # assumption
+    )
+    #: hours the consumer works per week; assumption
+    work_hours_per_week: ByNeed = ByNeed(low=25, medium=20, high=15)
+    coaches: Coaches = Coaches()
+
+    @field_validator("need_mix")
+    @classmethod
+    def _need(cls, v: dict[str, float]) -> dict[str, float]:
+        return _shares(v, NEEDS)
+
+
+class Services(_Model):
+    """How coaching is delivered week by week."""
+
+    #: coach time as a share of work time in the first week. Coaches typically start on
+    #: site 100% of the consumer's work time (published_figures.md, UCP Northwest
+    #: Missouri); lower for low need is an assumption.
+    initial_share: ByNeed = ByNeed(low=0.5, medium=0.75, high=1.0)
+    #: weekly fading of coach time (multiplicative); assumption
+    fade_per_week: ByNeed = ByNeed(low=0.20, medium=0.15, high=0.10)
+    #: person-to-person spread of fading (sd of a log-normal multiplier); assumption
+    fade_spread: float = Field(0.25, ge=0)
+    #: stabilization when coach time falls to this share of work time: "plan for
+    #: follow-along when support falls to about 20% of work time" (published_figures.md,
+    #: Networks for Training SE101 M6L2)
+    stabilization_share: float = Field(0.20, gt=0, lt=1)
+    #: coaching ends by this many weeks at the latest: "at 24 months" (UCP, published_figures.md)
+    max_weeks: int = Field(104, ge=1)
+    #: coaching lines billed per week (one session, reported weekly as Kansas asks:
+    #: "Weekly reports to the RS counselor", seed 000); more is an assumption
+    sessions_per_week: int = Field(1, ge=1, le=5)
+    group_share: float = Field(0.10, ge=0, le=1)  # assumption
+    #: group sizes, 2 to 8 workers (published_figures.md, Montana ARM 37.34.985)
+    group_sizes: dict[int, float] = Field(default_factory=lambda: {2: 0.5, 3: 0.3, 4: 0.2})
+    offsite_share: float = Field(0.08, ge=0, le=1)  # assumption
+    offsite_approved_share: float = Field(0.6, ge=0, le=1)  # assumption
+    placement_share: float = Field(0.5, ge=0, le=1)  # assumption
+    concurrent_assessment_share: float = Field(0.03, ge=0, le=1)  # assumption
+    wrong_code_share: float = Field(0.01, ge=0, le=1)  # assumption
+    #: plans approved before the first service unless late or missing; assumption
+    plan_late_share: float = Field(0.05, ge=0, le=1)
+    plan_missing_share: float = Field(0.02, ge=0, le=1)
+    #: jobs needing no customized training, or with an employer able to train; assumption
+    no_customized_training_share: float = Field(0.03, ge=0, le=1)
+    employer_can_train_share: float = Field(0.03, ge=0, le=1)
+
+    @field_validator("group_sizes")
+    @classmethod
+    def _groups(cls, v: dict[int, float]) -> dict[int, float]:
+        if any(k < 2 for k in v):
+            raise ValueError("group sizes must be 2 or more")
+        _shares({str(k): p for k, p in v.items()})
+        return v
+
+
+class Outcomes(_Model):
+    """What happens to the consumer and the paperwork."""
+
+    #: median days to complete action-plan objectives; assumption (the Kansas benchmark
+    #: expects 80% within 90 days: seed 000)
+    objectives_median_days: ByNeed = ByNeed(low=21, medium=30, high=45)
+    objectives_spread: float = Field(0.4, ge=0)  # sd of log days; assumption
+    #: weekly job-loss hazard: mean tenure in the first job 9.6 months (Bond & Kukla 2009,
+    #: published_figures.md) gives 1/41.6 weeks = 0.024; higher for high need is an assumption
+    weekly_job_loss: ByNeed = ByNeed(low=0.018, medium=0.024, high=0.032)
+    report_late_share: float = Field(0.08, ge=0, le=1)  # assumption
+    withdrawal_share: float = Field(0.03, ge=0, le=1)  # assumption
+    #: days from hire to the assessment report (Iowa D20); assumption
+    assessment_report_days: int = Field(14, ge=0)
+
+
+class Authorizations(_Model):
+    """What the counselor authorizes per case."""
+
+    #: hours authorized per case: about 10% above the expected coaching hours of each need
+    #: level (assumption); compare the 80-hour (320-unit) cap of Iowa's supported-employment
+    #: authorization (published_figures.md)
+    hours: ByNeed = ByNeed(low=45, medium=90, high=135)
+    length_weeks: int = Field(26, ge=1)
+
+
+class Scheme(_Model):
+    """A rate scheme to price the caseload under."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["hourly", "outcome", "unit_rate"] = "hourly"
+    rules: str = "KS"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    #: when an hourly scheme's money is paid: Kansas "upon receipt of periodic billing"
+    #: (monthly, paid the month after service: assumption); Iowa at stabilization
+    description: str = ""
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, v: str) -> str:
+        if v.upper() not in JURISDICTIONS:
+            raise ValueError(f"expected one of {', '.join(JURISDICTIONS)}")
+        return v.upper()
+
+    @model_validator(mode="after")
+    def _overrides(self) -> Scheme:
+        if self.kind != "hourly" and self.rules != "IA":
+            raise ValueError(f"a {self.kind} scheme uses the Iowa rulebook (rules: IA)")
+        try:
+            get_rulebook(self.rules, self.overrides)
+        except JobcoachError as err:
+            raise ValueError(f"overrides: {str(err).removeprefix('--set ')}") from None
+        return self
+
+
+DEFAULT_SCHEMES = (
+    Scheme(name="Kansas hourly", kind="hourly", rules="KS"),
+    Scheme(name="Iowa hourly", kind="hourly", rules="IA"),
+    Scheme(name="Iowa outcome (D codes)", kind="outcome", rules="IA"),
+    Scheme(name="Iowa SE unit rate", kind="unit_rate", rules="IA"),
+)
+
+
+class Benchmark(_Model):
+    """The Kansas accountability benchmark; empty values take the Kansas rulebook's
+    cited figures (80% within 90 days, seed 000)."""
+
+    share: float | None = Field(None, gt=0, le=1)
+    window_days: int | None = Field(None, ge=1)
+
+
+class Simulation(_Model):
+    """Seed and replications."""
+
+    seed: int = Field(20261122, ge=0)
+    replications: int = Field(200, ge=1)
+    #: replications simulated and priced together; bounds memory
+    chunk: int = Field(25, ge=1)
+
+
+class Scenario(_Model):
+    """One what-if run."""
+
+    name: str = "baseline"
+    description: str = ""
+    caseload: Caseload = Caseload()
+    services: Services = Services()
+    outcomes: Outcomes = Outcomes()
+    authorizations: Authorizations = Authorizations()
+    schemes: tuple[Scheme, ...] = DEFAULT_SCHEMES
+    benchmark: Benchmark = Benchmark()
+    simulation: Simulation = Simulation()
+
+    @field_validator("schemes")
+    @classmethod
+    def _unique(cls, v: tuple[Scheme, ...]) -> tuple[Scheme, ...]:
+        names = [s.name for s in v]
+        if len(set(names)) != len(names):
+            raise ValueError("scheme names must be unique")
+        if not v:
+            raise ValueError("at least one scheme")
+        return v
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _one_line(source: str, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = tuple(p for p in first["loc"] if p not in ("function-after[_mix(), dict[str,float]]",))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    return f"{source}: {_path(loc) or '(top level)'}: {msg}"
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set a dotted path (``caseload.consumers``, ``schemes.0.overrides.hourly_rate``)."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[int(part)]
+            continue
+        if not isinstance(node.get(part, {}), dict | list):
+            raise ScenarioError(f"--set {path}: {'.'.join(parts[: i + 1])} is not a section")
+        node = node.setdefault(part, {})
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def scenario_from_dict(data: dict, source: str = "scenario") -> Scenario:
+    """A validated scenario from plain data, or ScenarioError naming the field."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_one_line(source, err)) from None
+    except JobcoachError as err:  # a scheme override refused by its rulebook
+        raise ScenarioError(f"{source}: schemes: {err}") from None
+
+
+def read_scenario_data(path: str | Path) -> dict:
+    """The raw mapping in a scenario file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: expected an existing scenario file (YAML)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{path}: expected valid YAML{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of sections at the top level")
+    if "schemes" in data and isinstance(data["schemes"], list):
+        data["schemes"] = list(data["schemes"])
+    return data
+
+
+def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
+    """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
+    data = read_scenario_data(path)
+    data.setdefault("name", Path(path).stem)
+    for key, raw in (sets or {}).items():
+        try:
+            value = yaml.safe_load(raw) if isinstance(raw, str) else raw
+        except yaml.YAMLError:
+            value = raw
+        try:
+            set_path(data, key, value)
+        except (IndexError, ValueError, AttributeError, TypeError):
+            raise ScenarioError(f"--set {key}: no such field in {path}") from None
+    return scenario_from_dict(data, str(path))
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario written back as YAML (every field, defaults included)."""
+    data = scenario.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,399 @@
+"""The seeded caseload simulator: consumers, coaches and weekly coaching lines.
+
+Each replication has its own numpy ``Generator`` from one ``SeedSequence`` child, so a
+replication's numbers never depend on how many others run or how they are chunked. Within
+a replication everything is drawn in a few array calls and transformed with vector
+operations; replications are stacked into one set of tables (the CSV contract's cases,
+coaches and services, plus outcomes) so the adjudication engine prices them in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .dates import NEVER, from_day, to_day
+from .lines import Lines
+from .scenario import NEEDS, Scenario
+
+CREDENTIAL_CHOICES = (
+    "apse_certificate",
+    "directcourse_certificate",
+    "licensed_educator",
+    "former_vr_counselor",
+    "crcc_3yr",
+    "rehab_or_education_degree",
+    "crp_accredited",
+    "none_in_training",
+    "none",
+)
+#: days of a month, for training start dates; an approximation
+DAYS_PER_MONTH = 30.44
+
+
+def seeds(scenario: Scenario) -> list[np.random.SeedSequence]:
+    """One SeedSequence child per replication."""
+    root = np.random.SeedSequence(scenario.simulation.seed)
+    return root.spawn(scenario.simulation.replications)
+
+
+@dataclass
+class Caseload:
+    """Simulated replications stacked: the three contract tables as engine arrays, and
+    each case's outcomes."""
+
+    reps: np.ndarray  # replication of each case
+    first_rep: int
+    n_reps: int
+    cases: dict
+    coaches: dict
+    services: dict
+    case_idx: np.ndarray
+    coach_idx: np.ndarray
+    outcomes: dict
+    start: int  # first day of the horizon
+    horizon_end: int  # first day after the horizon
+
+    @property
+    def start_date(self):
+        """The first day of the horizon, as a date (for parameter lookups)."""
+        return from_day(self.start)
+
+    def lines(self) -> Lines:
+        """The service lines, linked to cases and coaches, for the engine."""
+        return Lines(
+            self.cases,
+            self.coaches,
+            self.services,
+            self.case_idx,
+            self.coach_idx,
+            {"cases": "simulated cases", "coaches": "simulated coaches", "services": "simulated"},
+        )
+
+    def line_reps(self) -> np.ndarray:
+        """Replication of each service line."""
+        return self.reps[self.case_idx]
+
+    def tables(self, rep: int = 0) -> dict[str, pd.DataFrame]:
+        """One replication as the CSV contract's tables plus outcomes (text dates)."""
+        case_sel = np.flatnonzero(self.reps == rep)
+        coach_sel = np.flatnonzero(self.coaches["rep"] == rep)
+        line_sel = np.flatnonzero(self.reps[self.case_idx] == rep)
+
+        def dates(days: np.ndarray) -> np.ndarray:
+            out = np.full(len(days), "", dtype=object)
+            known = days < NEVER
+            out[known] = np.datetime_as_string(days[known].astype("datetime64[D]"))
+            return out
+
+        def frame(table: dict, sel: np.ndarray, columns: dict[str, str]) -> pd.DataFrame:
+            data = {}
+            for name, kind in columns.items():
+                values = table[name][sel]
+                if kind == "date":
+                    values = dates(values)
+                elif kind == "bool":
+                    values = np.where(values, "true", "false")
+                data[name] = values
+            return pd.DataFrame(data)
+
+        cases = frame(self.cases, case_sel, CASE_COLUMNS)
+        coaches = frame(self.coaches, coach_sel, COACH_COLUMNS)
+        services = frame(self.services, line_sel, SERVICE_COLUMNS)
+        services["service_id"] = "S" + pd.Series(np.arange(len(services)) + 1).astype(str)
+        outcomes = frame(self.outcomes, case_sel, OUTCOME_COLUMNS)
+        outcomes.insert(0, "case_id", cases["case_id"])
+        return {"cases": cases, "coaches": coaches, "services": services, "outcomes": outcomes}
+
+
+CASE_COLUMNS = {
+    "case_id": "text",
+    "authorized_from": "date",
+    "authorized_to": "date",
+    "authorized_hours": "number",
+    "plan_approved_on": "date",
+    "with_placement": "bool",
+    "offsite_approved": "bool",
+    "concurrent_services": "text",
+    "withdrawal_notice_on": "date",
+    "reports_current": "bool",
+    "needs_customized_training": "bool",
+    "employer_can_train": "bool",
+    "stabilized_on": "date",
+}
+COACH_COLUMNS = {
+    "coach_id": "text",
+    "hourly_rate": "number",
+    "credential": "text",
+    "training_started_on": "date",
+    "w9_on_file": "bool",
+    "liability_insurance": "bool",
+    "independent": "bool",
+    "cco_approved": "bool",
+    "provider_id": "text",
+}
+SERVICE_COLUMNS = {
+    "service_id": "text",
+    "case_id": "text",
+    "coach_id": "text",
+    "date": "date",
+    "hours": "number",
+    "setting": "text",
+    "consumer_present": "bool",
+    "group_size": "number",
+    "service_code": "text",
+}
+OUTCOME_COLUMNS = {
+    "need": "text",
+    "provider_id": "text",
+    "employment_start": "date",
+    "job_end": "date",
+    "objectives_met_on": "date",
+    "objectives_within_90d": "bool",
+    "stabilized": "bool",
+    "weeks_to_stabilization": "number",
+    "job_lost_in_horizon": "bool",
+    "retained_90d": "bool",
+}
+
+
+def _pick(u: np.ndarray, shares: list[float]) -> np.ndarray:
+    """Category index for uniforms ``u`` under the given shares."""
+    edges = np.cumsum(shares)
+    edges[-1] = 1.0 + 1e-12
+    return np.searchsorted(edges, u, side="right")
+
+
+def _by_need(value, need: np.ndarray) -> np.ndarray:
+    return np.array([value.get(n) for n in NEEDS])[need]
+
+
+def _draw(scenario: Scenario, seq: np.random.SeedSequence) -> dict:
+    """All random numbers of one replication, in a fixed order of array draws."""
+    sc = scenario
+    rng = np.random.default_rng(seq)
+    n = sc.caseload.consumers
+    c = sc.caseload.coaches
+    n_coaches = c.providers * c.coaches_per_provider
+    cv = c.provider_size_cv
+    return {
+        "case_u": rng.random((n, 16)),
+        "case_z": rng.standard_normal((n, 2)),
+        "coach_u": rng.random((n_coaches, 8)),
+        "coach_z": rng.standard_normal(n_coaches),
+        "provider_w": rng.gamma(1 / cv**2, size=c.providers) if cv > 0 else np.ones(c.providers),
+        "line_rng": rng,  # line draws come last: their number depends on the above
+    }
+
+
+def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
+    """Replications ``first`` .. ``first + count - 1`` stacked into one Caseload."""
+    sc = scenario
+    cl, sv, oc, au = sc.caseload, sc.services, sc.outcomes, sc.authorizations
+    children = seeds(sc)[first : first + count]
+    n = cl.consumers
+    cc = cl.coaches
+    n_coaches = cc.providers * cc.coaches_per_provider
+    start = to_day(cl.start_date)
+    end = start + 7 * cl.weeks  # first day after the horizon
+    draws = [_draw(sc, seq) for seq in children]
+    U = np.concatenate([d["case_u"] for d in draws])
+    Z = np.concatenate([d["case_z"] for d in draws])
+    reps = np.repeat(np.arange(first, first + count), n)
+    local = np.tile(np.arange(n), count)
+
+    # -- coaches ----------------------------------------------------------------------
+    CU = np.concatenate([d["coach_u"] for d in draws])
+    CZ = np.concatenate([d["coach_z"] for d in draws])
+    coach_rep = np.repeat(np.arange(first, first + count), n_coaches)
+    coach_local = np.tile(np.arange(n_coaches), count)
+    provider_of_coach = coach_local // cc.coaches_per_provider
+    mix = cc.credential_mix
+    cred_idx = _pick(CU[:, 0], [mix.get(k, 0.0) for k in CREDENTIAL_CHOICES])
+    cred_name = np.array(CREDENTIAL_CHOICES, dtype=object)[cred_idx]
+    in_training = cred_name == "none_in_training"
+    training_start = np.where(
+        in_training,
+        start - np.floor(CU[:, 1] * cc.training_months_max * DAYS_PER_MONTH).astype(np.int64),
+        NEVER,
+    )
+    cco = CU[:, 2] < cc.cco_share
+    coaches = {
+        "rep": coach_rep,
+        "coach_id": np.char.add("K", coach_local.astype(str)).astype(object),
+        "hourly_rate": np.round(
+            np.clip(cc.rate_mean + cc.rate_sd * CZ, cc.rate_min, cc.rate_max), 2
+        ),
+        "credential": np.where(in_training, "none", cred_name).astype(object),
+        "training_started_on": training_start.astype(np.int64),
+        "w9_on_file": CU[:, 3] < cc.w9_share,
+        "liability_insurance": CU[:, 4] < cc.insurance_share,
+        "independent": cco | (CU[:, 5] < cc.independent_share),
+        "cco_approved": cco,
+        "provider_id": np.char.add("P", provider_of_coach.astype(str)).astype(object),
+        "_n": len(coach_rep),
+    }
+
+    # -- consumers and their cases ------------------------------------------------------
+    need = _pick(U[:, 0], [cl.need_mix.get(k, 0.0) for k in NEEDS])
+    weights = np.stack([d["provider_w"] / d["provider_w"].sum() for d in draws])
+    cum = np.cumsum(weights, axis=1)
+    cum[:, -1] = 1.0 + 1e-12
+    rep_local = reps - first
+    provider = (U[:, 1][:, None] >= cum[rep_local]).sum(axis=1)
+    coach_in_provider = np.minimum(
+        (U[:, 2] * cc.coaches_per_provider).astype(np.int64), cc.coaches_per_provider - 1
+    )
+    coach_idx_case = rep_local * n_coaches + provider * cc.coaches_per_provider + coach_in_provider
+    hire = start + np.floor(U[:, 3] * cl.start_window_weeks * 7).astype(np.int64)
+
+    work = _by_need(cl.work_hours_per_week, need)
+    initial = _by_need(sv.initial_share, need)
+    fade = np.clip(
+        _by_need(sv.fade_per_week, need) * np.exp(sv.fade_spread * Z[:, 0] - sv.fade_spread**2 / 2),
+        1e-4,
+        0.95,
+    )
+    ratio = sv.stabilization_share / initial
+    stab_week = np.where(ratio >= 1, 0, np.ceil(np.log(np.minimum(ratio, 1)) / np.log1p(-fade)))
+    stab_week = np.minimum(stab_week, sv.max_weeks).astype(np.int64)
+
+    hazard = _by_need(oc.weekly_job_loss, need)
+    weeks_employed = np.floor(np.log(1 - U[:, 4]) / np.log1p(-np.minimum(hazard, 0.999999)))
+    weeks_employed = np.minimum(weeks_employed, 10_000).astype(np.int64)
+    job_end = hire + 7 * weeks_employed + np.floor(U[:, 5] * 7).astype(np.int64)
+    tenure = job_end - hire
+
+    stabilized = stab_week < weeks_employed  # stabilized before the job was lost
+    stab_day = hire + 7 * stab_week
+    stabilized_on = np.where(stabilized & (stab_day < end), stab_day, NEVER)
+
+    obj_days = np.maximum(
+        1,
+        np.round(
+            _by_need(oc.objectives_median_days, need) * np.exp(oc.objectives_spread * Z[:, 1])
+        ),
+    ).astype(np.int64)
+    obj_met = obj_days <= tenure
+    window = 90  # the outcome's own fixed window; the benchmark reads its rulebook's window
+    objectives_met_on = np.where(obj_met, hire + obj_days, NEVER)
+
+    coach_weeks = np.minimum(np.where(stabilized, stab_week, weeks_employed), sv.max_weeks)
+    plan_state = _pick(
+        U[:, 6],
+        [1 - sv.plan_late_share - sv.plan_missing_share, sv.plan_late_share, sv.plan_missing_share],
+    )
+    plan_day = np.select(
+        [plan_state == 0, plan_state == 1],
+        [
+            hire - np.floor(U[:, 7] * 14).astype(np.int64),
+            hire + 1 + np.floor(U[:, 7] * 21).astype(np.int64),
+        ],
+        NEVER,
+    )
+    withdrawn = U[:, 8] < oc.withdrawal_share
+    notice = np.where(
+        withdrawn, hire + np.floor(U[:, 9] * np.maximum(coach_weeks, 1) * 7).astype(np.int64), NEVER
+    )
+    cases = {
+        "case_id": np.char.add("C", local.astype(str)).astype(object),
+        "authorized_from": hire,
+        "authorized_to": hire + 7 * au.length_weeks - 1,
+        "authorized_hours": _by_need(au.hours, need).astype(np.float64),
+        "plan_approved_on": plan_day.astype(np.int64),
+        "with_placement": U[:, 10] < sv.placement_share,
+        "offsite_approved": U[:, 11] < sv.offsite_approved_share,
+        "concurrent_services": np.where(
+            U[:, 12] < sv.concurrent_assessment_share, "vocational_assessment", ""
+        ).astype(object),
+        "withdrawal_notice_on": notice.astype(np.int64),
+        "reports_current": U[:, 13] >= oc.report_late_share,
+        "needs_customized_training": U[:, 14] >= sv.no_customized_training_share,
+        "employer_can_train": U[:, 15] < sv.employer_can_train_share,
+        "stabilized_on": stabilized_on.astype(np.int64),
+        "_n": len(reps),
+    }
+    outcomes = {
+        "need": np.array(NEEDS, dtype=object)[need],
+        "provider": provider,
+        "provider_id": np.char.add("P", provider.astype(str)).astype(object),
+        "employment_start": hire,
+        "job_end": job_end,
+        "tenure_days": tenure,
+        "objectives_days": np.where(obj_met, obj_days, NEVER),
+        "objectives_met_on": objectives_met_on.astype(np.int64),
+        "objectives_within_90d": obj_met & (obj_days <= window),
+        "stabilized": stabilized,
+        "stabilized_day": np.where(stabilized, stab_day, NEVER),
+        "weeks_to_stabilization": np.where(stabilized, stab_week, np.nan),
+        "job_lost_in_horizon": job_end < end,
+        "retained_90d": tenure >= 90,
+        "coach_weeks": coach_weeks,
+        "coach_idx": coach_idx_case,
+    }
+
+    # -- service lines: sessions_per_week lines per coaching week, within the horizon ------
+    S = sv.sessions_per_week
+    per_case = coach_weeks * S
+    total = int(per_case.sum())
+    case_of_line = np.repeat(np.arange(len(reps)), per_case)
+    offset = np.arange(total) - np.repeat(np.cumsum(per_case) - per_case, per_case)
+    week = offset // S
+    session = offset % S
+    # line draws, per replication in order (each rep's own generator)
+    line_counts = np.bincount(rep_local[case_of_line], minlength=count)
+    LU = np.concatenate(
+        [d["line_rng"].random((int(k), 4)) for d, k in zip(draws, line_counts, strict=True)]
+    )
+    day = (
+        hire[case_of_line]
+        + 7 * week
+        + (session * 5) // S
+        + np.floor(LU[:, 0] * (5 // S)).astype(np.int64)
+    )
+    share = initial[case_of_line] * (1 - fade[case_of_line]) ** week
+    hours = np.maximum(0.25, np.round(work[case_of_line] * share / S * 4) / 4)
+    grouped = LU[:, 1] < sv.group_share
+    sizes = np.array(sorted(sv.group_sizes), dtype=np.int64)
+    size_pick = sizes[_pick(LU[:, 2], [sv.group_sizes[k] for k in sorted(sv.group_sizes)])]
+    off_site = LU[:, 3] < sv.offsite_share
+    wrong_code = (LU[:, 3] >= sv.offsite_share) & (
+        LU[:, 3] < sv.offsite_share + sv.wrong_code_share
+    )
+    keep = day < end
+    sel = np.flatnonzero(keep)
+    case_of_line = case_of_line[sel]
+    services = {
+        "service_id": np.arange(len(sel), dtype=np.int64),
+        "case_id": cases["case_id"][case_of_line],
+        "coach_id": coaches["coach_id"][coach_idx_case[case_of_line]],
+        "date": day[sel],
+        "hours": hours[sel],
+        "setting": np.where(off_site[sel], "off_site", "on_site").astype(object),
+        "consumer_present": ~off_site[sel],
+        "group_size": np.where(grouped[sel], size_pick[sel], 1),
+        "service_code": np.where(wrong_code[sel], "999", "575").astype(object),
+        "_n": len(sel),
+    }
+    return Caseload(
+        reps=reps,
+        first_rep=first,
+        n_reps=count,
+        cases=cases,
+        coaches=coaches,
+        services=services,
+        case_idx=case_of_line,
+        coach_idx=coach_idx_case[case_of_line],
+        outcomes=outcomes,
+        start=start,
+        horizon_end=end,
+    )
+
+
+def month_index(days: np.ndarray, start: int) -> np.ndarray:
+    """Months since the start month (0 = the start date's month) of each day number."""
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first = np.datetime64(from_day(start), "M").astype(np.int64)
+    return months - first
