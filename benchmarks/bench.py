@@ -51,6 +51,37 @@ def _adjudication_child(code: str, n_lines: int, engine: str) -> dict:
     }
 
 
+def _simulation_child(scenario_path: str, consumers: int, replications: int, schemes: str) -> dict:
+    from jobcoach_model.runner import run
+    from jobcoach_model.scenario import load_scenario
+
+    sets = {"caseload.consumers": str(consumers), "simulation.replications": str(replications)}
+    scenario = load_scenario(scenario_path, sets)
+    if schemes == "hourly":
+        keep = tuple(s for s in scenario.schemes if s.name in ("Kansas hourly", "Iowa hourly"))
+        scenario = scenario.model_copy(update={"schemes": keep})
+        chunk = max(1, 200_000 // consumers)  # about 200k consumers' lines per chunk
+        scenario = scenario.model_copy(
+            update={"simulation": scenario.simulation.model_copy(update={"chunk": chunk})}
+        )
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # warm up the memory allocator with one chunk, so the timing measures steady-state
+    # work (the first large allocations of a fresh process page-fault: ~1 s, fixed)
+    warm = scenario.simulation.model_copy(update={"replications": scenario.simulation.chunk})
+    run(scenario.model_copy(update={"simulation": warm}), keep_sample=False)
+    t0 = time.perf_counter()
+    results = run(scenario, keep_sample=False)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": seconds,
+        "peak_mib": peak / 1024,
+        "import_mib": base / 1024,
+        "schemes": len(scenario.schemes),
+        "rows": len(results.summary),
+    }
+
+
 def run_child(*args: str) -> dict:
     """Run one measurement in a fresh process, so peak memory is its own."""
     out = subprocess.run(
@@ -62,6 +93,8 @@ def run_child(*args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", nargs=3, metavar=("RULES", "LINES", "ENGINE"))
+    parser.add_argument("--sim-child", nargs=4, metavar=("SCENARIO", "N", "R", "SCHEMES"))
+    parser.add_argument("--only", choices=("adjudication", "simulation"), default=None)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--reference-lines", type=int, default=20_000)
     args = parser.parse_args()
@@ -69,6 +102,53 @@ def main() -> None:
         code, n, engine = args.child
         print(json.dumps(_adjudication_child(code, int(n), engine)))
         return
+    if args.sim_child:
+        path, n, r, schemes = args.sim_child
+        print(json.dumps(_simulation_child(path, int(n), int(r), schemes)))
+        return
+    if args.only != "simulation":
+        bench_adjudication(args)
+    if args.only != "adjudication":
+        bench_simulation()
+
+
+def bench_simulation() -> None:
+    """The scenario targets: baseline with all schemes x 200 replications <= 5 s; a stress
+    run 10,000 consumers x 52 weeks x 100 replications, Kansas and Iowa hourly, <= 60 s and
+    <= 2 GiB; 20,000 consumers 1.8-2.3x as long (linear growth)."""
+    baseline = str(HERE.parent / "scenarios" / "baseline.yaml")
+    print("\nSimulation and pricing (each in a fresh process, timed after a one-chunk warm-up)")
+    b = run_sim(baseline, 1000, 200, "all")
+    print(
+        f"  baseline, 1,000 consumers x 52 weeks x 200 replications, {b['schemes']} schemes: "
+        f"{b['seconds']:.2f} s (target <= 5 s); peak RSS {b['peak_mib']:,.0f} MiB"
+    )
+    s1 = run_sim(baseline, 10_000, 100, "hourly")
+    print(
+        f"  stress, 10,000 consumers x 52 weeks x 100 replications, Kansas + Iowa hourly: "
+        f"{s1['seconds']:.2f} s (target <= 60 s); peak RSS {s1['peak_mib']:,.0f} MiB "
+        f"(target <= 2,048 MiB; {s1['import_mib']:,.0f} MiB of it is the loaded libraries)"
+    )
+    s2 = run_sim(baseline, 20_000, 100, "hourly")
+    print(
+        f"  stress, 20,000 consumers: {s2['seconds']:.2f} s = {s2['seconds'] / s1['seconds']:.2f}x "
+        f"the 10,000-consumer run (target 1.8-2.3x); peak RSS {s2['peak_mib']:,.0f} MiB"
+    )
+
+
+def run_sim(*args) -> dict:
+    """One simulation measurement in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--sim-child", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_adjudication(args: argparse.Namespace) -> None:
+    """The adjudication targets (see the module docstring)."""
 
     print(f"Adjudication: {args.lines:,} generated lines per rulebook (best of 3)")
     print("  'full' = check and link the three tables, then apply the rules;")

@@ -176,7 +176,16 @@ def _interval(values: np.ndarray) -> tuple[float, float, float]:
 def _binomial_pass(n: int, p: float, share: float) -> float:
     """P(at least share*n of n pass) when each passes with probability p."""
     need = math.ceil(share * n - 1e-9)
-    return float(sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(need, n + 1)))
+    if p <= 0 or p >= 1:
+        return float(p >= 1 or need <= 0)
+    ks = np.arange(need, n + 1)
+    log_terms = (
+        math.lgamma(n + 1)
+        - np.array([math.lgamma(k + 1) + math.lgamma(n - k + 1) for k in ks])
+        + ks * math.log(p)
+        + (n - ks) * math.log1p(-p)
+    )
+    return float(np.exp(log_terms).sum())
 
 
 def run(

@@ -81,9 +81,9 @@ class Coaches(_Model):
     #: negotiated hourly rates: normal, clipped; assumption centred below the 45.16 cap
     #: (seed 001: "pay UP TO $45.16 an hour")
     rate_mean: float = Field(40.0, gt=0)
-    rate_sd: float = Field(4.0, ge=0)
-    rate_min: float = Field(25.0, gt=0)
-    rate_max: float = Field(55.0, gt=0)
+    rate_sd: float = Field(4.0, ge=0)  # assumption
+    rate_min: float = Field(25.0, gt=0)  # assumption
+    rate_max: float = Field(55.0, gt=0)  # assumption
     cco_share: float = Field(0.05, ge=0, le=1)  # assumption
     independent_share: float = Field(0.35, ge=0, le=1)  # assumption
     w9_share: float = Field(0.97, ge=0, le=1)  # assumption
@@ -103,8 +103,9 @@ class Caseload(_Model):
     start_date: dt.date = dt.date(2026, 1, 5)
     #: hires spread evenly over the first weeks of the horizon; assumption
     start_window_weeks: int = Field(26, ge=1)
+    #: share of consumers at each need level; assumption
     need_mix: dict[str, float] = Field(
-        default_factory=lambda: {"low": 0.35, "medium": 0.45, "high": 0.20}  # assumption
+        default_factory=lambda: {"low": 0.35, "medium": 0.45, "high": 0.20}
     )
     #: hours the consumer works per week; assumption
     work_hours_per_week: ByNeed = ByNeed(low=25, medium=20, high=15)

@@ -94,6 +94,8 @@ class Caseload:
                 values = table[name][sel]
                 if kind == "date":
                     values = dates(values)
+                elif kind in ID_PREFIX:
+                    values = ID_PREFIX[kind] + pd.Series(values).astype(str).to_numpy()
                 elif kind == "bool":
                     values = np.where(values, "true", "false")
                 data[name] = values
@@ -104,12 +106,15 @@ class Caseload:
         services = frame(self.services, line_sel, SERVICE_COLUMNS)
         services["service_id"] = "S" + pd.Series(np.arange(len(services)) + 1).astype(str)
         outcomes = frame(self.outcomes, case_sel, OUTCOME_COLUMNS)
-        outcomes.insert(0, "case_id", cases["case_id"])
+        outcomes.insert(0, "case_id", cases["case_id"].to_numpy())
         return {"cases": cases, "coaches": coaches, "services": services, "outcomes": outcomes}
 
 
+#: simulated ids are numbers; their text form in the CSV tables
+ID_PREFIX = {"case": "C", "coach": "K", "provider": "P"}
+
 CASE_COLUMNS = {
-    "case_id": "text",
+    "case_id": "case",
     "authorized_from": "date",
     "authorized_to": "date",
     "authorized_hours": "number",
@@ -124,7 +129,7 @@ CASE_COLUMNS = {
     "stabilized_on": "date",
 }
 COACH_COLUMNS = {
-    "coach_id": "text",
+    "coach_id": "coach",
     "hourly_rate": "number",
     "credential": "text",
     "training_started_on": "date",
@@ -132,12 +137,12 @@ COACH_COLUMNS = {
     "liability_insurance": "bool",
     "independent": "bool",
     "cco_approved": "bool",
-    "provider_id": "text",
+    "provider_id": "provider",
 }
 SERVICE_COLUMNS = {
     "service_id": "text",
-    "case_id": "text",
-    "coach_id": "text",
+    "case_id": "case",
+    "coach_id": "coach",
     "date": "date",
     "hours": "number",
     "setting": "text",
@@ -147,7 +152,7 @@ SERVICE_COLUMNS = {
 }
 OUTCOME_COLUMNS = {
     "need": "text",
-    "provider_id": "text",
+    "provider_id": "provider",
     "employment_start": "date",
     "job_end": "date",
     "objectives_met_on": "date",
@@ -157,6 +162,11 @@ OUTCOME_COLUMNS = {
     "job_lost_in_horizon": "bool",
     "retained_90d": "bool",
 }
+
+
+def _labels(*names: str) -> np.ndarray:
+    """A small object array of labels; indexing it fills a column without new strings."""
+    return np.array(names, dtype=object)
 
 
 def _pick(u: np.ndarray, shares: list[float]) -> np.ndarray:
@@ -222,7 +232,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
     cco = CU[:, 2] < cc.cco_share
     coaches = {
         "rep": coach_rep,
-        "coach_id": np.char.add("K", coach_local.astype(str)).astype(object),
+        "coach_id": coach_local,  # numbers here; text ids only in tables()
         "hourly_rate": np.round(
             np.clip(cc.rate_mean + cc.rate_sd * CZ, cc.rate_min, cc.rate_max), 2
         ),
@@ -232,7 +242,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
         "liability_insurance": CU[:, 4] < cc.insurance_share,
         "independent": cco | (CU[:, 5] < cc.independent_share),
         "cco_approved": cco,
-        "provider_id": np.char.add("P", provider_of_coach.astype(str)).astype(object),
+        "provider_id": provider_of_coach,
         "_n": len(coach_rep),
     }
 
@@ -298,7 +308,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
         withdrawn, hire + np.floor(U[:, 9] * np.maximum(coach_weeks, 1) * 7).astype(np.int64), NEVER
     )
     cases = {
-        "case_id": np.char.add("C", local.astype(str)).astype(object),
+        "case_id": local,
         "authorized_from": hire,
         "authorized_to": hire + 7 * au.length_weeks - 1,
         "authorized_hours": _by_need(au.hours, need).astype(np.float64),
@@ -318,7 +328,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
     outcomes = {
         "need": np.array(NEEDS, dtype=object)[need],
         "provider": provider,
-        "provider_id": np.char.add("P", provider.astype(str)).astype(object),
+        "provider_id": provider,
         "employment_start": hire,
         "job_end": job_end,
         "tenure_days": tenure,
@@ -371,10 +381,10 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
         "coach_id": coaches["coach_id"][coach_idx_case[case_of_line]],
         "date": day[sel],
         "hours": hours[sel],
-        "setting": np.where(off_site[sel], "off_site", "on_site").astype(object),
+        "setting": _labels("on_site", "off_site")[off_site[sel].astype(np.intp)],
         "consumer_present": ~off_site[sel],
         "group_size": np.where(grouped[sel], size_pick[sel], 1),
-        "service_code": np.where(wrong_code[sel], "999", "575").astype(object),
+        "service_code": _labels("575", "999")[wrong_code[sel].astype(np.intp)],
         "_n": len(sel),
     }
     return Caseload(
@@ -394,6 +404,10 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
 
 def month_index(days: np.ndarray, start: int) -> np.ndarray:
     """Months since the start month (0 = the start date's month) of each day number."""
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    days = np.asarray(days, dtype=np.int64)
+    if not days.size:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     first = np.datetime64(from_day(start), "M").astype(np.int64)
-    return months - first
+    return span[days - lo] - first

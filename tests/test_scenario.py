@@ -1,0 +1,160 @@
+"""Scenario files: every shipped scenario validates; bad ones fail with one line naming the
+file, the field path and what was expected (exit code 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jobcoach_model.cli import main
+from jobcoach_model.scenario import Scenario, load_scenario, scenario_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_the_required_scenarios_are_shipped():
+    names = {p.stem for p in SHIPPED}
+    assert {
+        "baseline",
+        "high_need",
+        "group_training",
+        "iowa_medicaid_cap_42",
+        "kansas_at_iowa_rate",
+        "outcome_payments",
+    } <= names
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenario_validates(path, capsys):
+    assert main(["validate", str(path)]) == 0
+    assert ": ok" in capsys.readouterr().out
+
+
+def test_baseline_is_about_1000_consumers_with_all_scheme_kinds():
+    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    assert sc.caseload.consumers == 1000
+    assert {s.kind for s in sc.schemes} == {"hourly", "outcome", "unit_rate"}
+    assert {s.rules for s in sc.schemes} == {"KS", "IA"}
+
+
+CALIBRATED = ("Coaches", "Caseload", "Services", "Outcomes", "Authorizations")
+STRUCTURAL = {"coaches", "start_date", "consumers", "weeks"}
+
+
+def test_defaults_cite_a_source_or_say_assumption():
+    """Every calibrated default has a comment citing published_figures.md or a seed, or
+    saying it is an assumption (a comment block covers the fields right below it)."""
+    source = (ROOT / "jobcoach_model" / "scenario.py").read_text().splitlines()
+    current, comments, checked, after_field = None, [], 0, False
+    for line in source:
+        stripped = line.strip()
+        if line.startswith("class "):
+            current, comments = line.split()[1].split("(")[0], []
+        elif stripped.startswith("#"):
+            comments = [stripped] if after_field else [*comments, stripped]
+            after_field = False
+        elif (
+            current in CALIBRATED
+            and ": " in stripped
+            and " = " in stripped
+            and not stripped.startswith(("def", "return", '"""'))
+        ):
+            name = stripped.split(":")[0]
+            if name not in STRUCTURAL:
+                text = " ".join([*comments, stripped])
+                assert any(w in text for w in ("assumption", "published_figures", "seed 0")), name
+                checked += 1
+            after_field = True
+        elif not stripped:
+            comments = []
+    assert checked >= 30
+
+
+def test_scenario_round_trips_through_yaml(tmp_path):
+    sc = load_scenario(ROOT / "scenarios" / "group_training.yaml")
+    path = tmp_path / "again.yaml"
+    path.write_text(scenario_yaml(sc))
+    assert load_scenario(path) == sc
+
+
+def _write(tmp_path, data) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+BAD = [
+    ({"caseload": {"consumrs": 10}}, ["caseload.consumrs", "unknown field"]),
+    ({"caseload": {"consumers": "many"}}, ["caseload.consumers", "integer"]),
+    (
+        {"caseload": {"need_mix": {"low": 0.5, "medium": 0.2, "high": 0.2}}},
+        ["caseload.need_mix", "sum to 1"],
+    ),
+    (
+        {"authorizations": {"hours": {"low": -5, "medium": 10, "high": 10}}},
+        ["authorizations.hours.low", "greater than or equal to 0"],
+    ),
+    ({"schemes": [{"name": "X", "rules": "TX"}]}, ["schemes[0].rules", "KS, IA"]),
+    (
+        {"schemes": [{"name": "X", "rules": "KS", "overrides": {"medicaid_hourly_rate": 42}}]},
+        ["schemes[0]", "medicaid_hourly_rate", "unknown name"],
+    ),
+    (
+        {"schemes": [{"name": "X", "rules": "KS", "overrides": {"hourly_rate": "cheap"}}]},
+        ["schemes[0]", "hourly_rate", "expected a number"],
+    ),
+    ({"services": {"group_sizes": {"1": 1.0}}}, ["services.group_sizes", "2 or more"]),
+    (
+        {"simulation": {"replications": 0}},
+        ["simulation.replications", "greater than or equal to 1"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "words"), BAD)
+def test_bad_scenario_is_one_line_with_the_field_path(tmp_path, capsys, data, words):
+    path = _write(tmp_path, data)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err
+    for word in words:
+        assert word in err, (word, err)
+
+
+def test_set_changes_a_field_by_dotted_path():
+    sc = load_scenario(
+        ROOT / "scenarios" / "baseline.yaml",
+        {"caseload.consumers": "2000", "schemes.4.overrides.hourly_rate": "50"},
+    )
+    assert sc.caseload.consumers == 2000
+    assert sc.schemes[4].overrides["hourly_rate"] == 50
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("caseload.consumers=-1", ["caseload.consumers"]),
+        ("caseload.nothing=1", ["caseload.nothing", "unknown field"]),
+    ],
+)
+def test_bad_set_on_a_scenario(setting, words, capsys):
+    assert main(["validate", str(ROOT / "scenarios" / "small.yaml"), "--set", setting]) == 2
+    err = capsys.readouterr().err
+    for word in words:
+        assert word in err
+
+
+def test_missing_and_malformed_files(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "expected an existing scenario file" in capsys.readouterr().err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("caseload: [1, 2\n")
+    assert main(["validate", str(broken)]) == 2
+    assert "expected valid YAML" in capsys.readouterr().err
+
+
+def test_empty_scenario_is_the_default():
+    assert Scenario() == Scenario.model_validate({})
