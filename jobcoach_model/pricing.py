@@ -36,6 +36,7 @@ class Money:
     amount: np.ndarray  # USD: paid or held amount; for denied, the amount claimed
     month: np.ndarray  # payment month index (months since the start month)
     reason: np.ndarray  # object: ';'-joined rule ids (denied/held) or milestone code
+    case: np.ndarray  # the case (row in the chunk's cases) each item belongs to
 
 
 def _reasons(j, status: np.ndarray) -> np.ndarray:
@@ -74,6 +75,7 @@ def price_hourly(caseload: Caseload, book: Rulebook, lines=None) -> Money:
         amount=amount,
         month=_hourly_month(book, caseload, lines),
         reason=_reasons(j, j.status),
+        case=lines.case_idx,
     )
 
 
@@ -103,6 +105,7 @@ def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
         amount=amount,
         month=month_index(base.line("date"), caseload.start) + 1,
         reason=_reasons(j, j.status),
+        case=base.case_idx,
     )
 
 
@@ -171,9 +174,10 @@ def price_outcome(caseload: Caseload, book: Rulebook, assessment_days: int) -> M
                 np.full(len(reached), amount),
                 month_index(day[reached], caseload.start),
                 np.where(ok[reached], code, why[reached]).astype(object),
+                reached,
             )
         )
-    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(5)))
+    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
 
 
 def price(caseload: Caseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:

@@ -54,6 +54,9 @@ class Accumulator:
     money: dict = field(default_factory=dict)  # (scheme, metric) -> array[R]
     cash: dict = field(default_factory=dict)  # scheme -> array[R, months]
     reasons: dict = field(default_factory=lambda: defaultdict(float))
+    #: consumers behind each reason and each month's payments, summed over replications
+    reason_people: dict = field(default_factory=lambda: defaultdict(float))
+    month_people: dict = field(default_factory=dict)  # scheme -> array[months]
     caseload: dict = field(default_factory=dict)  # metric -> array[R]
     size_count: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     size_pass: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
@@ -85,14 +88,25 @@ def _add_money(acc: Accumulator, name: str, money, reps: slice, retained: np.nda
     )
     if name not in acc.cash:
         acc.cash[name] = np.zeros((acc.replications, acc.months))
+        acc.month_people[name] = np.zeros(acc.months)
     acc.cash[name][reps] = flat.reshape(R, acc.months)
+    paid_cases = np.unique(money.case[sel] * acc.months + money.month[sel])
+    acc.month_people[name] += np.bincount(paid_cases % acc.months, minlength=acc.months)
     off = money.status != PAID
     if off.any():
         frame = pd.DataFrame(
-            {"status": money.status[off], "reason": money.reason[off], "amount": money.amount[off]}
+            {
+                "status": money.status[off],
+                "reason": money.reason[off],
+                "amount": money.amount[off],
+                "case": money.case[off],
+            }
         )
-        for (status, reason), amount in frame.groupby(["status", "reason"])["amount"].sum().items():
+        grouped = frame.groupby(["status", "reason"])
+        for (status, reason), amount in grouped["amount"].sum().items():
             acc.reasons[(name, int(status), reason)] += float(amount)
+        for (status, reason), people in grouped["case"].nunique().items():
+            acc.reason_people[(name, int(status), reason)] += float(people)
 
 
 def _add_caseload(acc: Accumulator, cl: Caseload, scenario: Scenario, reps: slice) -> np.ndarray:
@@ -234,16 +248,29 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     for scheme, table in acc.cash.items():
         for m in range(acc.months):
             mean, p05, p95 = _interval(table[:, m])
-            cash_rows.append((scheme, str(start + m), mean, p05, p95))
-    cashflow = pd.DataFrame(cash_rows, columns=["scheme", "month", "mean", "p05", "p95"])
+            people = acc.month_people[scheme][m] / R
+            cash_rows.append((scheme, str(start + m), mean, p05, p95, people))
+    cashflow = pd.DataFrame(
+        cash_rows, columns=["scheme", "month", "mean", "p05", "p95", "consumers"]
+    )
     cashflow[["mean", "p05", "p95"]] = cashflow[["mean", "p05", "p95"]].round(2)
+    cashflow["consumers"] = cashflow["consumers"].round(1)
 
     reason_rows = [
-        (scheme, ("paid", "held", "denied")[status], reason, total / R)
+        (
+            scheme,
+            ("paid", "held", "denied")[status],
+            reason,
+            total / R,
+            acc.reason_people[(scheme, status, reason)] / R,
+        )
         for (scheme, status, reason), total in acc.reasons.items()
     ]
-    reasons = pd.DataFrame(reason_rows, columns=["scheme", "status", "rule_ids", "mean_amount"])
+    reasons = pd.DataFrame(
+        reason_rows, columns=["scheme", "status", "rule_ids", "mean_amount", "consumers"]
+    )
     reasons["mean_amount"] = reasons["mean_amount"].round(2)
+    reasons["consumers"] = reasons["consumers"].round(1)
     reasons = reasons.sort_values(
         ["scheme", "status", "mean_amount", "rule_ids"], ascending=[True, True, False, True]
     ).reset_index(drop=True)
@@ -263,7 +290,10 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
             for n, w in zip(sizes, weights, strict=True)
         )
         label = f"{lo}+" if hi >= 10**9 else f"{lo}-{hi}"
-        size_rows.append((label, count, round(passed / count, 4), round(binomial, 4)))
+        people = float((acc.size_count[sizes] * sizes).sum()) / R
+        size_rows.append(
+            (label, count, round(passed / count, 4), round(binomial, 4), round(people, 1))
+        )
     kansas = pd.DataFrame(
         size_rows,
         columns=[
@@ -271,6 +301,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
             "provider_quarters",
             "pass_probability",
             "binomial_pass_probability",
+            "consumers",
         ],
     )
     return Results(
