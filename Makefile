@@ -3,8 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint format bench clean
+.PHONY: install chromium run test notebooks briefs lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,13 +14,27 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: install
-	$(BIN)/jobcoach example --out reports/example
+# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install
+# The main job: the cost brief for the bundled default scenario; prints the HTML's path.
+run: install
+	$(BIN)/jobcoach brief scenarios/baseline.yaml
+
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+# Re-execute the notebooks on their default scenario and store the outputs (commit them).
+notebooks: install
+	$(BIN)/jobcoach notebooks
+
+briefs: install
+	$(BIN)/jobcoach brief --all
 
 lint: install
 	$(BIN)/ruff check --fix .
@@ -29,4 +44,4 @@ bench: install
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) reports test-artifacts .pytest_cache .hypothesis .ruff_cache

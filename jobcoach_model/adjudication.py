@@ -51,6 +51,7 @@ class Verdicts:
         self.held = np.zeros(n, dtype=bool)
         self.deny_code = np.zeros(n, dtype=np.uint64)
         self.other_code = np.zeros(n, dtype=np.uint64)
+        self.hold_code = np.zeros(n, dtype=np.uint64)
 
     def deny(self, rule_id: str, mask: np.ndarray) -> None:
         """Lines this rule denies."""
@@ -63,6 +64,7 @@ class Verdicts:
         mask = np.broadcast_to(np.asarray(mask, dtype=bool), (self.n,))
         self.held |= mask
         np.bitwise_or(self.other_code, self.bit[rule_id], out=self.other_code, where=mask)
+        np.bitwise_or(self.hold_code, self.bit[rule_id], out=self.hold_code, where=mask)
 
     def note(self, rule_id: str, mask: Any) -> None:
         """Lines this rule priced, capped, prorated or redirected (not a denial or hold)."""
@@ -76,6 +78,10 @@ class Verdicts:
     def codes(self) -> np.ndarray:
         """Each line's rule code: its denials if denied, else what priced or held it."""
         return np.where(self.denied, self.deny_code, self.other_code)
+
+    def reason_codes(self) -> np.ndarray:
+        """Why a line is not paid: its denials if denied, its holds if held, else 0."""
+        return np.where(self.denied, self.deny_code, self.hold_code)
 
     def rule_ids(self) -> pd.Categorical:
         """The ';'-joined ids of each line, in catalog order."""

@@ -139,6 +139,44 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from .brief import make_brief
+
+    if args.all:
+        paths = sorted(Path("scenarios").glob("*.yaml"))
+        if not paths:
+            raise JobcoachError(
+                "scenarios/: expected scenario files (*.yaml); run from the project folder"
+            )
+        if args.out:
+            raise OverrideError(
+                "--out: expected no --out with --all (each brief goes to reports/<name>/)"
+            )
+    elif args.scenario:
+        paths = [args.scenario]
+    else:
+        raise OverrideError("brief: expected a SCENARIO file or --all")
+    for path in paths:
+        html = make_brief(
+            path,
+            args.out,
+            parse_sets(args.set),
+            progress=not args.quiet,
+            suppress_below=args.suppress_below,
+        )
+        print(html)
+    return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .brief import execute_suite
+
+    parameters = {"scenario": str(args.scenario.resolve())} if args.scenario else None
+    for path in execute_suite(args.out, parameters, progress=not args.quiet):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
     parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
@@ -184,6 +222,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("brief", help="run the cost brief notebook and write HTML and CSV")
+    p.add_argument("scenario", nargs="?", type=Path)
+    p.add_argument("--all", action="store_true", help="every scenario in scenarios/")
+    p.add_argument("--out", type=Path, help="output folder (default reports/<scenario name>/)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="change a scenario field by its dotted path",
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=int,
+        default=10,
+        metavar="N",
+        help="suppress table cells describing fewer than N consumers (0: none)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_brief)
+
+    p = sub.add_parser("notebooks", help="execute the notebook suite with papermill")
+    p.add_argument(
+        "--scenario", type=Path, help="run on this scenario (default: each notebook's own)"
+    )
+    p.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_notebooks)
 
     p = sub.add_parser("example", help="rules table and the bundled example records, both states")
     p.add_argument("--out", type=Path, default=Path("reports/example"))

@@ -40,8 +40,8 @@ class Money:
 
 
 def _reasons(j, status: np.ndarray) -> np.ndarray:
-    """The rule ids behind each denied or held line ("" for paid lines)."""
-    codes = j.verdicts.codes()
+    """The rules that denied or held each line ("" for paid lines)."""
+    codes = j.verdicts.reason_codes()
     out = np.full(len(codes), "", dtype=object)
     sel = np.flatnonzero(status != PAID)
     if len(sel):

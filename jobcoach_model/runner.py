@@ -341,3 +341,20 @@ def write_outputs(results: Results, out: str | Path) -> list[Path]:
             shutil.move(str(Path(tmp) / f"{name}.csv"), target)
             written.append(target)
     return written
+
+
+def run_file(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict[str, str] | None = None,
+) -> Results:
+    """Load a scenario file (with notebook-style overrides) and run it."""
+    from .scenario import load_scenario
+
+    changes = dict(sets or {})
+    if replications is not None:
+        changes["simulation.replications"] = str(replications)
+    if seed is not None:
+        changes["simulation.seed"] = str(seed)
+    return run(load_scenario(scenario, changes))

@@ -265,6 +265,47 @@ class Scenario(_Model):
         return v
 
 
+#: the sections whose defaults are calibrated (each cites a source or says assumption)
+CALIBRATED = {
+    "Coaches": "caseload.coaches",
+    "Caseload": "caseload",
+    "Services": "services",
+    "Outcomes": "outcomes",
+    "Authorizations": "authorizations",
+}
+_STRUCTURAL = {"coaches", "start_date", "consumers", "weeks"}
+
+
+def field_notes() -> dict[str, str]:
+    """Each calibrated input's dotted path and the note written beside its default (the
+    source it cites, or "assumption"), read from this module so it is never retyped."""
+    notes: dict[str, str] = {}
+    section, comments, after_field = None, [], False
+    for line in Path(__file__).read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if line.startswith("class "):
+            section, comments = CALIBRATED.get(line.split()[1].split("(")[0]), []
+        elif stripped.startswith("#"):
+            text = stripped.lstrip("#:").strip()
+            comments = [text] if after_field else [*comments, text]
+            after_field = False
+        elif (
+            section
+            and ": " in stripped
+            and " = " in stripped
+            and not stripped.startswith(("def ", "return ", '"""'))
+        ):
+            name = stripped.split(":")[0]
+            if name not in _STRUCTURAL:
+                inline = stripped.split("#", 1)[1].strip() if "#" in stripped else ""
+                block = [] if (inline and after_field) else comments
+                notes[f"{section}.{name}"] = " ".join([*block, inline]).strip()
+            after_field = True
+        elif not stripped:
+            comments = []
+    return notes
+
+
 def _path(loc: tuple) -> str:
     out = ""
     for part in loc:

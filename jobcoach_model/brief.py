@@ -1,0 +1,160 @@
+"""The analyst's cost brief: ``cost_brief.ipynb`` executed with papermill on a scenario,
+then an HTML page without code (nbconvert) and the headline tables as CSV.
+
+Everything is produced in a temporary folder and moved into place only when the whole
+brief succeeded, so a failed run leaves the previous brief untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import JobcoachError
+from .scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
+TEMPLATES = Path(__file__).parent / "templates"
+KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
+#: the kernel's own log (not cell output) stays quiet unless something is wrong
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
+class BriefError(JobcoachError):
+    """The brief notebook failed; the message names the cell and the error."""
+
+
+def to_html(notebook: Path, target: Path) -> Path:
+    """The executed notebook as a self-contained HTML page without code cells."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="offline", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True
+    )
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _failure(err: Exception, notebook: Path) -> str:
+    """Which cell failed and why, in one line."""
+    import nbformat
+
+    name = getattr(err, "ename", type(err).__name__)
+    value = str(getattr(err, "evalue", err)).strip().splitlines()
+    cell = getattr(err, "exec_count", None)
+    if notebook.is_file():
+        added = {"injected-parameters", "papermill-error-cell-tag"}
+        nb = nbformat.read(notebook, as_version=4)
+        own = [c for c in nb.cells if not added & set(c.metadata.get("tags", []))]
+        for i, c in enumerate(own):
+            if c.get("cell_type") == "code" and any(
+                o.get("output_type") == "error" for o in c.get("outputs", [])
+            ):
+                first = c.source.strip().splitlines()[0] if c.source.strip() else ""
+                cell = f"{i + 1} of {len(own)} ({first[:60]})"
+                break
+    return f"cell {cell} failed: {name}: {value[0] if value else ''}"
+
+
+def make_brief(
+    scenario: str | Path,
+    out: str | Path | None = None,
+    sets: dict[str, str] | None = None,
+    progress: bool = True,
+    suppress_below: int = 10,
+) -> Path:
+    """Run the cost brief for a scenario file; returns the HTML brief's path."""
+    import papermill as pm
+
+    scenario = Path(scenario).resolve()
+    parsed = load_scenario(scenario, sets)  # a bad scenario fails here, before any work
+    out = (Path(out) if out else Path("reports") / parsed.name).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
+        tmp_path = Path(tmp)
+        executed = tmp_path / "cost_brief.ipynb"
+        try:
+            pm.execute_notebook(
+                str(BRIEF_NOTEBOOK),
+                str(executed),
+                parameters={
+                    "scenario": str(scenario),
+                    "sets": dict(sets or {}),
+                    "suppress_below": suppress_below,
+                    "output_dir": str(tmp_path),
+                },
+                kernel_name=KERNEL,
+                progress_bar=progress,
+                cwd=str(NOTEBOOKS),
+                extra_arguments=KERNEL_ARGS,
+            )
+        except Exception as err:  # papermill raises PapermillExecutionError and others
+            raise BriefError(
+                f"{scenario.name}: brief not written; {_failure(err, executed)}"
+            ) from None
+        to_html(executed, tmp_path / "brief.html")
+        for item in sorted(tmp_path.iterdir()):
+            target = out / item.name
+            if target.exists() and target.is_file():
+                target.unlink()
+            shutil.move(str(item), target)
+    return out / "brief.html"
+
+
+SUITE = (
+    "01_rules_side_by_side.ipynb",
+    "02_caseload.ipynb",
+    "03_costs.ipynb",
+    "04_benchmarks.ipynb",
+    "cost_brief.ipynb",
+)
+
+
+def _tidy(path: Path) -> None:
+    """Drop run timestamps papermill leaves in metadata, so a re-run changes nothing."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
+def execute_suite(
+    out: str | Path | None = None,
+    parameters: dict | None = None,
+    names: tuple[str, ...] = SUITE,
+    progress: bool = False,
+) -> list[Path]:
+    """Execute the notebooks with papermill: in place (``out`` None, stored outputs) or
+    into ``out`` with parameters (e.g. a small scenario)."""
+    import papermill as pm
+
+    done = []
+    for name in names:
+        target = Path(out) / name if out else NOTEBOOKS / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            pm.execute_notebook(
+                str(NOTEBOOKS / name),
+                str(target),
+                parameters=parameters or {},
+                kernel_name=KERNEL,
+                progress_bar=progress,
+                cwd=str(NOTEBOOKS),
+                extra_arguments=KERNEL_ARGS,
+            )
+        except Exception as err:
+            raise BriefError(f"{name}: {_failure(err, target)}") from None
+        _tidy(target)
+        done.append(target)
+    return done

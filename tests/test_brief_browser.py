@@ -1,0 +1,58 @@
+"""The HTML brief, opened in headless Chromium with the network cut off, shows its
+headline table and charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser import ARTIFACTS, browser_or_skip
+
+from jobcoach_model.brief import make_brief
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.browser
+
+
+def test_brief_reads_offline_in_a_real_browser(tmp_path):
+    html = make_brief(ROOT / "scenarios" / "small.yaml", tmp_path, progress=False)
+    pw, browser = browser_or_skip()
+    try:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        asked = []
+
+        def block(route):
+            if route.request.url.startswith(("file:", "data:")):
+                route.continue_()
+            else:
+                asked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", block)
+        page = context.new_page()
+        page.goto(html.as_uri(), wait_until="load")
+        heading = page.locator("h1", has_text="Job-coaching cost brief: small")
+        assert heading.is_visible()
+        table = page.locator("table", has_text="Total paid").first
+        assert table.is_visible()
+        for scheme in (
+            "Kansas hourly",
+            "Iowa hourly",
+            "Iowa outcome (D codes)",
+            "Iowa SE unit rate",
+        ):
+            assert table.locator("td", has_text=scheme).count() == 1
+        first_total = table.locator("tbody tr").first.locator("td").nth(1).inner_text()
+        assert first_total.startswith("$") and len(first_total) > 4
+        images = page.locator("img")
+        assert images.count() >= 1
+        widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
+        assert all(w > 300 for w in widths), widths
+        assert images.first.is_visible()
+        assert asked == [], f"the brief tried to fetch {asked}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()

@@ -1,0 +1,125 @@
+"""The notebook suite runs with papermill on a second, small scenario (proving the
+parameters work), and the cost brief is written whole or not at all."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jobcoach_model.brief import SUITE, BriefError, execute_suite, make_brief
+from jobcoach_model.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "scenarios" / "small.yaml"
+
+
+def _text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", cell.source
+            data = out.get("data", {})
+            parts.append(
+                out.get("text", "") + data.get("text/html", "") + data.get("text/plain", "")
+            )
+    return "\n".join(parts)
+
+
+def test_every_notebook_has_a_tagged_parameters_cell_first():
+    for name in SUITE:
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        assert "parameters" in first.metadata.get("tags", []), name
+        for p in ("scenario", "replications", "seed"):
+            assert f"{p} = " in first.source, (name, p)
+
+
+def test_no_rule_logic_in_notebooks():
+    for name in SUITE:
+        source = "\n".join(
+            c.source
+            for c in nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+            if c.cell_type == "code"
+        )
+        for word in ("45.16", "hourly_rate", "adjudicate(", "np.where("):
+            assert word not in source, (name, word)
+
+
+@pytest.fixture(scope="module")
+def small_suite(tmp_path_factory):
+    out = tmp_path_factory.mktemp("suite")
+    execute_suite(out, {"scenario": str(SMALL), "replications": 5, "seed": 3})
+    return out
+
+
+def test_suite_runs_on_a_small_scenario_with_its_parameters(small_suite):
+    sc = load_scenario(SMALL)
+    for name in SUITE:
+        text = _text(nbformat.read(small_suite / name, as_version=4))
+        if name == "cost_brief.ipynb":
+            assert "5 simulated replications (seed 3)" in text
+            assert "simulation.replications = 5" in text
+        elif name != "01_rules_side_by_side.ipynb":
+            assert "small: 150 consumers, 26 weeks, 5 replications, seed 3" in text, name
+    costs = _text(nbformat.read(small_suite / "03_costs.ipynb", as_version=4))
+    for scheme in sc.schemes:
+        assert scheme.name in costs
+
+
+def test_brief_writes_html_notebook_and_csv(tmp_path):
+    html = make_brief(SMALL, tmp_path, progress=False)
+    assert html == tmp_path / "brief.html"
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {
+        "brief.html",
+        "cost_brief.ipynb",
+        "headline.csv",
+        "cashflow.csv",
+        "kansas_benchmark.csv",
+        "reasons.csv",
+    } <= names
+    page = html.read_text()
+    assert "Job-coaching cost brief: small" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing to fetch
+    assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", page)
+    assert "import jobcoach_model" not in page  # no code cells
+    assert page.count("data:image/png;base64") >= 1
+
+
+def test_brief_suppresses_small_cells_by_default(tmp_path):
+    make_brief(SMALL, tmp_path / "a", progress=False)
+    make_brief(SMALL, tmp_path / "b", progress=False, suppress_below=0)
+    suppressed = (tmp_path / "a" / "reasons.csv").read_text()
+    assert "suppressed (<10)" in suppressed
+    assert "suppressed" not in (tmp_path / "b" / "reasons.csv").read_text()
+
+
+def test_names_from_a_scenario_are_escaped(tmp_path):
+    evil = tmp_path / "evil.yaml"
+    evil.write_text(
+        SMALL.read_text()
+        .replace("name: small", 'name: "<script>alert(1)</script>"')
+        .replace("description: 150", 'description: "<img src=x onerror=alert(2)> 150')
+        .replace("20 replications.", '20 replications."')
+    )
+    html = make_brief(evil, tmp_path / "out", progress=False).read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_failed_brief_keeps_the_previous_one(tmp_path, monkeypatch):
+    out = tmp_path / "brief"
+    make_brief(SMALL, out, progress=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = tmp_path / "broken.ipynb"
+    nb = nbformat.read(ROOT / "notebooks" / "cost_brief.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('the model broke')"))
+    nbformat.write(nb, broken)
+    monkeypatch.setattr("jobcoach_model.brief.BRIEF_NOTEBOOK", broken)
+    with pytest.raises(BriefError, match="cell 4 of .* failed: ValueError: the model broke"):
+        make_brief(SMALL, out, progress=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
