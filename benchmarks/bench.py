@@ -94,7 +94,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", nargs=3, metavar=("RULES", "LINES", "ENGINE"))
     parser.add_argument("--sim-child", nargs=4, metavar=("SCENARIO", "N", "R", "SCHEMES"))
-    parser.add_argument("--only", choices=("adjudication", "simulation"), default=None)
+    parser.add_argument(
+        "--only", choices=("adjudication", "simulation", "notebooks", "explorer"), default=None
+    )
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--reference-lines", type=int, default=20_000)
     args = parser.parse_args()
@@ -106,10 +108,32 @@ def main() -> None:
         path, n, r, schemes = args.sim_child
         print(json.dumps(_simulation_child(path, int(n), int(r), schemes)))
         return
-    if args.only != "simulation":
-        bench_adjudication(args)
-    if args.only != "adjudication":
-        bench_simulation()
+    sections = {
+        "adjudication": lambda: bench_adjudication(args),
+        "simulation": bench_simulation,
+        "notebooks": bench_notebooks,
+    }
+    for name, section in sections.items():
+        if args.only in (None, name):
+            section()
+
+
+def bench_notebooks() -> None:
+    """The whole suite through papermill <= 60 s; one brief <= 20 s (baseline scenario)."""
+    import tempfile
+
+    from jobcoach_model.brief import SUITE, execute_suite, make_brief
+
+    print("\nNotebooks (papermill, baseline scenario, a kernel per notebook)")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        execute_suite(Path(tmp) / "suite")
+        suite = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        make_brief(HERE.parent / "scenarios" / "baseline.yaml", Path(tmp) / "brief", progress=False)
+        brief = time.perf_counter() - t0
+    print(f"  the {len(SUITE)}-notebook suite: {suite:.1f} s (target <= 60 s)")
+    print(f"  one brief (execute, HTML, CSV): {brief:.1f} s (target <= 20 s)")
 
 
 def bench_simulation() -> None:
