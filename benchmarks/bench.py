@@ -112,10 +112,42 @@ def main() -> None:
         "adjudication": lambda: bench_adjudication(args),
         "simulation": bench_simulation,
         "notebooks": bench_notebooks,
+        "explorer": bench_explorer,
     }
     for name, section in sections.items():
         if args.only in (None, name):
             section()
+
+
+def bench_explorer() -> None:
+    """Median update <= 200 ms for a rate change and <= 1 s for a caseload change, on the
+    explorer's default caseload, driving the widgets from Python (no debounce delay)."""
+    import statistics
+
+    from jobcoach_model.explorer import Explorer
+
+    ex = Explorer(debounce=0)
+    rates, caseloads = [], []
+    for i in range(15):
+        ex.controls["ks_rate"].value = 40 + 0.37 * (i + 1)
+        assert ex.last_update["kind"] == "rate"
+        rates.append(ex.last_update["seconds"])
+        ex.controls["ia_medicaid"].value = 44 - 0.21 * i
+        rates.append(ex.last_update["seconds"])
+    for i in range(7):
+        ex.controls["group_share"].value = 0.1 + 0.03 * (i + 1)
+        assert ex.last_update["kind"] == "caseload"
+        caseloads.append(ex.last_update["seconds"])
+    scenario = ex.scenario()
+    print(
+        f"\nExplorer ({scenario.caseload.consumers} consumers x "
+        f"{scenario.simulation.replications} replications, {len(scenario.schemes)} schemes)"
+    )
+    print(
+        f"  rate change: median {statistics.median(rates) * 1000:.0f} ms over {len(rates)} "
+        f"updates (target <= 200 ms); caseload change: median "
+        f"{statistics.median(caseloads) * 1000:.0f} ms over {len(caseloads)} (target <= 1000 ms)"
+    )
 
 
 def bench_notebooks() -> None:

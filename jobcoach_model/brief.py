@@ -114,6 +114,7 @@ SUITE = (
     "03_costs.ipynb",
     "04_benchmarks.ipynb",
     "cost_brief.ipynb",
+    "05_what_if_explorer.ipynb",
 )
 
 

@@ -177,6 +177,12 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from .explorer import serve
+
+    return serve(args.port, args.export_dir)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
     parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
@@ -250,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_notebooks)
+
+    p = sub.add_parser("explore", help="serve the what-if explorer with Voila on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--export-dir", type=Path, help="where Export writes (default: here)")
+    p.set_defaults(func=_cmd_explore)
 
     p = sub.add_parser("example", help="rules table and the bundled example records, both states")
     p.add_argument("--out", type=Path, default=Path("reports/example"))

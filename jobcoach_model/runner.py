@@ -207,28 +207,40 @@ def run(
     progress: bool = False,
     keep_sample: bool = True,
     chunk: int | None = None,
+    simulated: list[Caseload] | None = None,
 ) -> Results:
-    """Simulate and price a scenario over all its replications."""
+    """Simulate and price a scenario over all its replications.
+
+    With ``simulated`` (chunks from ``simulate_all``) the caseload is re-priced without
+    being simulated again: what the explorer does when only a rate changes.
+    """
     R = scenario.simulation.replications
     step = chunk or scenario.simulation.chunk
     months = math.ceil(scenario.caseload.weeks * 7 / 28) + 3
     acc = Accumulator(R, months, [s.name for s in scenario.schemes])
     sample = None
     bar = tqdm(total=R, desc=scenario.name, unit="rep", disable=not progress, leave=False)
-    for first in range(0, R, step):
-        count = min(step, R - first)
-        reps = slice(first, first + count)
-        cl = simulate_chunk(scenario, first, count)
+    chunks = simulated or (
+        simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)
+    )
+    for cl in chunks:
+        reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
         retained = _add_caseload(acc, cl, scenario, reps)
         lines = cl.lines()
         for scheme in scenario.schemes:
             money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
             _add_money(acc, scheme.name, money, reps, retained, scenario.caseload.consumers)
-        if first == 0 and keep_sample:
+        if cl.first_rep == 0 and keep_sample:
             sample = cl
-        bar.update(count)
+        bar.update(cl.n_reps)
     bar.close()
     return _results(scenario, acc, sample)
+
+
+def simulate_all(scenario: Scenario) -> list[Caseload]:
+    """Every replication simulated and kept in memory (for re-pricing many times)."""
+    R, step = scenario.simulation.replications, scenario.simulation.chunk
+    return [simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)]
 
 
 def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:

@@ -1,0 +1,514 @@
+"""The what-if explorer: an ipywidgets panel for policy staff, in JupyterLab or as a Voilà
+app.
+
+Sliders set the Kansas rate, Iowa's cap and Medicaid rate, the caseload (size, need mix,
+group share, fading speed) and the Kansas benchmark; the panel shows the cost of each
+chosen rate scheme with its interval, a chart, and the chance a provider of a given size
+meets the benchmark. A rate change re-prices the simulated caseload without simulating it
+again; a caseload change simulates it anew. Updates are debounced and show a busy state.
+The settings found can be exported as a scenario file that ``jobcoach brief`` accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import time
+from pathlib import Path
+
+import ipywidgets as w
+
+from .io import write_atomic
+from .rulebook import load_rulebook
+from .runner import Results, _binomial_pass, run, simulate_all
+from .scenario import DEFAULT_SCHEMES, Benchmark, Scenario, load_scenario, scenario_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+#: the explorer's own caseload: small enough to answer while a slider moves
+EXPLORER_CONSUMERS = 500
+EXPLORER_REPLICATIONS = 40
+CASELOAD_CONTROLS = ("consumers", "low_need", "high_need", "group_share", "fading")
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+class Explorer:
+    """The panel and its state. ``panel`` is the widget to display."""
+
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = DEFAULT_SCENARIO,
+        consumers: int = EXPLORER_CONSUMERS,
+        replications: int = EXPLORER_REPLICATIONS,
+        debounce: float = 0.3,
+        export_path: str | Path | None = None,
+    ) -> None:
+        self.base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.replications = replications
+        self.delay = debounce
+        self._pending = None
+        self._chunks = None
+        self._caseload_key = None
+        self.results: Results | None = None
+        self.last_update = {"kind": None, "seconds": 0.0}
+        ks, ia = load_rulebook("KS"), load_rulebook("IA")
+        day = self.base.caseload.start_date
+        mix = self.base.caseload.need_mix
+        style = {"description_width": "210px"}
+        layout = w.Layout(width="500px")
+
+        def slider(cls, name, description, value, lo, hi, step, fmt=None):
+            kwargs = {"readout_format": fmt} if fmt else {}
+            widget = cls(
+                value=value,
+                min=lo,
+                max=hi,
+                step=step,
+                description=description,
+                continuous_update=False,
+                style=style,
+                layout=layout,
+                **kwargs,
+            )
+            widget.add_class(f"jc-{name.replace('_', '-')}")
+            return widget
+
+        self.controls = {
+            "ks_rate": slider(
+                w.FloatSlider,
+                "ks_rate",
+                "Kansas hourly rate (USD)",
+                ks.value("hourly_rate", day),
+                20,
+                80,
+                0.01,
+                ".2f",
+            ),
+            "ia_cap": slider(
+                w.FloatSlider,
+                "ia_cap",
+                "Iowa cap, independent (USD/h)",
+                ia.value("max_hourly_rate", day),
+                20,
+                80,
+                0.01,
+                ".2f",
+            ),
+            "ia_medicaid": slider(
+                w.FloatSlider,
+                "ia_medicaid",
+                "Iowa Medicaid rate (USD/h)",
+                ia.value("medicaid_hourly_rate", day),
+                20,
+                80,
+                0.01,
+                ".2f",
+            ),
+            "consumers": slider(
+                w.IntSlider, "consumers", "Consumers in the caseload", consumers, 50, 5000, 50
+            ),
+            "low_need": slider(
+                w.FloatSlider,
+                "low_need",
+                "Share at low need",
+                mix.get("low", 0.0),
+                0,
+                1,
+                0.05,
+                ".2f",
+            ),
+            "high_need": slider(
+                w.FloatSlider,
+                "high_need",
+                "Share at high need",
+                mix.get("high", 0.0),
+                0,
+                1,
+                0.05,
+                ".2f",
+            ),
+            "group_share": slider(
+                w.FloatSlider,
+                "group_share",
+                "Share of lines in group sessions",
+                self.base.services.group_share,
+                0,
+                0.8,
+                0.01,
+                ".2f",
+            ),
+            "fading": slider(
+                w.FloatSlider,
+                "fading",
+                "Fading speed (x the scenario's)",
+                1.0,
+                0.25,
+                3.0,
+                0.05,
+                ".2f",
+            ),
+            "threshold": slider(
+                w.FloatSlider,
+                "threshold",
+                "Kansas benchmark share",
+                ks.value("benchmark_share", day),
+                0.5,
+                1.0,
+                0.01,
+                ".2f",
+            ),
+            "window": slider(
+                w.IntSlider,
+                "window",
+                "Kansas benchmark window (days)",
+                ks.value("benchmark_window_days", day),
+                30,
+                180,
+                1,
+            ),
+            "provider_size": slider(
+                w.IntSlider,
+                "provider_size",
+                "Persons a provider serves in a quarter",
+                12,
+                1,
+                100,
+                1,
+            ),
+        }
+        self.schemes = w.SelectMultiple(
+            options=[s.name for s in DEFAULT_SCHEMES],
+            value=tuple(s.name for s in DEFAULT_SCHEMES),
+            description="Rate schemes",
+            rows=4,
+            style=style,
+            layout=layout,
+        )
+        self.schemes.add_class("jc-schemes")
+        self.status = w.HTML()
+        self.status.add_class("jc-status")
+        self.table = w.HTML()
+        self.table.add_class("jc-cost-table")
+        self.chart = w.HTML()
+        self.chart.add_class("jc-chart")
+        self.benchmark = w.HTML()
+        self.benchmark.add_class("jc-benchmark")
+        default_export = Path(os.environ.get("JOBCOACH_EXPORT_DIR", ".")) / "what_if.yaml"
+        self.export_path = w.Text(
+            value=str(export_path or default_export),
+            description="Export to",
+            style=style,
+            layout=layout,
+        )
+        self.export_path.add_class("jc-export-path")
+        self.export_button = w.Button(description="Export scenario", icon="download")
+        self.export_button.add_class("jc-export")
+        self.export_button.on_click(lambda _: self.export())
+        self.export_note = w.HTML()
+        self.export_note.add_class("jc-export-note")
+
+        for widget in [*self.controls.values(), self.schemes]:
+            widget.observe(self._changed, names="value")
+        c = self.controls
+        self.panel = w.VBox(
+            [
+                w.HTML(
+                    "<h2>Job-coaching what-if explorer</h2><p>Move a control; the figures "
+                    "update on their own. Rates re-price the same simulated caseload; "
+                    "caseload controls simulate it again.</p>"
+                ),
+                w.HBox(
+                    [
+                        w.VBox(
+                            [
+                                w.HTML("<b>Rates</b>"),
+                                c["ks_rate"],
+                                c["ia_cap"],
+                                c["ia_medicaid"],
+                                self.schemes,
+                                w.HTML("<b>Caseload</b>"),
+                                c["consumers"],
+                                c["low_need"],
+                                c["high_need"],
+                                c["group_share"],
+                                c["fading"],
+                                w.HTML("<b>Kansas benchmark</b>"),
+                                c["threshold"],
+                                c["window"],
+                                c["provider_size"],
+                            ],
+                            layout=w.Layout(flex="0 0 520px", min_width="520px"),
+                        ),
+                        w.VBox(
+                            [
+                                self.status,
+                                self.table,
+                                self.chart,
+                                self.benchmark,
+                                w.HTML("<b>Hand it to an analyst</b>"),
+                                self.export_path,
+                                w.HBox([self.export_button, self.export_note]),
+                            ],
+                            layout=w.Layout(flex="1 1 560px", min_width="560px"),
+                        ),
+                    ],
+                    layout=w.Layout(flex_flow="row wrap", width="100%"),
+                ),
+            ]
+        )
+        self.panel.add_class("jc-explorer")
+        self.update()
+
+    # -- state ------------------------------------------------------------------------
+    def scenario(self, replications: int | None = None) -> Scenario:
+        """The scenario the controls describe."""
+        v = {name: widget.value for name, widget in self.controls.items()}
+        base = self.base
+        low, high = v["low_need"], v["high_need"]
+        if low + high > 1:
+            low, high = low / (low + high), high / (low + high)
+        mix = {"low": round(low, 6), "medium": round(1 - low - high, 6), "high": round(high, 6)}
+        mix["medium"] = round(1 - mix["low"] - mix["high"], 6)
+        fade = base.services.fade_per_week
+        scaled = {k: min(0.95, getattr(fade, k) * v["fading"]) for k in ("low", "medium", "high")}
+        overrides = {
+            "KS": {"hourly_rate": v["ks_rate"]},
+            "IA": {"max_hourly_rate": v["ia_cap"], "medicaid_hourly_rate": v["ia_medicaid"]},
+        }
+        schemes = (
+            tuple(
+                s.model_copy(update={"overrides": {**s.overrides, **overrides[s.rules]}})
+                for s in DEFAULT_SCHEMES
+                if s.name in self.schemes.value
+            )
+            or DEFAULT_SCHEMES[:1]
+        )
+        data = base.model_dump()
+        data["caseload"]["consumers"] = v["consumers"]
+        data["caseload"]["need_mix"] = mix
+        data["services"]["group_share"] = v["group_share"]
+        data["services"]["fade_per_week"] = scaled
+        data["schemes"] = [s.model_dump() for s in schemes]
+        data["benchmark"] = Benchmark(share=v["threshold"], window_days=v["window"]).model_dump()
+        data["simulation"]["replications"] = replications or self.replications
+        data["name"] = f"{base.name}_what_if"
+        data["description"] = "Settings exported from the what-if explorer."
+        return Scenario.model_validate(data)
+
+    def _caseload(self) -> tuple:
+        return tuple(self.controls[name].value for name in CASELOAD_CONTROLS)
+
+    # -- updates ----------------------------------------------------------------------
+    def _changed(self, _change=None) -> None:
+        self.status.value = "<span class='jc-busy'>Updating&hellip;</span>"
+        if self.delay <= 0:
+            self.update()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                loop = None
+        if loop is None or not loop.is_running():
+            self.update()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.delay, self.update)
+
+    def update(self) -> None:
+        """Recompute (re-simulating only when the caseload changed) and redraw."""
+        self._pending = None
+        started = time.perf_counter()
+        self.status.value = "<span class='jc-busy'>Updating&hellip;</span>"
+        self.export_button.disabled = True
+        try:
+            scenario = self.scenario()
+            key = self._caseload()
+            kind = "rate"
+            if self._chunks is None or key != self._caseload_key:
+                self._chunks = simulate_all(scenario)
+                self._caseload_key = key
+                kind = "caseload"
+            self.results = run(scenario, keep_sample=False, simulated=self._chunks)
+            self._draw()
+            seconds = time.perf_counter() - started
+            self.last_update = {"kind": kind, "seconds": seconds}
+            self.status.value = (
+                f"<span class='jc-ready'>Up to date: {scenario.simulation.replications} "
+                f"simulated replications of {scenario.caseload.consumers:,} consumers "
+                f"({seconds * 1000:.0f} ms).</span>"
+            )
+        except Exception as err:  # show the problem in the panel, keep the last figures
+            self.status.value = (
+                f"<span class='jc-error'>Could not update: {html.escape(str(err))}</span>"
+            )
+        finally:
+            self.export_button.disabled = False
+
+    def total(self, scheme: str) -> float:
+        """Mean total paid under a scheme in the current results."""
+        return self.results.metric(scheme, "total_paid")
+
+    def _draw(self) -> None:
+        r = self.results
+        s = r.summary.set_index(["scheme", "metric"])
+        names = [sc.name for sc in r.scenario.schemes]
+        rows = []
+        for name in names:
+            total = s.loc[(name, "total_paid")]
+            cells = [
+                f"<td>{html.escape(name)}</td>",
+                f"<td class='jc-total' data-scheme='{html.escape(name, quote=True)}' "
+                f"data-value='{total['mean']:.2f}'>{_usd(total['mean'])}</td>",
+                f"<td>{_usd(total['p05'])} to {_usd(total['p95'])}</td>",
+                f"<td>{_usd(s.loc[(name, 'paid_per_consumer'), 'mean'])}</td>",
+                f"<td>{_usd(s.loc[(name, 'paid_per_retained_90d'), 'mean'])}</td>",
+                f"<td>{_usd(s.loc[(name, 'held_amount'), 'mean'])}</td>",
+                f"<td>{_usd(s.loc[(name, 'denied_amount'), 'mean'])}</td>",
+            ]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in (
+                "Scheme",
+                "Total paid",
+                "90% interval",
+                "Per consumer",
+                "Per job kept 90 days",
+                "Held",
+                "Denied",
+            )
+        )
+        self.table.value = (
+            "<table class='jc-costs' style='border-collapse:collapse' cellpadding='4'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+        self.chart.value = _bar_chart(
+            [
+                (
+                    n,
+                    s.loc[(n, "total_paid"), "mean"],
+                    s.loc[(n, "total_paid"), "p05"],
+                    s.loc[(n, "total_paid"), "p95"],
+                )
+                for n in names
+            ]
+        )
+        self._draw_benchmark()
+
+    def _draw_benchmark(self) -> None:
+        r = self.results
+        v = self.controls
+        rate = r.metric("caseload", "objectives_within_90d_share")
+        n = v["provider_size"].value
+        share = v["threshold"].value
+        p = _binomial_pass(n, rate, share)
+        self.benchmark.value = (
+            f"<p class='jc-pass'>A provider serving <b>{n}</b> persons in a quarter meets the "
+            f"Kansas benchmark ({share:.0%} within {v['window'].value} days) with probability "
+            f"<b data-value='{p:.4f}'>{p:.0%}</b>, when each person completes their objectives "
+            f"within the window with probability {rate:.0%} (the simulated caseload's rate).</p>"
+        )
+
+    # -- export -----------------------------------------------------------------------
+    def export(self) -> Path:
+        """Write the current settings as a scenario file (the base scenario's replications)."""
+        path = Path(self.export_path.value).expanduser()
+        scenario = self.scenario(replications=self.base.simulation.replications)
+        text = scenario_yaml(scenario)
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        self.export_note.value = (
+            f"<span class='jc-exported'>Saved {html.escape(str(path))}: "
+            f"run <code>jobcoach brief {html.escape(str(path))}</code></span>"
+        )
+        return path
+
+
+def _bar_chart(rows: list[tuple[str, float, float, float]]) -> str:
+    """Total paid per scheme as an inline SVG bar chart with 5-95% whiskers."""
+    if not rows:
+        return ""
+    width, bar_h, left, top = 520, 26, 190, 30
+    top_value = max(r[3] for r in rows) * 1.1 or 1.0
+    scale = (width - left - 20) / top_value
+    parts = [
+        f"<svg class='jc-bars' width='{width}' height='{top + len(rows) * (bar_h + 10) + 40}' "
+        "xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='12'>",
+        f"<text x='{width / 2}' y='16' text-anchor='middle' font-weight='bold'>"
+        "Total paid by rate scheme (mean, 5-95% whiskers)</text>",
+    ]
+    for i, (name, mean, lo, hi) in enumerate(rows):
+        y = top + i * (bar_h + 10)
+        parts.append(
+            f"<text x='{left - 6}' y='{y + bar_h * 0.65}' text-anchor='end'>"
+            f"{html.escape(name)}</text>"
+        )
+        parts.append(
+            f"<rect x='{left}' y='{y}' width='{mean * scale:.1f}' height='{bar_h}' fill='#4C72B0'/>"
+        )
+        cy = y + bar_h / 2
+        parts.append(
+            f"<line x1='{left + lo * scale:.1f}' x2='{left + hi * scale:.1f}' "
+            f"y1='{cy}' y2='{cy}' stroke='black'/>"
+        )
+        for x in (lo, hi):
+            parts.append(
+                f"<line x1='{left + x * scale:.1f}' x2='{left + x * scale:.1f}' "
+                f"y1='{cy - 6}' y2='{cy + 6}' stroke='black'/>"
+            )
+    axis_y = top + len(rows) * (bar_h + 10) + 14
+    parts.append(
+        f"<text x='{left + (width - left) / 2}' y='{axis_y}' text-anchor='middle'>"
+        f"Total paid (USD; full bar = {_usd(top_value / 1.1 * 1.1)})</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def serve(port: int = 8866, export_dir: str | Path | None = None) -> int:
+    """Serve the explorer notebook with Voilà on 127.0.0.1 (no code shown)."""
+    import subprocess
+    import sys
+
+    notebook = ROOT / "notebooks" / "05_what_if_explorer.ipynb"
+    env = dict(os.environ)
+    env["JOBCOACH_EXPORT_DIR"] = str(Path(export_dir or Path.cwd()).resolve())
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        f"--port={port}",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        "--theme=light",
+        "--show_tracebacks=False",
+    ]
+    print(f"Explorer: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call(command, env=env, cwd=str(notebook.parent))
+    except KeyboardInterrupt:
+        return 0
+
+
+def explorer_for(
+    scenario: str | Path = DEFAULT_SCENARIO,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict[str, str] | None = None,
+) -> Explorer:
+    """An explorer on a scenario file, with the notebook parameters applied."""
+    changes = dict(sets or {})
+    if seed is not None:
+        changes["simulation.seed"] = str(seed)
+    return Explorer(
+        load_scenario(scenario, changes), replications=replications or EXPLORER_REPLICATIONS
+    )

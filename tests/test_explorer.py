@@ -1,0 +1,225 @@
+"""The what-if explorer: its logic driven in Python, and in a real browser both as the
+Voila app (`jobcoach explore`) and as the notebook in JupyterLab."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from browser import ARTIFACTS, browser_or_skip
+
+from jobcoach_model.explorer import Explorer
+from jobcoach_model.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_rate_change_reprices_without_resimulating():
+    ex = Explorer(debounce=0)
+    chunks = ex._chunks
+    before = ex.total("Kansas hourly")
+    ex.controls["ks_rate"].value = 45.16
+    assert ex.last_update["kind"] == "rate" and ex._chunks is chunks
+    after = ex.total("Kansas hourly")
+    # Kansas pays a flat rate: the same hours at 45.16 instead of 40
+    assert after == pytest.approx(before * 45.16 / 40, rel=1e-6)
+    ex.controls["consumers"].value = 600
+    assert ex.last_update["kind"] == "caseload" and ex._chunks is not chunks
+
+
+def test_iowa_controls_and_scheme_choice():
+    ex = Explorer(debounce=0)
+    paid = ex.total("Iowa hourly")
+    ex.controls["ia_medicaid"].value = 30.0
+    assert ex.total("Iowa hourly") < paid
+    ex.schemes.value = ("Kansas hourly",)
+    assert "Iowa hourly" not in ex.table.value and "Kansas hourly" in ex.table.value
+
+
+def test_benchmark_controls_change_the_pass_probability():
+    ex = Explorer(debounce=0)
+    first = ex.benchmark.value
+    ex.controls["provider_size"].value = 4
+    small = ex.benchmark.value
+    ex.controls["threshold"].value = 0.95
+    assert first != small != ex.benchmark.value
+    assert "95%" in ex.benchmark.value
+
+
+def test_export_writes_a_scenario_the_brief_accepts(tmp_path):
+    ex = Explorer(debounce=0, export_path=tmp_path / "found.yaml")
+    ex.controls["ks_rate"].value = 45.16
+    ex.controls["group_share"].value = 0.33
+    path = ex.export()
+    sc = load_scenario(path)
+    assert sc.services.group_share == 0.33
+    ks = [s for s in sc.schemes if s.rules == "KS"]
+    assert ks and all(s.overrides["hourly_rate"] == 45.16 for s in ks)
+    assert (
+        sc.simulation.replications
+        == load_scenario(ROOT / "scenarios" / "baseline.yaml").simulation.replications
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+def _start(command, cwd, env=None):
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _stop(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _shown_total(page, scheme="Kansas hourly") -> float:
+    cell = page.locator(f".jc-total[data-scheme='{scheme}']")
+    return float(cell.get_attribute("data-value"))
+
+
+@pytest.mark.browser
+def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
+    pw, browser = browser_or_skip()
+    port = _free_port()
+    proc = _start(
+        [
+            sys.executable,
+            "-m",
+            "jobcoach_model.cli",
+            "explore",
+            "--port",
+            str(port),
+            "--export-dir",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+    )
+    try:
+        _wait_for_port(port, proc)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
+        page.locator(".jc-status .jc-ready").wait_for(timeout=120_000)
+        assert page.locator(".jc-ks-rate").is_visible()
+        body = page.inner_text("body")
+        assert "explorer_for" not in body and "import" not in body  # no code shown
+        before = _shown_total(page)
+
+        # expected figures from the engine, for the same caseload at 40 and 45.16
+        ex = Explorer(debounce=0)
+        expected_before = ex.total("Kansas hourly")
+        ex.controls["ks_rate"].value = 45.16
+        expected_after = ex.total("Kansas hourly")
+        assert before == pytest.approx(expected_before, abs=0.01)
+
+        readout = page.locator(".jc-ks-rate .widget-readout")
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("45.16")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "v => Number(document.querySelector(\".jc-total[data-scheme='Kansas hourly']\").dataset.value) !== v",
+            arg=before,
+            timeout=60_000,
+        )
+        page.locator(".jc-status .jc-ready").wait_for(timeout=60_000)
+        after = _shown_total(page)
+        assert after == pytest.approx(expected_after, abs=0.01)
+        assert after - before == pytest.approx(expected_after - expected_before, abs=0.02)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer_voila.png"), full_page=True)
+
+        page.locator("button.jc-export").click()
+        page.locator(".jc-exported").wait_for(timeout=30_000)
+        exported = load_scenario(tmp_path / "what_if.yaml")
+        assert all(s.overrides["hourly_rate"] == 45.16 for s in exported.schemes if s.rules == "KS")
+    finally:
+        browser.close()
+        pw.stop()
+        _stop(proc)
+
+
+@pytest.mark.browser
+def test_notebook_panel_renders_in_jupyterlab(tmp_path):
+    pw, browser = browser_or_skip()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    notebook = tmp_path / "notebooks" / "05_what_if_explorer.ipynb"
+    notebook.write_bytes((ROOT / "notebooks" / "05_what_if_explorer.ipynb").read_bytes())
+    port = _free_port()
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    proc = _start(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        _wait_for_port(port, proc)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(
+            f"http://127.0.0.1:{port}/lab/tree/notebooks/05_what_if_explorer.ipynb", timeout=120_000
+        )
+        page.locator(".jp-Notebook").wait_for(timeout=120_000)
+        page.locator(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-DebuggerBugButton"
+        ).first.wait_for(timeout=120_000)
+        page.locator(".jp-Notebook").click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        page.locator(".jc-explorer .jc-status .jc-ready").wait_for(timeout=120_000)
+        assert page.locator(".jc-explorer .jc-ks-rate").is_visible()
+        assert page.locator(".jc-explorer .jc-total[data-scheme='Kansas hourly']").count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer_jupyterlab.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()
+        _stop(proc)
