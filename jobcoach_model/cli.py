@@ -183,6 +183,10 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return serve(args.port, args.export_dir)
 
 
+def _add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
+    parser.add_argument("--set", action="append", metavar=metavar, help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
     parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
@@ -199,32 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", required=True, type=Path)
     p.add_argument("--coaches", required=True, type=Path)
     p.add_argument("--services", required=True, type=Path)
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="NAME=VALUE",
-        help="override a rulebook parameter or interpretation",
-    )
+    _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_adjudicate)
 
     p = sub.add_parser("validate", help="check scenario files against the schema")
     p.add_argument("scenario", nargs="+", type=Path)
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="PATH=VALUE",
-        help="change a scenario field by its dotted path first",
-    )
+    _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path first")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="simulate a scenario and price it under every scheme")
     p.add_argument("scenario", type=Path)
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="PATH=VALUE",
-        help="change a scenario field by its dotted path, e.g. caseload.consumers=2000",
+    _add_set(
+        p, "PATH=VALUE", "change a scenario field by its dotted path, e.g. caseload.consumers=2000"
     )
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_simulate)
@@ -233,12 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", type=Path)
     p.add_argument("--all", action="store_true", help="every scenario in scenarios/")
     p.add_argument("--out", type=Path, help="output folder (default reports/<scenario name>/)")
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="PATH=VALUE",
-        help="change a scenario field by its dotted path",
-    )
+    _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
     p.add_argument(
         "--suppress-below",
         type=int,

@@ -22,7 +22,14 @@ import ipywidgets as w
 from .io import write_atomic
 from .rulebook import load_rulebook
 from .runner import Results, _binomial_pass, run, simulate_all
-from .scenario import DEFAULT_SCHEMES, Benchmark, Scenario, load_scenario, scenario_yaml
+from .scenario import (
+    DEFAULT_SCHEMES,
+    Benchmark,
+    Scenario,
+    load_scenario,
+    run_changes,
+    scenario_yaml,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
@@ -505,10 +512,7 @@ def explorer_for(
     seed: int | None = None,
     sets: dict[str, str] | None = None,
 ) -> Explorer:
-    """An explorer on a scenario file, with the notebook parameters applied."""
-    changes = dict(sets or {})
-    if seed is not None:
-        changes["simulation.seed"] = str(seed)
-    return Explorer(
-        load_scenario(scenario, changes), replications=replications or EXPLORER_REPLICATIONS
-    )
+    """An explorer on a scenario file, with the notebook parameters applied (its own
+    number of replications unless one is given)."""
+    base = load_scenario(scenario, run_changes(None, seed, sets))
+    return Explorer(base, replications=replications or EXPLORER_REPLICATIONS)

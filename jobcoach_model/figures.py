@@ -16,7 +16,7 @@ import pandas as pd
 
 from .rulebook import load_rulebook
 from .runner import Results
-from .scenario import Scenario, field_notes
+from .scenario import Scenario, field_notes, run_changes
 
 SUPPRESSED = "suppressed (<{n})"
 
@@ -320,11 +320,7 @@ def calibration_table(results: Results) -> pd.DataFrame:
 def scenario_source_html(path: str, replications=None, seed=None, sets=None) -> str:
     """The scenario file's text (escaped), and any changes applied on top of it for
     this run."""
-    changes = dict(sets or {})
-    if replications is not None:
-        changes["simulation.replications"] = replications
-    if seed is not None:
-        changes["simulation.seed"] = seed
+    changes = run_changes(replications, seed, sets)
     text = Path(path).read_text(encoding="utf-8")
     out = f"<h2>Scenario file</h2><pre class='scenario'>{escaped(text)}</pre>"
     if changes:

@@ -362,11 +362,6 @@ def run_file(
     sets: dict[str, str] | None = None,
 ) -> Results:
     """Load a scenario file (with notebook-style overrides) and run it."""
-    from .scenario import load_scenario
+    from .scenario import load_scenario, run_changes
 
-    changes = dict(sets or {})
-    if replications is not None:
-        changes["simulation.replications"] = str(replications)
-    if seed is not None:
-        changes["simulation.seed"] = str(seed)
-    return run(load_scenario(scenario, changes))
+    return run(load_scenario(scenario, run_changes(replications, seed, sets)))

@@ -373,6 +373,18 @@ def read_scenario_data(path: str | Path) -> dict:
     return data
 
 
+def run_changes(
+    replications: int | None = None, seed: int | None = None, sets: dict | None = None
+) -> dict[str, str]:
+    """The ``--set`` changes a notebook's parameters ask for (None leaves a field alone)."""
+    changes = {k: str(v) for k, v in (sets or {}).items()}
+    if replications is not None:
+        changes["simulation.replications"] = str(replications)
+    if seed is not None:
+        changes["simulation.seed"] = str(seed)
+    return changes
+
+
 def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
     """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
     data = read_scenario_data(path)

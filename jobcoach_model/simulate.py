@@ -16,19 +16,11 @@ import pandas as pd
 
 from .dates import NEVER, from_day, to_day
 from .lines import Lines
+from .records import CREDENTIALS
 from .scenario import NEEDS, Scenario
 
-CREDENTIAL_CHOICES = (
-    "apse_certificate",
-    "directcourse_certificate",
-    "licensed_educator",
-    "former_vr_counselor",
-    "crcc_3yr",
-    "rehab_or_education_degree",
-    "crp_accredited",
-    "none_in_training",
-    "none",
-)
+#: the contract's credentials, plus coaches with none yet who are in training
+CREDENTIAL_CHOICES = (*(c for c in CREDENTIALS if c != "none"), "none_in_training", "none")
 #: days of a month, for training start dates; an approximation
 DAYS_PER_MONTH = 30.44
 
