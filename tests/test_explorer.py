@@ -3,6 +3,7 @@ Voila app (`jobcoach explore`) and as the notebook in JupyterLab."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -31,6 +32,25 @@ def test_rate_change_reprices_without_resimulating():
     assert after == pytest.approx(before * 45.16 / 40, rel=1e-6)
     ex.controls["consumers"].value = 600
     assert ex.last_update["kind"] == "caseload" and ex._chunks is not chunks
+
+
+def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():
+    async def drive():
+        ex = Explorer(debounce=0.05)
+        base = ex.total("Kansas hourly")
+        calls = []
+        update = ex.update
+        ex.update = lambda: (calls.append(1), update())
+        for value in (41.0, 42.0, 43.0):
+            ex.controls["ks_rate"].value = value
+        busy = ex.status.value
+        await asyncio.sleep(0.5)
+        return ex, base, calls, busy
+
+    ex, base, calls, busy = asyncio.run(drive())
+    assert "jc-busy" in busy and "jc-ready" in ex.status.value
+    assert len(calls) == 1
+    assert ex.total("Kansas hourly") == pytest.approx(base * 43 / 40, rel=1e-6)
 
 
 def test_iowa_controls_and_scheme_choice():
