@@ -119,14 +119,19 @@ SUITE = (
 
 
 def _tidy(path: Path) -> None:
-    """Drop run timestamps papermill leaves in metadata, so a re-run changes nothing."""
+    """Drop what changes from run to run without meaning: papermill's timestamps, and live
+    widget views (random model ids; papermill keeps no widget state anyway)."""
     import nbformat
 
+    widget = "application/vnd.jupyter.widget-view+json"
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if widget not in o.get("data", {})]
     nbformat.write(nb, path)
 
 

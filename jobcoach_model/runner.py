@@ -231,7 +231,7 @@ def run(
             money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
             _add_money(acc, scheme.name, money, reps, retained, scenario.caseload.consumers)
         if cl.first_rep == 0 and keep_sample:
-            sample = cl
+            sample = cl.replication(0)
         bar.update(cl.n_reps)
     bar.close()
     return _results(scenario, acc, sample)
@@ -335,7 +335,7 @@ def write_outputs(results: Results, out: str | Path) -> list[Path]:
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tables = dict(results.sample.tables(0)) if results.sample is not None else {}
+    tables = dict(results.sample.tables()) if results.sample is not None else {}
     tables.update(
         {
             "summary": results.summary,

@@ -68,38 +68,68 @@ class Caseload:
         """Replication of each service line."""
         return self.reps[self.case_idx]
 
-    def tables(self, rep: int = 0) -> dict[str, pd.DataFrame]:
-        """One replication as the CSV contract's tables plus outcomes (text dates)."""
+    def replication(self, rep: int) -> Caseload:
+        """The part of this chunk that is replication ``rep``, as a Caseload of its own."""
         case_sel = np.flatnonzero(self.reps == rep)
         coach_sel = np.flatnonzero(self.coaches["rep"] == rep)
         line_sel = np.flatnonzero(self.reps[self.case_idx] == rep)
+        case_pos = np.full(len(self.reps), -1, dtype=np.int64)
+        case_pos[case_sel] = np.arange(len(case_sel))
+        coach_pos = np.full(self.coaches["_n"], -1, dtype=np.int64)
+        coach_pos[coach_sel] = np.arange(len(coach_sel))
 
-        def dates(days: np.ndarray) -> np.ndarray:
-            out = np.full(len(days), "", dtype=object)
-            known = days < NEVER
-            out[known] = np.datetime_as_string(days[known].astype("datetime64[D]"))
-            return out
+        def take(table: dict, sel: np.ndarray) -> dict:
+            return {k: (len(sel) if k == "_n" else v[sel]) for k, v in table.items()}
 
-        def frame(table: dict, sel: np.ndarray, columns: dict[str, str]) -> pd.DataFrame:
-            data = {}
-            for name, kind in columns.items():
-                values = table[name][sel]
-                if kind == "date":
-                    values = dates(values)
-                elif kind in ID_PREFIX:
-                    values = ID_PREFIX[kind] + pd.Series(values).astype(str).to_numpy()
-                elif kind == "bool":
-                    values = np.where(values, "true", "false")
-                data[name] = values
-            return pd.DataFrame(data)
+        outcomes = take(self.outcomes, case_sel)
+        outcomes["coach_idx"] = coach_pos[outcomes["coach_idx"]]
+        return Caseload(
+            reps=self.reps[case_sel],
+            first_rep=rep,
+            n_reps=1,
+            cases=take(self.cases, case_sel),
+            coaches=take(self.coaches, coach_sel),
+            services=take(self.services, line_sel),
+            case_idx=case_pos[self.case_idx[line_sel]],
+            coach_idx=coach_pos[self.coach_idx[line_sel]],
+            outcomes=outcomes,
+            start=self.start,
+            horizon_end=self.horizon_end,
+        )
 
-        cases = frame(self.cases, case_sel, CASE_COLUMNS)
-        coaches = frame(self.coaches, coach_sel, COACH_COLUMNS)
-        services = frame(self.services, line_sel, SERVICE_COLUMNS)
+    def tables(self, rep: int | None = None) -> dict[str, pd.DataFrame]:
+        """One replication (the first in this caseload by default) as the CSV contract's
+        tables plus outcomes (text dates, text ids)."""
+        one = self.replication(self.first_rep if rep is None else rep)
+        cases = _text_frame(one.cases, CASE_COLUMNS)
+        services = _text_frame(one.services, SERVICE_COLUMNS)
         services["service_id"] = "S" + pd.Series(np.arange(len(services)) + 1).astype(str)
-        outcomes = frame(self.outcomes, case_sel, OUTCOME_COLUMNS)
+        outcomes = _text_frame(one.outcomes, OUTCOME_COLUMNS)
         outcomes.insert(0, "case_id", cases["case_id"].to_numpy())
-        return {"cases": cases, "coaches": coaches, "services": services, "outcomes": outcomes}
+        return {
+            "cases": cases,
+            "coaches": _text_frame(one.coaches, COACH_COLUMNS),
+            "services": services,
+            "outcomes": outcomes,
+        }
+
+
+def _text_frame(table: dict, columns: dict[str, str]) -> pd.DataFrame:
+    """Engine arrays written as the CSV contract's text: dates, booleans, prefixed ids."""
+    data = {}
+    for name, kind in columns.items():
+        values = table[name]
+        if kind == "date":
+            text = np.full(len(values), "", dtype=object)
+            known = values < NEVER
+            text[known] = np.datetime_as_string(values[known].astype("datetime64[D]"))
+            values = text
+        elif kind in ID_PREFIX:
+            values = ID_PREFIX[kind] + pd.Series(values).astype(str).to_numpy()
+        elif kind == "bool":
+            values = np.where(values, "true", "false")
+        data[name] = values
+    return pd.DataFrame(data)
 
 
 #: simulated ids are numbers; their text form in the CSV tables

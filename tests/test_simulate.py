@@ -236,3 +236,19 @@ def test_iowa_never_pays_above_the_cap():
             j.amount
             <= j.hours * np.minimum(medicaid, 45.16 if True else 0) + 0.005 + (~independent) * 1e9
         ).all()
+
+
+def test_the_kept_sample_is_replication_zero_alone():
+    sc = small()
+    res = run(sc)
+    assert len(res.sample.reps) == sc.caseload.consumers and set(res.sample.reps) == {0}
+    whole = simulate_chunk(sc, 0, 4)
+    for name, frame in whole.tables(0).items():
+        pd.testing.assert_frame_equal(frame, res.sample.tables()[name], obj=name)
+    second = whole.replication(1)
+    assert (
+        second.cases["authorized_from"] == whole.cases["authorized_from"][whole.reps == 1]
+    ).all()
+    assert second.coach_idx.max() < second.coaches["_n"] and second.case_idx.max() < len(
+        second.reps
+    )
