@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from .rulebook import load_rulebook
 from .runner import Results
@@ -159,13 +160,13 @@ def escaped(text: str) -> str:
 
 
 # -- charts -----------------------------------------------------------------------------
-def _axes(ax=None, size=(8, 4)):
+def _axes(ax: Axes | None = None, size: tuple[float, float] = (8, 4)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax
 
 
-def plot_totals(results: Results, ax=None):
+def plot_totals(results: Results, ax: Axes | None = None) -> Axes:
     """Total paid by scheme with 5-95% intervals."""
     ax = _axes(ax)
     s = results.summary[results.summary["metric"] == "total_paid"].set_index("scheme")
@@ -188,7 +189,7 @@ def plot_totals(results: Results, ax=None):
     return ax
 
 
-def plot_cashflow(results: Results, ax=None):
+def plot_cashflow(results: Results, ax: Axes | None = None) -> Axes:
     """Money paid by month per scheme, mean with 5-95% band."""
     ax = _axes(ax)
     for scheme, c in results.cashflow.groupby("scheme", sort=False):
@@ -202,7 +203,7 @@ def plot_cashflow(results: Results, ax=None):
     return ax
 
 
-def plot_reasons(results: Results, ax=None, top: int = 8):
+def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes:
     """Denied and held money by the rules that decided it, across schemes."""
     ax = _axes(ax, (8, 4.5))
     r = results.reasons.assign(
@@ -217,7 +218,7 @@ def plot_reasons(results: Results, ax=None, top: int = 8):
     return ax
 
 
-def plot_pass_probability(results: Results, ax=None):
+def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
     """Kansas benchmark pass probability by persons served per provider-quarter."""
     ax = _axes(ax)
     k = results.kansas_benchmark
@@ -235,7 +236,7 @@ def plot_pass_probability(results: Results, ax=None):
     return ax
 
 
-def plot_fading(results: Results, ax=None, weeks: int = 26):
+def plot_fading(results: Results, ax: Axes | None = None, weeks: int = 26) -> Axes:
     """Mean coaching hours per week since hire, by need level (replication 0)."""
     ax = _axes(ax)
     cl = results.sample

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ class Lines:
 
     @property
     def n(self) -> int:
+        """Number of service lines."""
         return self.services["_n"]
 
     def case(self, name: str) -> np.ndarray:
@@ -126,7 +128,7 @@ def prepare(
     return Lines(c, k, s, case_idx, coach_idx, sources)
 
 
-def param_vector(book: Rulebook, name: str, lines: Lines):
+def param_vector(book: Rulebook, name: str, lines: Lines) -> Any:
     """A parameter for every line's date, turning a too-early date into an InputError."""
     try:
         return book.vector(name, lines.line("date"))

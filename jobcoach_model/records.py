@@ -54,6 +54,7 @@ class Table:
     key: str = field(default="")
 
     def column(self, name: str) -> Column:
+        """The column of this name."""
         return next(c for c in self.columns if c.name == name)
 
 

@@ -61,7 +61,8 @@ class Accumulator:
     size_count: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     size_pass: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
 
-    def array(self, table: dict, key) -> np.ndarray:
+    def array(self, table: dict, key: object) -> np.ndarray:
+        """The per-replication array stored under ``key`` (zeros when new)."""
         if key not in table:
             table[key] = np.zeros(self.replications)
         return table[key]

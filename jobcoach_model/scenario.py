@@ -51,6 +51,7 @@ class ByNeed(_Model):
     high: float = Field(ge=0)
 
     def get(self, need: str) -> float:
+        """The number for one need level."""
         return float(getattr(self, need))
 
 

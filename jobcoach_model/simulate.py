@@ -9,6 +9,7 @@ coaches and services, plus outcomes) so the adjudication engine prices them in o
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,7 @@ class Caseload:
     horizon_end: int  # first day after the horizon
 
     @property
-    def start_date(self):
+    def start_date(self) -> dt.date:
         """The first day of the horizon, as a date (for parameter lookups)."""
         return from_day(self.start)
 

@@ -3,14 +3,22 @@ variation of them under either rulebook."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from jobcoach_model import adjudicate
 from jobcoach_model.rulebook import load_rulebook
+
+# In CI the generated examples are derived from each test (the same on every run), so a
+# green or red CI means the same thing twice; locally each run explores new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -125,3 +125,19 @@ def test_a_failed_brief_keeps_the_previous_one(tmp_path, monkeypatch):
     with pytest.raises(BriefError, match="cell 4 of .* failed: ValueError: the model broke"):
         make_brief(SMALL, out, progress=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
+    from jobcoach_model.cli import main
+
+    (tmp_path / "scenarios").mkdir()
+    for name in ("one", "two"):
+        text = SMALL.read_text().replace("name: small", f"name: {name}")
+        (tmp_path / "scenarios" / f"{name}.yaml").write_text(
+            text.replace("replications: 20", "replications: 3")
+        )
+    monkeypatch.chdir(tmp_path)
+    assert main(["brief", "--all", "--quiet"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(tmp_path / "reports" / n / "brief.html") for n in ("one", "two")]
+    assert all(Path(p).is_file() for p in printed)
