@@ -228,11 +228,12 @@ def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
         x + 0.2, k["binomial_pass_probability"] * 100, width=0.4, label="binomial", color="#8172B2"
     )
     ax.set_xticks(x, k["persons_served"])
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 118)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_xlabel("Persons served by the provider in the quarter")
     ax.set_ylabel("Chance of meeting the benchmark (%)")
     ax.set_title("Kansas 80%-in-90-days: small providers fail by chance")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
     return ax
 
 
@@ -330,3 +331,12 @@ def scenario_source_html(path: str, replications=None, seed=None, sets=None) -> 
         )
         out += f"<p>Changed for this run:</p><ul>{items}</ul>"
     return out
+
+
+def cashflow_by_month(results: Results) -> pd.DataFrame:
+    """Money paid by month (mean), one column per scheme in the scenario's order."""
+    wide = cashflow_table(results).pivot(index="Month", columns="Scheme", values="Paid")
+    names = [sc.name for sc in results.scenario.schemes]
+    wide = wide[names].reset_index()
+    wide.columns.name = None
+    return wide
