@@ -20,6 +20,11 @@ from .runner import Results
 from .scenario import Scenario, field_notes, run_changes
 
 SUPPRESSED = "suppressed (<{n})"
+#: text reads left-aligned; notebook styles right-align every cell
+TABLE_STYLE = (
+    "<style>.jc-table td, .jc-table th { text-align: left !important; "
+    "vertical-align: top; }</style>"
+)
 
 
 def _usd(value: float) -> str:
@@ -262,7 +267,7 @@ def html_table(frame: pd.DataFrame) -> str:
         lambda v: str(v).replace("\n", mark) if isinstance(v, str) else v
     )
     body = cells.to_html(index=False, escape=True, border=0, na_rep="")
-    return body.replace(mark, "<br>")
+    return TABLE_STYLE + f"<div class='jc-table'>{body.replace(mark, '<br>')}</div>"
 
 
 def dcode_path(scenario: Scenario) -> float:
