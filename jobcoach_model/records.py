@@ -8,7 +8,7 @@ bad export fails with one clear line instead of a wrong number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,6 @@ class Column:
     minimum: float | None = None
     strict_minimum: bool = False
     unique: bool = False
-    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,21 +50,16 @@ class Table:
 
     name: str
     columns: tuple[Column, ...]
-    key: str = field(default="")
-
-    def column(self, name: str) -> Column:
-        """The column of this name."""
-        return next(c for c in self.columns if c.name == name)
 
 
 CASES = Table(
     "cases",
     (
         Column("case_id", "text", required=True, unique=True),
-        Column("authorized_from", "date", required=True, meaning="first day authorized"),
-        Column("authorized_to", "date", required=True, meaning="last day authorized"),
+        Column("authorized_from", "date", required=True),
+        Column("authorized_to", "date", required=True),
         Column("authorized_hours", "number", required=True, minimum=0.0),
-        Column("plan_approved_on", "date", meaning="day the plan was approved; empty = never"),
+        Column("plan_approved_on", "date"),
         Column("with_placement", "bool", default=False),
         Column("offsite_approved", "bool", default=False),
         Column("concurrent_services", "text", default=""),
@@ -75,7 +69,6 @@ CASES = Table(
         Column("employer_can_train", "bool", default=False),
         Column("stabilized_on", "date"),
     ),
-    key="case_id",
 )
 COACHES = Table(
     "coaches",
@@ -90,7 +83,6 @@ COACHES = Table(
         Column("cco_approved", "bool", default=False),
         Column("provider_id", "text", default=""),
     ),
-    key="coach_id",
 )
 SERVICES = Table(
     "services",
@@ -105,7 +97,6 @@ SERVICES = Table(
         Column("group_size", "int", default=1, minimum=1),
         Column("service_code", "text", default=""),
     ),
-    key="service_id",
 )
 TABLES = {t.name: t for t in (CASES, COACHES, SERVICES)}
 

@@ -50,7 +50,6 @@ class Accumulator:
 
     replications: int
     months: int
-    schemes: list[str]
     money: dict = field(default_factory=dict)  # (scheme, metric) -> array[R]
     cash: dict = field(default_factory=dict)  # scheme -> array[R, months]
     reasons: dict = field(default_factory=lambda: defaultdict(float))
@@ -218,7 +217,7 @@ def run(
     R = scenario.simulation.replications
     step = chunk or scenario.simulation.chunk
     months = math.ceil(scenario.caseload.weeks * 7 / 28) + 3
-    acc = Accumulator(R, months, [s.name for s in scenario.schemes])
+    acc = Accumulator(R, months)
     sample = None
     bar = tqdm(total=R, desc=scenario.name, unit="rep", disable=not progress, leave=False)
     chunks = simulated or (

@@ -369,8 +369,6 @@ def read_scenario_data(path: str | Path) -> dict:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of sections at the top level")
-    if "schemes" in data and isinstance(data["schemes"], list):
-        data["schemes"] = list(data["schemes"])
     return data
 
 
