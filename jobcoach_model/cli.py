@@ -1,4 +1,4 @@
-"""The ``jobcoach`` command line: rules table, adjudication of CSV exports, examples.
+"""The ``jobcoach`` command line: rules, adjudication, simulation, briefs, explorer.
 
 Every input problem ends in one line on stderr naming the file, row and column, and exit
 code 2; nothing is written unless the whole result is.
@@ -189,7 +189,12 @@ def _add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
-    parser = _Parser(prog="jobcoach", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="jobcoach",
+        description="Kansas and Iowa job-coaching policy: the rules side by side, "
+        "adjudication of service records, caseload simulation, cost briefs and a "
+        "what-if explorer.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("rules", help="print the Kansas | Iowa side-by-side rules table")
