@@ -249,7 +249,9 @@ def read_table(path: str | Path, table: Table) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(str(path), "an existing CSV file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(str(path), f"a readable CSV file ({first})") from None

@@ -212,3 +212,15 @@ def test_example_command_writes_both_results(tmp_path, capsys):
     assert main(["example", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "example_KS.csv").is_file() and (tmp_path / "example_IA.csv").is_file()
     assert "KS-RATE" not in capsys.readouterr().err
+
+
+def test_excel_style_csv_with_bom_and_crlf_is_read(files):
+    for name in ("cases", "coaches", "services"):
+        text = files[name].read_text()
+        files[name].write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert main(_args(files, "IA")) == 0
+    result = pd.read_csv(files["out"], dtype=str)
+    assert (
+        result["service_id"].tolist()
+        == pd.read_csv(EXAMPLES / "services.csv", dtype=str)["service_id"].tolist()
+    )
