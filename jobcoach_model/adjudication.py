@@ -103,8 +103,15 @@ def application_order(lines: Lines) -> np.ndarray:
     then service_id.
 
     Sorting a million ids as text is slow, so ids are compared only where a case has
-    several lines on one day.
+    several lines on one day. The order is kept with the lines: every scheme priced on
+    them reuses it.
     """
+    if "order" not in lines._cache:
+        lines._cache["order"] = _application_order(lines)
+    return lines._cache["order"]
+
+
+def _application_order(lines: Lines) -> np.ndarray:
     case, day = lines.case_idx, lines.line("date")
     if lines.n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -267,11 +274,12 @@ class Judgement:
     divisor: np.ndarray  # group size where prorated, else 1
     amount: np.ndarray  # USD, 2 decimals
     payee: np.ndarray  # index into PAYEES
+    claimed_hours: np.ndarray  # the hours each line asked for
 
     @property
     def claimed(self) -> np.ndarray:
         """What each line asked for: its hours at its rate, prorated (denied money)."""
-        return self.verdicts.claimed_hours * self.rate / self.divisor
+        return self.claimed_hours * self.rate / self.divisor
 
 
 def judge(lines: Lines, book: Rulebook) -> Judgement:
@@ -294,7 +302,6 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
     prorated = np.asarray(prorate, dtype=bool) & (group > 1)
     v.note(common["group"], prorated)
     v.note(common["rate"], True)
-    v.claimed_hours = lines.line("hours")
 
     divisor = np.where(prorated, group, 1)
     units = np.where(v.denied, 0, units)
@@ -308,6 +315,7 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
         divisor=divisor,
         amount=np.round(hours * rate / divisor, 2),
         payee=np.broadcast_to(np.asarray(payee, dtype=np.int64), (lines.n,)),
+        claimed_hours=lines.line("hours"),
     )
 
 

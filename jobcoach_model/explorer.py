@@ -312,17 +312,11 @@ class Explorer:
     # -- updates ----------------------------------------------------------------------
     def _changed(self, _change=None) -> None:
         self.status.value = "<span class='jc-busy'>Updating&hellip;</span>"
-        if self.delay <= 0:
-            self.update()
-            return
-        try:
+        try:  # in a kernel, widget changes arrive on its running event loop
             loop = asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                loop = asyncio.get_event_loop()
-            except RuntimeError:
-                loop = None
-        if loop is None or not loop.is_running():
+        except RuntimeError:  # driven from plain Python: no loop to wait on
+            loop = None
+        if loop is None or self.delay <= 0:
             self.update()
             return
         if self._pending is not None:

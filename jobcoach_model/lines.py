@@ -9,7 +9,7 @@ this in one place means the engines differ only in how they apply the rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,12 @@ class Lines:
     def line(self, name: str) -> np.ndarray:
         """A service column."""
         return self.services[name]
+
+    def with_case_column(self, name: str, values: np.ndarray) -> Lines:
+        """The same lines with one case column replaced; what was derived from the other
+        columns (gathers, hour units, application order) is kept."""
+        cache = {k: v for k, v in self._cache.items() if k != ("case", name)}
+        return replace(self, cases={**self.cases, name: values}, _cache=cache)
 
     def ids(self) -> pd.Series:
         """The service ids as text, in input order (the caller's column when it is text)."""

@@ -13,12 +13,12 @@ and status, so totals, cash flow and reasons are computed the same way for all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .adjudication import judge
+from .adjudication import Judgement, judge
 from .dates import NEVER, add_years_vector
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
@@ -39,11 +39,11 @@ class Money:
     case: np.ndarray  # the case (row in the chunk's cases) each item belongs to
 
 
-def _reasons(j, status: np.ndarray) -> np.ndarray:
+def _reasons(j: Judgement) -> np.ndarray:
     """The rules that denied or held each line ("" for paid lines)."""
     codes = j.verdicts.reason_codes()
     out = np.full(len(codes), "", dtype=object)
-    sel = np.flatnonzero(status != PAID)
+    sel = np.flatnonzero(j.status != PAID)
     if len(sel):
         inverse, uniq = pd.factorize(codes[sel])
         names = np.array(j.verdicts.names(uniq.tolist()), dtype=object)
@@ -74,7 +74,7 @@ def price_hourly(caseload: Caseload, book: Rulebook, lines=None) -> Money:
         status=j.status,
         amount=amount,
         month=_hourly_month(book, caseload, lines),
-        reason=_reasons(j, j.status),
+        reason=_reasons(j),
         case=lines.case_idx,
     )
 
@@ -87,9 +87,9 @@ def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
     unit_rate = book.value("se_unit_rate", when)
     minutes = book.value("se_unit_minutes", when)
     cap_hours = book.value("se_units_per_authorization", when) * minutes / 60
-    cases = dict(base.cases)
-    cases["authorized_hours"] = np.minimum(cases["authorized_hours"], cap_hours)
-    capped = replace(base, cases=cases, _cache={})
+    capped = base.with_case_column(
+        "authorized_hours", np.minimum(base.cases["authorized_hours"], cap_hours)
+    )
     j = judge(capped, book)
     per_hour = 60 / minutes
     units = np.round(j.hours * per_hour)
@@ -104,7 +104,7 @@ def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
         status=j.status,
         amount=amount,
         month=month_index(base.line("date"), caseload.start) + 1,
-        reason=_reasons(j, j.status),
+        reason=_reasons(j),
         case=base.case_idx,
     )
 
