@@ -8,6 +8,7 @@ bad export fails with one clear line instead of a wrong number.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,36 +110,78 @@ def _first(mask: np.ndarray) -> int:
     return int(np.argmax(mask))
 
 
+def _text(value: object) -> str:
+    """One typed cell written as the CSV text that would have produced it.
+
+    A frame read with pandas' defaults (or the pyarrow engine) types columns on its own:
+    the code ``575`` in a column with blanks becomes ``575.0``, ``true`` becomes ``True``,
+    a date becomes ``datetime.date``. Writing each back as its CSV text means the Python
+    API judges a cell exactly as the command line judges the same file.
+    """
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return np.format_float_positional(float(value), trim="-")
+    if isinstance(value, dt.datetime | np.datetime64):
+        stamp = pd.Timestamp(value)
+        if stamp.tz is None and stamp == stamp.normalize():
+            return stamp.date().isoformat()
+        return str(stamp)  # a time of day or a time zone: refused as a date, as in a CSV
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column as an object array of text (missing cells as "") and its blank mask.
+    """A column as an object array of CSV text (missing cells as "") and its blank mask.
 
     Text is taken as given (no stripping): a stray space is reported, not guessed at.
+    Typed cells (numbers, booleans, dates, categories) become the text the CLI would
+    have read for them (``_text``); each distinct value is converted once.
     """
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        missing = series.isna().to_numpy()
-        text = series.astype(str).to_numpy(dtype=object)
-    elif isinstance(series.dtype, pd.CategoricalDtype):
+    if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
-        labels = np.array([str(c) for c in series.cat.categories] + [""], dtype=object)
-        missing = codes < 0
-        text = labels[codes]  # code -1 takes the trailing ""
+        labels = np.array([_text(c) for c in series.cat.categories] + [""], dtype=object)
+        return labels[codes], (codes < 0) | (labels[codes] == "")
+    values = series.to_numpy(dtype=object)
+    if series.dtype == "str" or pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    ):
+        missing = pd.isna(values)
+        text = values
     else:
-        text = series.to_numpy(dtype=object)
-        missing = pd.isna(text)
-        if series.dtype != "str" and pd.api.types.infer_dtype(text, skipna=True) not in (
-            "string",
-            "empty",
-        ):
-            text = np.array([str(x) for x in text], dtype=object)
+        codes, uniq = pd.factorize(values)  # missing cells (None, NaN, NA, NaT) -> -1
+        labels = np.array([_text(u) for u in uniq] + [""], dtype=object)
+        text, missing = labels[codes], codes < 0
     if missing.any():
         text = text.copy()
         text[missing] = ""
     return text, missing | (text == "")
 
 
+def _datetime_days(series: pd.Series, blank: np.ndarray, col: Column, source: str) -> np.ndarray:
+    """Days of a datetime column; a time of day or a time zone is refused, as the CLI
+    refuses ``2026-03-01 10:00`` in a date column."""
+    if getattr(series.dtype, "tz", None) is not None:
+        bad = ~blank
+    else:
+        stamps = series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+        bad = ~blank & (stamps != stamps.astype("datetime64[D]"))
+    if bad.any():
+        i = _first(bad)
+        raise InputError(
+            source, "a date YYYY-MM-DD", row=i, column=col.name, got=str(series.iloc[i])
+        )
+    stamps = series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    return stamps.astype("datetime64[D]").astype(np.int64)
+
+
 def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     """One column converted to its engine type, or InputError at the first bad cell."""
-    if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype):
+    if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
         return series.to_numpy(dtype=bool)
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
@@ -173,7 +216,7 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
         return np.where(blank, bool(col.default), truth)
     if col.kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            days = series.to_numpy().astype("datetime64[D]").astype(np.int64)
+            days = _datetime_days(series, blank, col, source)
         else:
             text = pd.Series(text, dtype=object)
             shaped = text.str.fullmatch(_DATE_RE).fillna(False).to_numpy(dtype=bool)
