@@ -156,7 +156,7 @@ def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:
 
 
 def _kansas(lines: Lines, book: Rulebook, v: Verdicts):
-    """Kansas rules as vector expressions; returns (rate, prorate_group, payee)."""
+    """Kansas rules as vector expressions; returns (rate ladder, prorate_group, payee)."""
     day = lines.line("date")
     rate = param_vector(book, "hourly_rate", lines)
     codes = param_vector(book, "service_codes", lines)
@@ -192,11 +192,12 @@ def _kansas(lines: Lines, book: Rulebook, v: Verdicts):
     v.deny("KS-WITHDRAWAL", day > last_day)
     v.hold("KS-REPORTS", ~lines.case("reports_current"))
     prorate = param_vector(book, "group_billing", lines) == "prorate"
-    return np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,)), prorate, 0
+    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (lines.n,))
+    return (("KS-RATE", rate),), prorate, 0
 
 
 def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
-    """Iowa rules as vector expressions; returns (rate, prorate_group, payee)."""
+    """Iowa rules as vector expressions; returns (rate ladder, prorate_group, payee)."""
     day = lines.line("date")
     cco = lines.coach("cco_approved")
     independent = lines.coach("independent")
@@ -206,7 +207,12 @@ def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
     medicaid = np.asarray(param_vector(book, "medicaid_hourly_rate", lines), dtype=np.float64)
     over_cap = independent & (negotiated > cap)
     over_medicaid = negotiated > medicaid
-    rate = np.minimum(negotiated, np.where(independent, np.minimum(cap, medicaid), medicaid))
+    capped = np.minimum(negotiated, np.where(independent, cap, np.inf))
+    ladder = (
+        ("IA-RATE", negotiated),
+        ("IA-RATE-CAP", capped),
+        ("IA-RATE-MEDICAID", np.minimum(capped, medicaid)),
+    )
     if book.choice("rate_above_cap") == "deny":
         v.deny("IA-RATE-CAP", over_cap)
         v.deny("IA-RATE-MEDICAID", over_medicaid)
@@ -257,7 +263,7 @@ def _iowa(lines: Lines, book: Rulebook, v: Verdicts):
         v.hold("IA-STABILIZATION", lines.case("stabilized_on") >= NEVER)
     prorate = book.choice("group_billing") == "prorate"
     payee = cco.astype(np.int64)  # index into PAYEES
-    return rate, prorate, payee
+    return ladder, prorate, payee
 
 
 ENGINES = {"KS": _kansas, "IA": _iowa}
@@ -275,6 +281,8 @@ class Judgement:
     amount: np.ndarray  # USD, 2 decimals
     payee: np.ndarray  # index into PAYEES
     claimed_hours: np.ndarray  # the hours each line asked for
+    #: how the rate was reached: (rule id, rate after that rule), the last is ``rate``
+    rate_steps: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def claimed(self) -> np.ndarray:
@@ -291,7 +299,8 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
         common["window"],
         (day < lines.case("authorized_from")) | (day > lines.case("authorized_to")),
     )
-    rate, prorate, payee = ENGINES[book.code](lines, book, v)
+    ladder, prorate, payee = ENGINES[book.code](lines, book, v)
+    rate = ladder[-1][1]
 
     units = payable_units(lines, ~v.denied)
     exhausted = ~v.denied & (units == 0)
@@ -316,6 +325,10 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
         amount=np.round(hours * rate / divisor, 2),
         payee=np.broadcast_to(np.asarray(payee, dtype=np.int64), (lines.n,)),
         claimed_hours=lines.line("hours"),
+        rate_steps=tuple(
+            (rule_id, np.broadcast_to(np.asarray(r, dtype=np.float64), (lines.n,)))
+            for rule_id, r in ladder
+        ),
     )
 
 

@@ -7,6 +7,7 @@ code 2; nothing is written unless the whole result is.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -183,6 +184,99 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return serve(args.port, args.export_dir)
 
 
+def _dollars(value: float) -> str:
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def _cmd_bridge(args: argparse.Namespace) -> int:
+    from .bridge import bridge
+    from .reports import write_bridge
+
+    scenario = load_scenario(args.scenario, parse_sets(args.set))
+    b = bridge(scenario, args.source, args.target)
+    table = b.table()
+    shown = table.assign(**{c: table[c].map(_dollars) for c in ("mean", "p05", "p95")})
+    print(show_table(shown.drop(columns=["statement"]), 40))
+    exact = bool((b.per_replication.sum(axis=1).to_numpy() == b.to_total - b.from_total).all())
+    print(
+        f"{len(b.steps)} steps over {scenario.simulation.replications} replications; "
+        f"they add up to the difference in every replication: {'yes' if exact else 'NO'}"
+    )
+    for path in write_bridge(b, args.out, args.chart):
+        print(f"  -> {path}")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .reports import write_sensitivity
+    from .scenario import apply_sets, read_scenario_data, scenario_from_dict
+    from .sensitivity import run_sensitivity
+
+    source = str(args.scenario)
+    base = read_scenario_data(args.scenario)
+    base.setdefault("name", args.scenario.stem)
+    base = apply_sets(base, parse_sets(args.set), source)
+    scenario = scenario_from_dict(base, source)
+    sens = run_sensitivity(
+        base,
+        source,
+        scenario,
+        replications=args.replications,
+        sobol=args.sobol,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    for note in sens.notes:
+        print(note)
+    from .why_figures import overturn_sentences
+
+    for sentence in overturn_sentences(sens):
+        print(f"  {sentence}")
+    for path in write_sensitivity(sens, args.out):
+        print(f"  -> {path}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .reports import write_sweep
+    from .sweep import expand, load_sweep, run_points
+
+    spec, base, source = load_sweep(args.sweep)
+    points = expand(spec)
+    results = run_points(
+        base,
+        source,
+        points,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        desc="sweep",
+    )
+    failed = [(i, r.error) for i, r in enumerate(results) if r.error]
+    for i, error in failed:
+        print(f"jobcoach: point {i} failed: {error}", file=sys.stderr)
+    written = write_sweep(points, results, args.out)
+    print(f"{len(points) - len(failed)} of {len(points)} points ran -> {written[0]}")
+    if failed:
+        print(f"  {len(failed)} failed, listed in {written[1]}")
+    return 0 if len(failed) < len(points) else 2
+
+
+def _add_cluster(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="worker processes of a local Dask cluster (0: run here, one point at a time)",
+    )
+    group.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on the Dask cluster behind this scheduler"
+    )
+
+
 def _add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
     parser.add_argument("--set", action="append", metavar=metavar, help=text)
 
@@ -253,20 +347,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export-dir", type=Path, help="where Export writes (default: here)")
     p.set_defaults(func=_cmd_explore)
 
+    p = sub.add_parser("bridge", help="why two schemes' totals differ, step by rule id")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--from", dest="source", required=True, metavar="NAME", help="a scheme name")
+    p.add_argument("--to", dest="target", required=True, metavar="NAME", help="a scheme name")
+    p.add_argument("--out", type=Path, help="write the steps as CSV")
+    p.add_argument("--chart", type=Path, help="write the waterfall chart (PNG or SVG)")
+    _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
+    p.set_defaults(func=_cmd_bridge)
+
+    p = sub.add_parser(
+        "sensitivity", help="interpretations, tornado and Sobol indices of a scenario's totals"
+    )
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--sobol", type=int, metavar="N", help="also Sobol indices, N base samples")
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=50,
+        help="replications per point (default 50: the baseline's run fits in 2 minutes)",
+    )
+    _add_cluster(p)
+    _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser("sweep", help="run a scenario at many points on Dask")
+    p.add_argument("sweep", type=Path, help="sweep file (YAML: scenario, grid and/or sample)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_cluster(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
+
     p = sub.add_parser("example", help="rules table and the bundled example records, both states")
     p.add_argument("--out", type=Path, default=Path("reports/example"))
     p.set_defaults(func=_cmd_example)
     return parser
 
 
+def _stop(signum: int, _frame) -> None:
+    """SIGTERM and SIGHUP end the command as Ctrl-C does: every ``finally`` and context
+    manager runs, so clusters, kernels and temporary files are cleaned up."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jobcoach`` command."""
     args = build_parser().parse_args(argv)
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return args.func(args)
     except JobcoachError as err:
         print(f"jobcoach: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:
+        why = str(err) or "SIGINT"
+        print(f"jobcoach: stopped ({why}); nothing half-written was left", file=sys.stderr)
+        return 130
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 if __name__ == "__main__":

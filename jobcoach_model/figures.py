@@ -27,8 +27,11 @@ TABLE_STYLE = (
 )
 
 
-def _usd(value: float) -> str:
-    return "" if pd.isna(value) else f"${value:,.0f}"
+def usd(value: float) -> str:
+    """Dollars rounded to the dollar, with thousands separators ("" for a missing value)."""
+    if pd.isna(value):
+        return ""
+    return f"-${-value:,.0f}" if round(value) < 0 else f"${value:,.0f}"
 
 
 def headline_table(results: Results) -> pd.DataFrame:
@@ -41,12 +44,12 @@ def headline_table(results: Results) -> pd.DataFrame:
         rows.append(
             {
                 "Scheme": scheme,
-                "Total paid": _usd(total["mean"]),
-                "90% interval": f"{_usd(total['p05'])} to {_usd(total['p95'])}",
-                "Per consumer": _usd(s.loc[(scheme, "paid_per_consumer"), "mean"]),
-                "Per job kept 90 days": _usd(s.loc[(scheme, "paid_per_retained_90d"), "mean"]),
-                "Held (not yet paid)": _usd(s.loc[(scheme, "held_amount"), "mean"]),
-                "Denied": _usd(s.loc[(scheme, "denied_amount"), "mean"]),
+                "Total paid": usd(total["mean"]),
+                "90% interval": f"{usd(total['p05'])} to {usd(total['p95'])}",
+                "Per consumer": usd(s.loc[(scheme, "paid_per_consumer"), "mean"]),
+                "Per job kept 90 days": usd(s.loc[(scheme, "paid_per_retained_90d"), "mean"]),
+                "Held (not yet paid)": usd(s.loc[(scheme, "held_amount"), "mean"]),
+                "Denied": usd(s.loc[(scheme, "denied_amount"), "mean"]),
             }
         )
     return pd.DataFrame(rows)
@@ -113,7 +116,7 @@ def reasons_table(results: Results, top: int = 8, threshold: int | None = None) 
             "mean_amount": "Amount (USD)",
         }
     )
-    r["Amount (USD)"] = r["Amount (USD)"].map(_usd)
+    r["Amount (USD)"] = r["Amount (USD)"].map(usd)
     return suppress(r.reset_index(drop=True), threshold, ["Amount (USD)"])
 
 
@@ -137,8 +140,8 @@ def benchmark_table(results: Results, threshold: int | None = None) -> pd.DataFr
 def cashflow_table(results: Results, threshold: int | None = None) -> pd.DataFrame:
     """Money paid by month per scheme (mean and 90% interval)."""
     c = results.cashflow.copy()
-    c["Paid"] = c["mean"].map(_usd)
-    c["90% interval"] = [f"{_usd(a)} to {_usd(b)}" for a, b in zip(c["p05"], c["p95"], strict=True)]
+    c["Paid"] = c["mean"].map(usd)
+    c["90% interval"] = [f"{usd(a)} to {usd(b)}" for a, b in zip(c["p05"], c["p95"], strict=True)]
     c = c.rename(columns={"scheme": "Scheme", "month": "Month"})[
         ["Scheme", "Month", "Paid", "90% interval", "consumers"]
     ]

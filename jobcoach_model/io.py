@@ -36,3 +36,26 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """A DataFrame written as CSV (LF line ends, no index), atomically."""
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
+    """A DataFrame written as Parquet with pyarrow (no index), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def write_figure(figure, path: str | Path, dpi: int = 110) -> Path:
+    """A matplotlib figure saved (format from the suffix), atomically; the figure is
+    closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    suffix = Path(path).suffix.lstrip(".") or "png"
+    try:
+        return write_atomic(
+            path, lambda tmp: figure.savefig(tmp, format=suffix, dpi=dpi, bbox_inches="tight")
+        )
+    finally:
+        plt.close(figure)

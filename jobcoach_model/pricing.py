@@ -13,13 +13,15 @@ and status, so totals, cash flow and reasons are computed the same way for all.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .adjudication import Judgement, judge
+from .adjudication import COMMON_RULES, Judgement, judge
 from .dates import NEVER, add_years_vector
+from .lines import Lines
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
 from .simulate import Caseload, month_index
@@ -37,6 +39,26 @@ class Money:
     month: np.ndarray  # payment month index (months since the start month)
     reason: np.ndarray  # object: ';'-joined rule ids (denied/held) or milestone code
     case: np.ndarray  # the case (row in the chunk's cases) each item belongs to
+    item: np.ndarray | None = None  # what each item pays for: a milestone code (outcomes)
+
+
+@dataclass
+class LineTerms:
+    """A per-line scheme's judgement in the terms its money is computed from.
+
+    ``amount = round(hours * rate / divisor, 2)`` for every line that is not denied, with
+    ``hours`` in the scheme's own counting (15-minute units for the unit rate) and
+    ``rate`` per hour; ``rate_steps`` says which rules set the rate, in order. The bridge
+    reads these to say which rule moved which dollar.
+    """
+
+    judgement: Judgement
+    hours: np.ndarray  # payable hours (for denied lines, the hours claimed)
+    rate: np.ndarray  # USD per hour
+    rate_steps: tuple[tuple[str, np.ndarray], ...]
+    amount: np.ndarray  # USD: paid or held amount; for denied lines, the amount claimed
+    hours_rule: str  # the rule that caps hours
+    group_rule: str  # the rule that prorates group sessions
 
 
 def _reasons(j: Judgement) -> np.ndarray:
@@ -64,49 +86,80 @@ def _hourly_month(book: Rulebook, caseload: Caseload, lines) -> np.ndarray:
     return billed
 
 
-def price_hourly(caseload: Caseload, book: Rulebook, lines=None) -> Money:
-    """An hourly scheme: every service line adjudicated under ``book``."""
-    lines = lines or caseload.lines()
+def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
+    """An hourly scheme's terms: every line adjudicated under ``book``."""
     j = judge(lines, book)
-    amount = np.where(j.status == DENIED, np.round(j.claimed, 2), j.amount)
+    common = COMMON_RULES[book.code]
+    return LineTerms(
+        judgement=j,
+        hours=np.where(j.status == DENIED, j.claimed_hours, j.hours),
+        rate=j.rate,
+        rate_steps=j.rate_steps,
+        amount=np.where(j.status == DENIED, np.round(j.claimed, 2), j.amount),
+        hours_rule=common["hours"],
+        group_rule=common["group"],
+    )
+
+
+def unit_rate_terms(book: Rulebook, lines: Lines, when: dt.date) -> LineTerms:
+    """Iowa's supported-employment unit rate: 15-minute units at se_unit_rate, at most
+    se_units_per_authorization units per case, under Iowa's eligibility rules."""
+    unit_rate = book.value("se_unit_rate", when)
+    minutes = book.value("se_unit_minutes", when)
+    cap_hours = book.value("se_units_per_authorization", when) * minutes / 60
+    capped = lines.with_case_column(
+        "authorized_hours", np.minimum(lines.cases["authorized_hours"], cap_hours)
+    )
+    j = judge(capped, book)
+    per_hour = 60 / minutes
+    denied = j.status == DENIED
+    units = np.round(np.where(denied, capped.line("hours"), j.hours) * per_hour)
+    rate = np.full(lines.n, unit_rate * per_hour)
+    return LineTerms(
+        judgement=j,
+        hours=units / per_hour,
+        rate=rate,
+        rate_steps=(("IA-SE-UNIT-RATE", rate),),
+        amount=np.round(units * unit_rate / j.divisor, 2),
+        hours_rule="IA-SE-UNIT-RATE",
+        group_rule=COMMON_RULES["IA"]["group"],
+    )
+
+
+def _line_money(caseload: Caseload, terms: LineTerms, month: np.ndarray, lines: Lines) -> Money:
     return Money(
         rep=caseload.line_reps(),
-        status=j.status,
-        amount=amount,
-        month=_hourly_month(book, caseload, lines),
-        reason=_reasons(j),
+        status=terms.judgement.status,
+        amount=terms.amount,
+        month=month,
+        reason=_reasons(terms.judgement),
         case=lines.case_idx,
     )
 
 
+def price_hourly(caseload: Caseload, book: Rulebook, lines=None) -> Money:
+    """An hourly scheme: every service line adjudicated under ``book``."""
+    lines = lines or caseload.lines()
+    terms = hourly_terms(book, lines)
+    return _line_money(caseload, terms, _hourly_month(book, caseload, lines), lines)
+
+
 def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
-    """Iowa's supported-employment unit rate: 15-minute units at se_unit_rate, at most
-    se_units_per_authorization units per case, under Iowa's eligibility rules."""
-    base = lines or caseload.lines()
-    when = caseload.start_date
-    unit_rate = book.value("se_unit_rate", when)
-    minutes = book.value("se_unit_minutes", when)
-    cap_hours = book.value("se_units_per_authorization", when) * minutes / 60
-    capped = base.with_case_column(
-        "authorized_hours", np.minimum(base.cases["authorized_hours"], cap_hours)
-    )
-    j = judge(capped, book)
-    per_hour = 60 / minutes
-    units = np.round(j.hours * per_hour)
-    claimed_units = np.round(capped.line("hours") * per_hour)
-    amount = np.where(
-        j.status == DENIED,
-        np.round(claimed_units * unit_rate / j.divisor, 2),
-        np.round(units * unit_rate / j.divisor, 2),
-    )
-    return Money(
-        rep=caseload.line_reps(),
-        status=j.status,
-        amount=amount,
-        month=month_index(base.line("date"), caseload.start) + 1,
-        reason=_reasons(j),
-        case=base.case_idx,
-    )
+    """Iowa's supported-employment unit rate, paid the month after service."""
+    lines = lines or caseload.lines()
+    terms = unit_rate_terms(book, lines, caseload.start_date)
+    month = month_index(lines.line("date"), caseload.start) + 1
+    return _line_money(caseload, terms, month, lines)
+
+
+def line_terms(caseload: Caseload, scheme: Scheme, lines: Lines) -> LineTerms:
+    """The terms of a per-line scheme (hourly or unit rate) on the given lines."""
+    book = get_rulebook(scheme.rules, scheme.overrides)
+    if scheme.kind == "hourly":
+        return hourly_terms(book, lines)
+    if scheme.kind == "unit_rate":
+        return unit_rate_terms(book, lines, caseload.start_date)
+    raise ValueError(f"{scheme.name}: an {scheme.kind} scheme is not priced per line")
 
 
 def outcome_eligible(caseload: Caseload, book: Rulebook) -> tuple[np.ndarray, np.ndarray]:
@@ -175,9 +228,10 @@ def price_outcome(caseload: Caseload, book: Rulebook, assessment_days: int) -> M
                 month_index(day[reached], caseload.start),
                 np.where(ok[reached], code, why[reached]).astype(object),
                 reached,
+                np.full(len(reached), code, dtype=object),
             )
         )
-    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
+    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(7)))
 
 
 def price(caseload: Caseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:

@@ -38,6 +38,15 @@ class Reference(BaseModel):
         return f'{self.source}: "{self.quote}"'
 
 
+class Swing(BaseModel):
+    """The range a sensitivity analysis swings an assumed parameter over, and its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    low: float
+    high: float
+    source: str
+
+
 class Parameter(BaseModel):
     """One dated parameter: values keyed by the day they take effect."""
 
@@ -50,6 +59,7 @@ class Parameter(BaseModel):
     values: dict[dt.date, Any]
     reference: Reference
     note: str | None = None
+    swing: Swing | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Parameter:

@@ -8,6 +8,7 @@ A bad file fails with one line naming the file, the field path and what was expe
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,14 @@ from .records import CREDENTIALS
 from .rulebook import JURISDICTIONS, get_rulebook
 
 NEEDS = ("low", "medium", "high")
+#: the sensitivity range of stabilization_share, and why
+SRC_STAB = "high 25%: UCP Northwest Missouri (published_figures.md); low: assumption"
+
+
+def swing(low: float, high: float, source: str = "assumption") -> dict[str, Any]:
+    """A sensitivity range kept beside a default: what ``jobcoach sensitivity`` swings the
+    input over (one at a time for the tornado, jointly for Sobol), and where it is from."""
+    return {"swing": {"low": low, "high": high, "source": source}}
 
 
 class ScenarioError(JobcoachError):
@@ -78,17 +87,21 @@ class Coaches(_Model):
         }
     )
     #: months since training started, for coaches in training (uniform 0..max); assumption
-    training_months_max: float = Field(15, ge=0)
+    training_months_max: float = Field(15, ge=0, json_schema_extra=swing(9, 24))
     #: negotiated hourly rates: normal, clipped; assumption centred below the 45.16 cap
     #: (seed 001: "pay UP TO $45.16 an hour")
-    rate_mean: float = Field(40.0, gt=0)
-    rate_sd: float = Field(4.0, ge=0)  # assumption
+    rate_mean: float = Field(40.0, gt=0, json_schema_extra=swing(36.0, 44.0))
+    rate_sd: float = Field(4.0, ge=0, json_schema_extra=swing(2.0, 6.0))  # assumption
     rate_min: float = Field(25.0, gt=0)  # assumption
     rate_max: float = Field(55.0, gt=0)  # assumption
-    cco_share: float = Field(0.05, ge=0, le=1)  # assumption
-    independent_share: float = Field(0.35, ge=0, le=1)  # assumption
-    w9_share: float = Field(0.97, ge=0, le=1)  # assumption
-    insurance_share: float = Field(0.95, ge=0, le=1)  # assumption
+    cco_share: float = Field(0.05, ge=0, le=1, json_schema_extra=swing(0.0, 0.15))  # assumption
+    independent_share: float = Field(
+        0.35, ge=0, le=1, json_schema_extra=swing(0.2, 0.5)
+    )  # assumption
+    w9_share: float = Field(0.97, ge=0, le=1, json_schema_extra=swing(0.9, 1.0))  # assumption
+    insurance_share: float = Field(
+        0.95, ge=0, le=1, json_schema_extra=swing(0.9, 1.0)
+    )  # assumption
 
     @field_validator("credential_mix")
     @classmethod
@@ -128,30 +141,38 @@ class Services(_Model):
     #: weekly fading of coach time (multiplicative); assumption
     fade_per_week: ByNeed = ByNeed(low=0.20, medium=0.15, high=0.10)
     #: person-to-person spread of fading (sd of a log-normal multiplier); assumption
-    fade_spread: float = Field(0.25, ge=0)
+    fade_spread: float = Field(0.25, ge=0, json_schema_extra=swing(0.1, 0.4))
     #: stabilization when coach time falls to this share of work time: "plan for
     #: follow-along when support falls to about 20% of work time" (published_figures.md,
     #: Networks for Training SE101 M6L2)
-    stabilization_share: float = Field(0.20, gt=0, lt=1)
+    stabilization_share: float = Field(
+        0.20, gt=0, lt=1, json_schema_extra=swing(0.15, 0.25, SRC_STAB)
+    )
     #: coaching ends by this many weeks at the latest: "at 24 months" (UCP, published_figures.md)
     max_weeks: int = Field(104, ge=1)
     #: coaching lines billed per week (one session, reported weekly as Kansas asks:
     #: "Weekly reports to the RS counselor", seed 000); more is an assumption
     sessions_per_week: int = Field(1, ge=1, le=5)
-    group_share: float = Field(0.10, ge=0, le=1)  # assumption
+    group_share: float = Field(0.10, ge=0, le=1, json_schema_extra=swing(0.05, 0.25))  # assumption
     #: group sizes, 2 to 8 workers (published_figures.md, Montana ARM 37.34.985)
     group_sizes: dict[int, float] = Field(default_factory=lambda: {2: 0.5, 3: 0.3, 4: 0.2})
-    offsite_share: float = Field(0.08, ge=0, le=1)  # assumption
-    offsite_approved_share: float = Field(0.6, ge=0, le=1)  # assumption
-    placement_share: float = Field(0.5, ge=0, le=1)  # assumption
+    offsite_share: float = Field(
+        0.08, ge=0, le=1, json_schema_extra=swing(0.04, 0.15)
+    )  # assumption
+    offsite_approved_share: float = Field(
+        0.6, ge=0, le=1, json_schema_extra=swing(0.4, 0.8)
+    )  # assumption
+    placement_share: float = Field(0.5, ge=0, le=1, json_schema_extra=swing(0.3, 0.7))  # assumption
     concurrent_assessment_share: float = Field(0.03, ge=0, le=1)  # assumption
     wrong_code_share: float = Field(0.01, ge=0, le=1)  # assumption
     #: plans approved before the first service unless late or missing; assumption
-    plan_late_share: float = Field(0.05, ge=0, le=1)
+    plan_late_share: float = Field(0.05, ge=0, le=1, json_schema_extra=swing(0.02, 0.1))
     plan_missing_share: float = Field(0.02, ge=0, le=1)
     #: jobs needing no customized training, or with an employer able to train; assumption
-    no_customized_training_share: float = Field(0.03, ge=0, le=1)
-    employer_can_train_share: float = Field(0.03, ge=0, le=1)
+    no_customized_training_share: float = Field(
+        0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06)
+    )
+    employer_can_train_share: float = Field(0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06))
 
     @field_validator("group_sizes")
     @classmethod
@@ -168,14 +189,20 @@ class Outcomes(_Model):
     #: median days to complete action-plan objectives; assumption (the Kansas benchmark
     #: expects 80% within 90 days: seed 000)
     objectives_median_days: ByNeed = ByNeed(low=21, medium=30, high=45)
-    objectives_spread: float = Field(0.4, ge=0)  # sd of log days; assumption
+    objectives_spread: float = Field(
+        0.4, ge=0, json_schema_extra=swing(0.3, 0.5)
+    )  # sd of log days; assumption
     #: weekly job-loss hazard: mean tenure in the first job 9.6 months (Bond & Kukla 2009,
     #: published_figures.md) gives 1/41.6 weeks = 0.024; higher for high need is an assumption
     weekly_job_loss: ByNeed = ByNeed(low=0.018, medium=0.024, high=0.032)
-    report_late_share: float = Field(0.08, ge=0, le=1)  # assumption
-    withdrawal_share: float = Field(0.03, ge=0, le=1)  # assumption
+    report_late_share: float = Field(
+        0.08, ge=0, le=1, json_schema_extra=swing(0.04, 0.15)
+    )  # assumption
+    withdrawal_share: float = Field(
+        0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06)
+    )  # assumption
     #: days from hire to the assessment report (Iowa D20); assumption
-    assessment_report_days: int = Field(14, ge=0)
+    assessment_report_days: int = Field(14, ge=0, json_schema_extra=swing(7, 28))
 
 
 class Authorizations(_Model):
@@ -384,10 +411,13 @@ def run_changes(
     return changes
 
 
-def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
-    """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
-    data = read_scenario_data(path)
-    data.setdefault("name", Path(path).stem)
+def apply_sets(data: dict, sets: dict[str, Any] | None, source: str) -> dict:
+    """A copy of raw scenario data with ``--set PATH=VALUE`` changes applied; text values
+    are read as YAML scalars (``2000`` a number, ``on_report`` text)."""
+    data = copy.deepcopy(data)
+    if any(key.startswith("schemes.") for key in sets or {}) and "schemes" not in data:
+        # the default schemes, written out so that one of them can be changed by index
+        data["schemes"] = [s.model_dump(mode="json") for s in DEFAULT_SCHEMES]
     for key, raw in (sets or {}).items():
         try:
             value = yaml.safe_load(raw) if isinstance(raw, str) else raw
@@ -396,8 +426,15 @@ def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scena
         try:
             set_path(data, key, value)
         except (IndexError, ValueError, AttributeError, TypeError):
-            raise ScenarioError(f"--set {key}: no such field in {path}") from None
-    return scenario_from_dict(data, str(path))
+            raise ScenarioError(f"--set {key}: no such field in {source}") from None
+    return data
+
+
+def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
+    """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
+    data = read_scenario_data(path)
+    data.setdefault("name", Path(path).stem)
+    return scenario_from_dict(apply_sets(data, sets, str(path)), str(path))
 
 
 def scenario_yaml(scenario: Scenario) -> str:

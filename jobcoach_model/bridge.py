@@ -1,0 +1,280 @@
+"""Why two schemes' totals differ: a bridge from one total to the other in steps named by
+the rule (or parameter, or interpretation) that causes each, adding up to the cent.
+
+Both schemes are priced on the same simulated lines. For two per-line schemes (hourly or
+unit rate) each line moves from the first scheme's terms to the second's one factor at a
+time, in a fixed, documented order, and each move is valued in whole cents:
+
+1. **rate**: the first scheme's rate is unwound through the rules that set it (e.g.
+   Iowa's cap, then its Medicaid ceiling), the base rate is swapped (``KS-RATE`` ->
+   ``IA-RATE``), and the second scheme's rate rules are applied in order;
+2. **refusal**: lines one scheme denies or holds and the other pays. A line refused by
+   several rules at once is attributed **equally** to each of them (the Shapley value of
+   a veto game: any one of the rules alone stops payment, so none is more the cause than
+   another); the cents that do not divide evenly go to the rules first in catalog order;
+3. **hours**: payable hours (authorized-hours caps, 15-minute units), named by the rule
+   of the scheme that cuts more;
+4. **group**: group-session proration, named likewise;
+5. **rounding**: what rounding each line to the cent leaves over (usually nothing).
+
+Because every step is the difference of two whole-cent states of the same line, the
+steps add up exactly to the difference of the totals in every replication. Outcome
+(D-code) schemes are paid per milestone, not per line: a bridge to or from one removes
+the hourly money as one step and adds each milestone's money, less each eligibility
+rule's refusals, as steps of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import JobcoachError
+from .pricing import PAID, LineTerms, line_terms, price
+from .rulebook import get_rulebook
+from .scenario import Scenario, Scheme
+from .simulate import Caseload, simulate_chunk
+
+#: step kinds in the order the bridge applies them
+STEP_ORDER = ("rate", "refusal", "hours", "group", "rounding", "basis", "milestone")
+ROUNDING = "(rounding)"
+
+
+class BridgeError(JobcoachError):
+    """A bridge between schemes that are not in the scenario."""
+
+
+def _cents(amount: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(amount, dtype=np.float64) * 100).astype(np.int64)
+
+
+def _value(hours: np.ndarray, rate: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """Cents of a line at these terms, rounded as the engine rounds."""
+    return np.rint(hours * rate / divisor * 100).astype(np.int64)
+
+
+@dataclass
+class Steps:
+    """Cents per replication for each (kind, rule id) step, gathered chunk by chunk."""
+
+    replications: int
+    cents: dict = field(default_factory=dict)
+
+    def add(self, kind: str, rule_id: str, rep: np.ndarray, cents: np.ndarray) -> None:
+        """Add each item's cents to its replication under one step."""
+        cents = np.asarray(cents, dtype=np.int64)
+        sel = cents != 0
+        if not sel.any():
+            return
+        key = (kind, rule_id)
+        if key not in self.cents:
+            self.cents[key] = np.zeros(self.replications, dtype=np.int64)
+        # float weights are exact for sums of cents below 2**53 (90 trillion dollars)
+        self.cents[key] += np.rint(
+            np.bincount(rep[sel], weights=cents[sel], minlength=self.replications)
+        ).astype(np.int64)
+
+    def add_by_rules(
+        self, kind: str, names: dict[int, list[str]], code: np.ndarray, rep, cents
+    ) -> None:
+        """Split each item's cents equally over the rules of its rule code (remainder
+        cents to the first rules in catalog order)."""
+        cents = np.asarray(cents, dtype=np.int64)
+        for value, rules in names.items():
+            sel = (code == value) & (cents != 0)
+            if not sel.any():
+                continue
+            k = len(rules)
+            sign, size = np.sign(cents[sel]), np.abs(cents[sel])
+            share, left = size // k, size % k
+            for i, rule_id in enumerate(rules):
+                self.add(kind, rule_id, rep[sel], sign * (share + (i < left)))
+
+
+def _rule_names(terms: LineTerms, codes: np.ndarray) -> dict[int, list[str]]:
+    v = terms.judgement.verdicts
+    return {int(c): [r for r in v.order if int(c) & int(v.bit[r])] for c in np.unique(codes)}
+
+
+def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -> None:
+    """Move every line from scheme a's terms to scheme b's (see the module docstring)."""
+    ja, jb = a.judgement, b.judgement
+    paid_a, paid_b = ja.status == PAID, jb.status == PAID
+    start = np.where(paid_a, _cents(a.amount), 0)
+    end = np.where(paid_b, _cents(b.amount), 0)
+
+    # 1. rate, valued at a's status, hours and divisor
+    def at_rate(rate: np.ndarray) -> np.ndarray:
+        return np.where(paid_a, _value(a.hours, rate, ja.divisor), 0)
+
+    state = start
+    ladder = [(rule_id, rate) for rule_id, rate in a.rate_steps]
+    for i in range(len(ladder) - 1, 0, -1):  # unwind a's rate rules, last first
+        nxt = at_rate(ladder[i - 1][1])
+        steps.add("rate", ladder[i][0], rep, nxt - state)
+        state = nxt
+    for rule_id, rate in b.rate_steps:  # b's base rate, then its rate rules in order
+        nxt = at_rate(rate)
+        steps.add("rate", rule_id, rep, nxt - state)
+        state = nxt
+
+    # 2. refusals, valued at b's rate and a's hours and divisor
+    full = _value(a.hours, b.rate, ja.divisor)
+    lost = paid_a & ~paid_b  # b refuses what a pays: b's rules take it away
+    won = ~paid_a & paid_b  # a refused what b pays: a's rules no longer apply
+    code_b = jb.verdicts.reason_codes()
+    code_a = ja.verdicts.reason_codes()
+    steps.add_by_rules(
+        "refusal", _rule_names(b, code_b[lost]), code_b[lost], rep[lost], -state[lost]
+    )
+    steps.add_by_rules("refusal", _rule_names(a, code_a[won]), code_a[won], rep[won], full[won])
+    state = np.where(paid_b, np.where(paid_a, state, full), 0)
+
+    # 3. hours, valued at b's status and rate, a's divisor
+    nxt = np.where(paid_b, _value(b.hours, b.rate, ja.divisor), 0)
+    cut = b.hours < a.hours
+    steps.add("hours", b.hours_rule, rep[cut], (nxt - state)[cut])
+    steps.add("hours", a.hours_rule, rep[~cut], (nxt - state)[~cut])
+    state = nxt
+
+    # 4. group proration
+    nxt = np.where(paid_b, _value(b.hours, b.rate, jb.divisor), 0)
+    more = jb.divisor > ja.divisor
+    steps.add("group", b.group_rule, rep[more], (nxt - state)[more])
+    steps.add("group", a.group_rule, rep[~more], (nxt - state)[~more])
+
+    # 5. what rounding leaves over, so that the steps end exactly at b's money
+    steps.add("rounding", ROUNDING, rep, end - nxt)
+
+
+def _parts(steps: Steps, caseload: Caseload, scenario: Scenario, scheme: Scheme, lines, sign):
+    """Add (sign +1) or remove (-1) a scheme's whole money as steps: hourly money as one
+    step, outcome money as each milestone's amount less each eligibility rule's refusals."""
+    money = price(caseload, scheme, scenario.outcomes.assessment_report_days, lines)
+    local = money.rep
+    if scheme.kind != "outcome":
+        paid = money.status == PAID
+        rule_id = "IA-SE-UNIT-RATE" if scheme.kind == "unit_rate" else f"{scheme.rules}-RATE"
+        steps.add("basis", rule_id, local[paid], sign * _cents(money.amount[paid]))
+        return
+    cents = _cents(money.amount)
+    for code in np.unique(money.item):
+        sel = money.item == code
+        steps.add("milestone", str(code), local[sel], sign * cents[sel])
+    refused = money.status != PAID
+    for rule_id in np.unique(money.reason[refused]):
+        sel = refused & (money.reason == rule_id)
+        steps.add("refusal", str(rule_id), local[sel], -sign * cents[sel])
+
+
+def _scheme(scenario: Scenario, name: str) -> Scheme:
+    for scheme in scenario.schemes:
+        if scheme.name == name:
+            return scheme
+    known = ", ".join(s.name for s in scenario.schemes)
+    raise BridgeError(f"scheme {name!r} is not in scenario {scenario.name!r}; known: {known}")
+
+
+def _statement(key: tuple[str, str], schemes: tuple[Scheme, Scheme]) -> str:
+    kind, rule_id = key
+    if rule_id == ROUNDING:
+        return "rounding each line to the cent"
+    if kind == "milestone":
+        return f"Iowa outcome payment {rule_id} for each case reaching the milestone"
+    for scheme in schemes:
+        book = get_rulebook(scheme.rules)
+        try:
+            return book.rule(rule_id).statement
+        except KeyError:
+            continue
+    return ""
+
+
+@dataclass
+class Bridge:
+    """The steps from one scheme's total to another's, per replication and summarized."""
+
+    scenario: Scenario
+    source: str
+    target: str
+    from_total: np.ndarray  # cents per replication
+    to_total: np.ndarray
+    per_replication: pd.DataFrame  # one column per step, cents, replications as rows
+    steps: pd.DataFrame  # step, rule_id, statement, mean, p05, p95 (USD)
+
+    def table(self) -> pd.DataFrame:
+        """The steps between a start row and an end row (the two totals), for a waterfall
+        or a CSV."""
+
+        def row(step: str, cents: np.ndarray) -> dict:
+            usd = cents / 100
+            p05, p95 = np.percentile(usd, [5, 95])
+            return {
+                "step": step,
+                "rule_id": "",
+                "statement": "",
+                "mean": round(float(usd.mean()), 2),
+                "p05": round(float(p05), 2),
+                "p95": round(float(p95), 2),
+            }
+
+        first = row(f"total: {self.source}", self.from_total)
+        last = row(f"total: {self.target}", self.to_total)
+        return pd.DataFrame([first, *self.steps.to_dict("records"), last])
+
+
+def bridge(
+    scenario: Scenario,
+    source: str,
+    target: str,
+    simulated: list[Caseload] | None = None,
+) -> Bridge:
+    """The bridge from scheme ``source``'s total paid to scheme ``target``'s, on the same
+    simulated lines, over all replications of the scenario."""
+    a, b = _scheme(scenario, source), _scheme(scenario, target)
+    R = scenario.simulation.replications
+    step, steps = scenario.simulation.chunk, Steps(R)
+    totals = {"a": np.zeros(R, dtype=np.int64), "b": np.zeros(R, dtype=np.int64)}
+    chunks = simulated or (
+        simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)
+    )
+    days = scenario.outcomes.assessment_report_days
+    for cl in chunks:
+        lines = cl.lines()
+        rep = cl.line_reps()
+        for key, scheme in (("a", a), ("b", b)):
+            money = price(cl, scheme, days, lines)
+            paid = money.status == PAID
+            totals[key] += np.rint(
+                np.bincount(money.rep[paid], weights=_cents(money.amount[paid]), minlength=R)
+            ).astype(np.int64)
+        if a.kind != "outcome" and b.kind != "outcome":
+            _lines_to_lines(steps, rep, line_terms(cl, a, lines), line_terms(cl, b, lines))
+        else:
+            _parts(steps, cl, scenario, a, lines, -1)
+            _parts(steps, cl, scenario, b, lines, +1)
+
+    keys = sorted(
+        steps.cents,
+        key=lambda k: (STEP_ORDER.index(k[0]), -abs(int(steps.cents[k].sum())), k[1]),
+    )
+    keys = [k for k in keys if steps.cents[k].any()]
+    per_rep = pd.DataFrame({f"{k[0]}: {k[1]}": steps.cents[k] for k in keys}, dtype=np.int64)
+    rows = []
+    for k in keys:
+        usd = steps.cents[k] / 100
+        p05, p95 = np.percentile(usd, [5, 95])
+        rows.append(
+            {
+                "step": k[0],
+                "rule_id": k[1],
+                "statement": _statement(k, (a, b)),
+                "mean": round(float(usd.mean()), 2),
+                "p05": round(float(p05), 2),
+                "p95": round(float(p95), 2),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["step", "rule_id", "statement", "mean", "p05", "p95"])
+    return Bridge(scenario, source, target, totals["a"], totals["b"], per_rep, table)

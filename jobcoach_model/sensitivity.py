@@ -1,0 +1,366 @@
+"""How sure the totals are: every interpretation's options, a one-at-a-time tornado over
+every input with a sensitivity range, and (optionally) Sobol indices, all run as sweep
+points on the same machinery as ``jobcoach sweep``.
+
+Every point keeps the scenario's seed, so all points simulate the same consumers (common
+random numbers): the difference between two points is the effect of the change, not
+simulation noise. Interpretations are re-adjudicated on those same lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .rulebook import JURISDICTIONS, load_rulebook
+from .scenario import Scenario
+from .sweep import PointResult, run_points
+
+#: a total that moves by at least this share under another reading is flagged
+MATERIAL = 0.05
+DEFAULT_REPLICATIONS = 50
+SOBOL_REPLICATIONS = 20
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input the tornado and Sobol analyses swing: a scenario field or an assumed
+    rulebook parameter (set on every scheme of its rulebook)."""
+
+    name: str  # scenario path (caseload.coaches.rate_mean) or RULES.parameter
+    value: float  # in the scenario as run
+    low: float
+    high: float
+    source: str
+    integer: bool = False
+
+    def sets(self, scenario: Scenario, value: float) -> dict[str, Any]:
+        """The --set changes that put this input at ``value``."""
+        value = int(round(value)) if self.integer else round(float(value), 10)
+        if "." in self.name and self.name.split(".", 1)[0] in JURISDICTIONS:
+            code, param = self.name.split(".", 1)
+            return {
+                f"schemes.{i}.overrides.{param}": value
+                for i, s in enumerate(scenario.schemes)
+                if s.rules == code
+            }
+        return {self.name: value}
+
+
+def _fields(model, prefix: str):
+    """(path, value, swing metadata, annotation) of every field with a swing range."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}.{name}" if prefix else name
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "swing" in extra:
+            yield path, value, extra["swing"], info.annotation
+        elif hasattr(type(value), "model_fields"):
+            yield from _fields(value, path)
+
+
+def inputs(scenario: Scenario) -> list[Input]:
+    """Every input with a sensitivity range: scenario fields (ranges beside their defaults
+    in ``scenario.py``) and rulebook parameters labelled assumptions (``swing:`` in
+    ``parameters.yaml``). A range is stretched to include the scenario's own value."""
+    out = []
+    for path, value, swing, annotation in _fields(scenario, ""):
+        lo, hi = min(swing["low"], value), max(swing["high"], value)
+        out.append(Input(path, float(value), lo, hi, swing["source"], annotation is int))
+    for code in JURISDICTIONS:
+        if not any(s.rules == code for s in scenario.schemes):
+            continue
+        book = load_rulebook(code)
+        when = scenario.caseload.start_date
+        for name, param in book.parameters.items():
+            if param.swing is not None:
+                value = float(param.at(when))
+                lo, hi = min(param.swing.low, value), max(param.swing.high, value)
+                out.append(Input(f"{code}.{name}", value, lo, hi, param.swing.source))
+    return out
+
+
+def interpretation_points(scenario: Scenario) -> list[tuple[str, str, str, bool, dict]]:
+    """(rules, interpretation, option, is default, --set changes) for every option of every
+    interpretation of each rulebook a scheme uses, set on every scheme of that rulebook."""
+    out = []
+    for code in JURISDICTIONS:
+        idx = [i for i, s in enumerate(scenario.schemes) if s.rules == code]
+        if not idx:
+            continue
+        for name, item in load_rulebook(code).interpretations.items():
+            for option in item.options:
+                sets = {f"schemes.{i}.overrides.{name}": option for i in idx}
+                out.append((code, name, option, option == item.default, sets))
+    return out
+
+
+def _totals(result: PointResult) -> pd.DataFrame:
+    s = result.summary
+    return s[s["metric"] == "total_paid"].set_index("scheme")[["mean", "p05", "p95"]]
+
+
+def _check(results: Sequence[PointResult]) -> None:
+    for r in results:
+        if r.error:
+            raise ValueError(f"a sensitivity point failed: {r.error}")
+
+
+@dataclass
+class Sensitivity:
+    """The tables of a sensitivity run, and how it was run."""
+
+    scenario: Scenario
+    replications: int
+    base: pd.DataFrame  # scheme -> mean, p05, p95 of total paid
+    interpretations: pd.DataFrame
+    tornado: pd.DataFrame
+    sobol: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def material(self, threshold: float = MATERIAL) -> pd.DataFrame:
+        """Interpretation options that move a scheme's total by ``threshold`` or more."""
+        t = self.interpretations
+        share = t["delta"].abs() / t["default_mean"].abs().where(t["default_mean"] != 0)
+        return t[share.fillna(0) >= threshold].assign(share=share)
+
+    def overturns(self, threshold: float = MATERIAL) -> pd.DataFrame:
+        """For each material option: the scheme ranking it gives and which pairs of
+        schemes change order against the default reading."""
+        base_rank = self.base["mean"].sort_values(ascending=False)
+        rows = []
+        for (code, name, option), group in self.material(threshold).groupby(
+            ["rules", "interpretation", "option"], sort=False
+        ):
+            totals = self.base["mean"].copy()
+            full = self.interpretations[
+                (self.interpretations["interpretation"] == name)
+                & (self.interpretations["option"] == option)
+            ]
+            totals.loc[full["scheme"].to_numpy()] = full["mean"].to_numpy()
+            flips = [
+                f"{a} > {b}"
+                for i, a in enumerate(base_rank.index)
+                for b in base_rank.index[i + 1 :]
+                if totals[a] < totals[b]
+            ]
+            top = totals.idxmax()
+            rows.append(
+                {
+                    "rules": code,
+                    "interpretation": name,
+                    "option": option,
+                    "largest_move": float(group["share"].abs().max()),
+                    "most_expensive": top,
+                    "flips": "; ".join(flips),
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "rules",
+                "interpretation",
+                "option",
+                "largest_move",
+                "most_expensive",
+                "flips",
+            ],
+        )
+
+
+def run_sensitivity(
+    base: dict,
+    source: str,
+    scenario: Scenario,
+    *,
+    replications: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Sensitivity:
+    """Interpretations, tornado and (with ``sobol=N``) Sobol indices for one scenario.
+
+    ``base`` is the scenario's raw data (as in its file) and ``scenario`` the validated
+    scenario it gives; every point adds its changes to ``base``.
+    """
+    reps = {"simulation.replications": replications}
+    interp = interpretation_points(scenario)
+    swings = inputs(scenario)
+    points = [dict(reps)]
+    points += [{**reps, **sets} for *_, sets in interp]
+    for inp in swings:
+        points += [
+            {**reps, **inp.sets(scenario, inp.low)},
+            {**reps, **inp.sets(scenario, inp.high)},
+        ]
+    results = run_points(
+        base,
+        source,
+        points,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="sensitivity",
+    )
+    _check(results)
+    base_totals = _totals(results[0])
+    schemes = list(base_totals.index)
+
+    rows = []
+    defaults = {}
+    for (code, name, option, is_default, _), result in zip(interp, results[1:], strict=False):
+        totals = _totals(result)
+        for scheme in schemes:
+            if scenario.schemes[schemes.index(scheme)].rules != code:
+                continue
+            row = totals.loc[scheme]
+            rows.append([code, name, option, is_default, scheme, *row.tolist()])
+            if is_default:
+                defaults[(name, scheme)] = row["mean"]
+    table = pd.DataFrame(
+        rows,
+        columns=["rules", "interpretation", "option", "default", "scheme", "mean", "p05", "p95"],
+    )
+    table["default_mean"] = [
+        defaults[(n, s)] for n, s in zip(table["interpretation"], table["scheme"], strict=True)
+    ]
+    table["delta"] = (table["mean"] - table["default_mean"]).round(4)
+
+    tornado_rows = []
+    offset = 1 + len(interp)
+    for k, inp in enumerate(swings):
+        low, high = _totals(results[offset + 2 * k]), _totals(results[offset + 2 * k + 1])
+        for scheme in schemes:
+            t_lo, t_hi = float(low.loc[scheme, "mean"]), float(high.loc[scheme, "mean"])
+            tornado_rows.append(
+                [
+                    inp.name,
+                    inp.value,
+                    inp.low,
+                    inp.high,
+                    scheme,
+                    float(base_totals.loc[scheme, "mean"]),
+                    t_lo,
+                    t_hi,
+                    round(t_hi - t_lo, 4),
+                    inp.source,
+                ]
+            )
+    tornado = pd.DataFrame(
+        tornado_rows,
+        columns=[
+            "input",
+            "value",
+            "low",
+            "high",
+            "scheme",
+            "total_base",
+            "total_low",
+            "total_high",
+            "swing",
+            "source",
+        ],
+    )
+    order = (
+        tornado.assign(size=tornado["swing"].abs())
+        .groupby("input", sort=False)["size"]
+        .max()
+        .sort_values(ascending=False, kind="stable")
+        .index
+    )
+    tornado["input"] = pd.Categorical(tornado["input"], categories=list(order), ordered=True)
+    tornado = tornado.sort_values(["input", "scheme"], kind="stable").reset_index(drop=True)
+    tornado["input"] = tornado["input"].astype(str)
+
+    notes = [
+        f"{replications} replications per point (the scenario has "
+        f"{scenario.simulation.replications}; fewer keep the run short, and every point "
+        "shares the same simulated consumers, so differences are not noise); "
+        f"{len(points)} points."
+    ]
+    result = Sensitivity(scenario, replications, base_totals, table, tornado, notes=notes)
+    if sobol:
+        result.sobol = run_sobol(
+            base,
+            source,
+            scenario,
+            swings,
+            sobol,
+            sobol_replications,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+        result.notes.append(
+            f"Sobol: N={sobol} base samples, {sobol * (len(swings) + 2)} points of "
+            f"{sobol_replications} replications (Saltelli sampling, first-order and total "
+            "indices with 95% bootstrap confidence intervals)."
+        )
+    return result
+
+
+def run_sobol(
+    base: dict,
+    source: str,
+    scenario: Scenario,
+    swings: list[Input],
+    n: int,
+    replications: int,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of each scheme's total paid over the inputs'
+    ranges (SALib: Saltelli sampling, Sobol analysis, no second-order terms)."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {
+        "num_vars": len(swings),
+        "names": [i.name for i in swings],
+        "bounds": [[i.low, i.high] for i in swings],
+    }
+    X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    reps = {"simulation.replications": replications}
+    points = []
+    for row in X:
+        sets = dict(reps)
+        for inp, value in zip(swings, row, strict=True):
+            sets.update(inp.sets(scenario, value))
+        points.append(sets)
+    results = run_points(
+        base,
+        source,
+        points,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="sobol",
+    )
+    _check(results)
+    totals = [_totals(r)["mean"] for r in results]
+    rows = []
+    for scheme in totals[0].index:
+        Y = np.array([t[scheme] for t in totals])
+        if np.ptp(Y) == 0:  # the scheme does not depend on any input
+            for inp in swings:
+                rows.append([inp.name, scheme, 0.0, 0.0, 0.0, 0.0])
+            continue
+        Si = sobol_analyze.analyze(problem, Y, calc_second_order=False, seed=seed)
+        for k, inp in enumerate(swings):
+            rows.append(
+                [
+                    inp.name,
+                    scheme,
+                    *(round(float(Si[c][k]), 4) for c in ("S1", "S1_conf", "ST", "ST_conf")),
+                ]
+            )
+    return pd.DataFrame(rows, columns=["input", "scheme", "S1", "S1_conf", "ST", "ST_conf"])

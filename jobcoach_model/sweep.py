@@ -1,0 +1,254 @@
+"""Sweeps: one scenario run at many points (a grid of ``--set`` values and/or a Sobol or
+Latin-hypercube sample of ranges), on dask.distributed.
+
+A point is a set of ``--set`` changes to a base scenario, run by ``run_point`` exactly as
+``jobcoach simulate`` runs it (same seed, same replications), so a point's numbers never
+depend on which worker ran it, how many workers there are, or in what order points finish.
+By default the points run on a local cluster of worker processes; with a scheduler
+address they run on whatever cluster is behind it (``dask scheduler`` / ``dask worker``).
+With no workers they run in this process, one after another, with the same results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from tqdm.auto import tqdm
+
+from .errors import JobcoachError
+from .runner import run
+from .scenario import (
+    ScenarioError,
+    apply_sets,
+    read_scenario_data,
+    scenario_from_dict,
+)
+
+SUMMARY_COLUMNS = ["scheme", "metric", "mean", "p05", "p95"]
+
+
+class SweepError(JobcoachError):
+    """A sweep file that does not fit the schema, or a cluster that cannot be reached."""
+
+
+class SweepSpec(BaseModel):
+    """A sweep file: a base scenario, a grid and/or a sample of ranges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    scenario: str = Field(min_length=1)  # path relative to the sweep file
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    sample: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    points: int | None = Field(None, ge=1)
+    method: Literal["sobol", "lhs"] = "sobol"
+    #: seed of the sample's scrambling; the scenario keeps its own seed
+    sample_seed: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> SweepSpec:
+        if not self.grid and not self.sample:
+            raise ValueError("a sweep needs a grid: or a sample:")
+        if self.sample and self.points is None:
+            raise ValueError("a sample: needs points:")
+        for path, values in self.grid.items():
+            if not values:
+                raise ValueError(f"grid: {path}: expected a list of values")
+        for path, (lo, hi) in self.sample.items():
+            if not lo < hi:
+                raise ValueError(f"sample: {path}: expected [low, high] with low < high")
+        both = set(self.grid) & set(self.sample)
+        if both:
+            raise ValueError(f"paths both in grid: and sample: {sorted(both)}")
+        return self
+
+
+def sample_points(
+    ranges: dict[str, tuple[float, float]], n: int, method: str, seed: int = 0
+) -> list[dict[str, float]]:
+    """``n`` points over the ranges: scrambled Sobol (balanced when ``n`` is a power of
+    two) or a Latin hypercube, from scipy's quasi-Monte Carlo module."""
+    from scipy.stats import qmc
+
+    d = len(ranges)
+    if method == "sobol":
+        unit = qmc.Sobol(d, scramble=True, seed=seed).random(n)
+    else:
+        unit = qmc.LatinHypercube(d, seed=seed).random(n)
+    lows = np.array([lo for lo, _ in ranges.values()])
+    highs = np.array([hi for _, hi in ranges.values()])
+    values = qmc.scale(unit, lows, highs)
+    return [{p: round(float(v), 10) for p, v in zip(ranges, row, strict=True)} for row in values]
+
+
+def expand(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Every point of a sweep: the grid's cartesian product, each crossed with the sample."""
+    grid = [
+        dict(zip(spec.grid, combo, strict=True)) for combo in itertools.product(*spec.grid.values())
+    ] or [{}]
+    sample = (
+        sample_points(spec.sample, spec.points, spec.method, spec.sample_seed)
+        if spec.sample
+        else [{}]
+    )
+    return [{**g, **s} for g in grid for s in sample]
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, dict, str]:
+    """A sweep file, its base scenario's raw data and that scenario's path."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"{path}: expected an existing sweep file (YAML)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise SweepError(f"{path}: expected valid YAML") from None
+    if not isinstance(data, dict):
+        raise SweepError(f"{path}: expected a mapping with scenario: and grid: or sample:")
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        msg = first["msg"].removeprefix("Value error, ")
+        raise SweepError(f"{path}: {where}: {msg}") from None
+    scenario_path = (path.parent / spec.scenario).resolve()
+    base = read_scenario_data(scenario_path)
+    base.setdefault("name", scenario_path.stem)
+    return spec, base, str(scenario_path)
+
+
+@dataclass
+class PointResult:
+    """One point's summary rows, or the one-line reason it failed."""
+
+    summary: pd.DataFrame | None
+    error: str | None = None
+
+
+def run_point(base: dict, source: str, sets: dict[str, Any]) -> PointResult:
+    """Run the base scenario with one point's changes, as ``jobcoach simulate`` would."""
+    try:
+        scenario = scenario_from_dict(apply_sets(base, sets, source), source)
+        results = run(scenario, keep_sample=False)
+    except (ScenarioError, JobcoachError) as err:
+        return PointResult(None, str(err))
+    return PointResult(results.summary[SUMMARY_COLUMNS].copy())
+
+
+def _client(workers: int, scheduler: str | None):
+    """A dask.distributed client: on the cluster behind ``scheduler``, or on a new local
+    cluster of ``workers`` single-threaded worker processes (closed with the client)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s")
+        except OSError as err:
+            raise SweepError(f"--scheduler {scheduler}: could not connect ({err})") from None
+    import dask
+
+    # distributed starts workers with MALLOC_TRIM_THRESHOLD_ set, which also fixes glibc's
+    # mmap threshold: every large numpy array is then mapped and unmapped afresh, and a
+    # point runs about 1.5x slower than in this process (measured). Workers keep glibc's
+    # adaptive default here; single-threaded numeric libraries as distributed intends.
+    env = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+    client = Client(cluster)
+    client._jobcoach_cluster = cluster  # closed with the client in run_points
+    return client
+
+
+def run_points(
+    base: dict,
+    source: str,
+    points: Sequence[dict[str, Any]],
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+    task: Callable[[dict, str, dict], PointResult] = run_point,
+    desc: str = "points",
+) -> list[PointResult]:
+    """Run ``task`` on every point and return the results in point order.
+
+    ``workers=0`` (and no scheduler) runs the points here, one by one; otherwise on
+    dask.distributed. Results are identical either way.
+    """
+    bar = tqdm(total=len(points), desc=desc, unit="pt", disable=not progress, leave=False)
+    try:
+        if not workers and not scheduler:
+            out = []
+            for sets in points:
+                out.append(task(base, source, sets))
+                bar.update()
+            return out
+        from distributed import as_completed
+
+        client = _client(workers, scheduler)
+        try:
+            [remote] = client.scatter([base], broadcast=True)
+            futures = [client.submit(task, remote, source, sets, pure=False) for sets in points]
+            where = {f.key: i for i, f in enumerate(futures)}
+            out: list[PointResult | None] = [None] * len(points)
+            for future in as_completed(futures):
+                out[where[future.key]] = future.result()
+                bar.update()
+            return out  # type: ignore[return-value]
+        finally:
+            client.close()
+            cluster = getattr(client, "_jobcoach_cluster", None)
+            if cluster is not None:
+                cluster.close()
+    finally:
+        bar.close()
+
+
+def results_frame(points: Sequence[dict[str, Any]], results: Sequence[PointResult]) -> pd.DataFrame:
+    """One row per point, scheme and metric: ``point``, one column per swept path,
+    ``scheme, metric, mean, p05, p95``; failed points are left out."""
+    paths = list(dict.fromkeys(p for point in points for p in point))
+    frames = []
+    for i, (point, result) in enumerate(zip(points, results, strict=True)):
+        if result.summary is None:
+            continue
+        frame = result.summary.copy()
+        for path in reversed(paths):
+            frame.insert(0, path, point.get(path))
+        frame.insert(0, "point", i)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["point", *paths, *SUMMARY_COLUMNS])
+    out = pd.concat(frames, ignore_index=True)
+    for path in paths:  # a column of mixed types is kept as text, so Arrow can store it
+        kinds = {type(v) for v in out[path].dropna()}
+        if len(kinds) > 1 and not kinds <= {int, float}:
+            out[path] = out[path].map(lambda v: "" if v is None else str(v))
+    return out
+
+
+def failures_frame(
+    points: Sequence[dict[str, Any]], results: Sequence[PointResult]
+) -> pd.DataFrame:
+    """The points that failed, with their changes and the one-line reason."""
+    rows = [
+        {"point": i, "sets": "; ".join(f"{k}={v}" for k, v in p.items()), "error": r.error}
+        for i, (p, r) in enumerate(zip(points, results, strict=True))
+        if r.error is not None
+    ]
+    return pd.DataFrame(rows, columns=["point", "sets", "error"])
