@@ -1,0 +1,163 @@
+"""Sensitivity: every interpretation and option re-adjudicated on the same lines, a tornado
+over every input with a cited or assumed range, Sobol indices, and the command's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jobcoach_model.cli import main
+from jobcoach_model.rulebook import load_rulebook
+from jobcoach_model.runner import run
+from jobcoach_model.scenario import load_scenario, read_scenario_data, scenario_from_dict
+from jobcoach_model.sensitivity import inputs, run_sensitivity
+from jobcoach_model.why_figures import interpretation_table, overturn_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "scenarios" / "small.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def _load(path: Path):
+    base = read_scenario_data(path)
+    base.setdefault("name", path.stem)
+    return base, str(path), scenario_from_dict(base, str(path))
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    base, source, sc = _load(BASELINE)
+    return run_sensitivity(base, source, sc, replications=6, workers=0)
+
+
+def test_every_interpretation_and_option_of_both_rulebooks(baseline):
+    t = baseline.interpretations
+    for code in ("KS", "IA"):
+        for name, item in load_rulebook(code).interpretations.items():
+            got = set(t.loc[(t["rules"] == code) & (t["interpretation"] == name), "option"])
+            assert got == set(item.options), name
+    assert (t.loc[t["default"], "delta"] == 0).all()
+    # a reading of one rulebook never touches the other's schemes
+    schemes = {s.name: s.rules for s in baseline.scenario.schemes}
+    assert all(schemes[s] == r for s, r in zip(t["scheme"], t["rules"], strict=True))
+
+
+def test_baseline_names_hourly_payment_timing_and_its_effect(baseline):
+    t = baseline.interpretations.set_index(["interpretation", "option", "scheme"])
+    row = t.loc[("hourly_payment_timing", "on_report", "Iowa hourly")]
+    # paying on report instead of at stabilization releases the held hours: +15-35%
+    assert 0.15 < row["delta"] / row["default_mean"] < 0.35
+    material = baseline.material()
+    assert "hourly_payment_timing" in set(material["interpretation"])
+    assert any(
+        s.startswith("hourly_payment_timing = on_report") for s in overturn_sentences(baseline)
+    )
+    table = interpretation_table(baseline)
+    flagged = table[table["Moves >= 5%"] == "yes"]
+    assert "hourly_payment_timing" in set(flagged["Interpretation"])
+
+
+def test_interpretation_point_equals_a_run_with_that_override(baseline):
+    sets = {"simulation.replications": "6", "schemes.1.overrides.w9_scope": "all_coaches"}
+    for i, s in enumerate(baseline.scenario.schemes):
+        if s.rules == "IA":
+            sets[f"schemes.{i}.overrides.w9_scope"] = "all_coaches"
+    direct = run(load_scenario(BASELINE, sets), keep_sample=False)
+    t = baseline.interpretations.set_index(["interpretation", "option", "scheme"])
+    assert t.loc[("w9_scope", "all_coaches", "Iowa hourly"), "mean"] == pytest.approx(
+        direct.metric("Iowa hourly", "total_paid"), abs=1e-4
+    )
+
+
+def test_tornado_swings_at_least_ten_inputs_each_with_a_source(baseline):
+    t = baseline.tornado
+    assert t["input"].nunique() >= 10
+    assert (t["low"] <= t["value"]).all() and (t["value"] <= t["high"]).all()
+    assert t["source"].str.len().gt(0).all()
+    assert "IA.medicaid_hourly_rate" in set(t["input"])
+    np.testing.assert_allclose(t["swing"], t["total_high"] - t["total_low"], atol=1e-3)
+    # the Kansas rate is fixed by rule: the coaches' negotiated rates do not move it
+    ks = t[(t["input"] == "caseload.coaches.rate_mean") & (t["scheme"] == "Kansas hourly")]
+    assert ks["swing"].iloc[0] == 0
+    ia = t[(t["input"] == "caseload.coaches.rate_mean") & (t["scheme"] == "Iowa hourly")]
+    assert ia["swing"].iloc[0] > 0
+    # sorted: the largest swing first
+    first = t.groupby("input", sort=False)["swing"].apply(lambda s: s.abs().max())
+    assert list(first) == sorted(first, reverse=True)
+
+
+def test_every_range_is_cited_or_an_assumption():
+    sc = load_scenario(BASELINE)
+    for inp in inputs(sc):
+        assert inp.low < inp.high, inp.name
+        assert "assumption" in inp.source or "published_figures.md" in inp.source, inp.name
+
+
+def test_a_range_stretches_to_include_the_scenarios_own_value():
+    sc = load_scenario(SMALL, {"services.group_share": "0.6"})
+    share = next(i for i in inputs(sc) if i.name == "services.group_share")
+    assert share.high == 0.6 and share.value == 0.6
+
+
+def test_sobol_indices_with_salib(tmp_path):
+    base, source, sc = _load(SMALL)
+    sens = run_sensitivity(
+        base, source, sc, replications=2, sobol=4, sobol_replications=2, workers=0
+    )
+    s = sens.sobol
+    assert list(s.columns) == ["input", "scheme", "S1", "S1_conf", "ST", "ST_conf"]
+    assert set(s["input"]) == {i.name for i in inputs(sc)}
+    assert np.isfinite(s[["S1", "ST"]].to_numpy()).all()
+    ks = s[(s["scheme"] == "Kansas hourly") & (s["input"] == "caseload.coaches.rate_mean")]
+    assert ks["ST"].iloc[0] == 0  # Kansas pays its own rate, whatever coaches negotiate
+
+
+def test_cli_sensitivity_writes_every_file(tmp_path, capsys):
+    out = tmp_path / "sens"
+    code = main(
+        [
+            "sensitivity",
+            str(SMALL),
+            "--out",
+            str(out),
+            "--replications",
+            "2",
+            "--workers",
+            "0",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    for name in (
+        "interpretations.csv",
+        "tornado.csv",
+        "tornado.png",
+        "interpretations.png",
+        "notes.txt",
+    ):
+        assert (out / name).is_file(), name
+    interp = pd.read_csv(out / "interpretations.csv")
+    assert list(interp.columns[:8]) == [
+        "rules",
+        "interpretation",
+        "option",
+        "scheme",
+        "mean",
+        "p05",
+        "p95",
+        "delta",
+    ]
+    tornado = pd.read_csv(out / "tornado.csv")
+    assert list(tornado.columns[:7]) == [
+        "input",
+        "low",
+        "high",
+        "scheme",
+        "total_low",
+        "total_high",
+        "swing",
+    ]
+    assert "2 replications per point" in capsys.readouterr().out
