@@ -348,3 +348,23 @@ def cashflow_by_month(results: Results) -> pd.DataFrame:
     wide = wide[names].reset_index()
     wide.columns.name = None
     return wide
+
+
+#: the MIME type under which notebooks record their key numbers for tests to read
+RECORD_MIME = "application/vnd.jobcoach.record+json"
+
+
+def record(**values: float) -> None:
+    """Record a notebook's key numbers in its output (not shown in the page), so tests
+    can compare them with the package's own results within a tolerance."""
+    from IPython.display import display
+
+    clean = {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}
+    display({RECORD_MIME: clean}, raw=True)
+
+
+def slug(text: str) -> str:
+    """A name made safe for a file name: lower case letters, digits and underscores."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "unnamed"

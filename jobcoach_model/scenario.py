@@ -281,6 +281,24 @@ class Scenario(_Model):
     schemes: tuple[Scheme, ...] = DEFAULT_SCHEMES
     benchmark: Benchmark = Benchmark()
     simulation: Simulation = Simulation()
+    #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
+    bridges: tuple[tuple[str, str], ...] = ()
+
+    @model_validator(mode="after")
+    def _bridges(self) -> Scenario:
+        names = {s.name for s in self.schemes}
+        for pair in self.bridges:
+            for name in pair:
+                if name not in names:
+                    raise ValueError(f"bridges: {name!r} is not a scheme of this scenario")
+        return self
+
+    def bridge_pairs(self) -> list[tuple[str, str]]:
+        """The pairs the brief explains: the scenario's own, or its first two schemes."""
+        if self.bridges:
+            return [tuple(p) for p in self.bridges]
+        names = [s.name for s in self.schemes]
+        return [(names[0], names[1])] if len(names) > 1 else []
 
     @field_validator("schemes")
     @classmethod

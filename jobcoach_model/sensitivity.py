@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .rulebook import JURISDICTIONS, load_rulebook
-from .scenario import Scenario
+from .scenario import (
+    Scenario,
+    apply_sets,
+    read_scenario_data,
+    run_changes,
+    scenario_from_dict,
+)
 from .sweep import PointResult, run_points
 
 #: a total that moves by at least this share under another reading is flagged
@@ -148,7 +155,7 @@ class Sensitivity:
                 for b in base_rank.index[i + 1 :]
                 if totals[a] < totals[b]
             ]
-            top = totals.idxmax()
+            top, bottom = totals.idxmax(), totals.idxmin()
             rows.append(
                 {
                     "rules": code,
@@ -156,6 +163,7 @@ class Sensitivity:
                     "option": option,
                     "largest_move": float(group["share"].abs().max()),
                     "most_expensive": top,
+                    "least_expensive": bottom,
                     "flips": "; ".join(flips),
                 }
             )
@@ -167,6 +175,7 @@ class Sensitivity:
                 "option",
                 "largest_move",
                 "most_expensive",
+                "least_expensive",
                 "flips",
             ],
         )
@@ -364,3 +373,32 @@ def run_sobol(
                 ]
             )
     return pd.DataFrame(rows, columns=["input", "scheme", "S1", "S1_conf", "ST", "ST_conf"])
+
+
+def sensitivity_for(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict | None = None,
+    per_point: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+) -> Sensitivity:
+    """A scenario file's sensitivity with a notebook's parameters (its replications, seed
+    and --set changes), ``per_point`` replications a point (never more than the scenario
+    runs), in this process: what the brief and the notebooks show."""
+    path = Path(scenario)
+    base = read_scenario_data(path)
+    base.setdefault("name", path.stem)
+    base = apply_sets(base, run_changes(replications, seed, sets), str(path))
+    parsed = scenario_from_dict(base, str(path))
+    reps = min(per_point, parsed.simulation.replications)
+    return run_sensitivity(
+        base,
+        str(path),
+        parsed,
+        replications=reps,
+        sobol=sobol,
+        sobol_replications=min(sobol_replications, parsed.simulation.replications),
+        workers=0,
+    )

@@ -141,3 +141,50 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out.split()
     assert printed == [str(tmp_path / "reports" / n / "brief.html") for n in ("one", "two")]
     assert all(Path(p).is_file() for p in printed)
+
+
+def _recorded(path: Path) -> dict[str, float]:
+    """The key numbers a notebook recorded with ``figures.record``."""
+    from jobcoach_model.figures import RECORD_MIME
+
+    nb = nbformat.read(path, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            found.update(out.get("data", {}).get(RECORD_MIME, {}))
+    assert found, f"{path.name} recorded no numbers"
+    return found
+
+
+def test_brief_numbers_match_the_package(small_suite):
+    from jobcoach_model.bridge import bridge
+    from jobcoach_model.runner import run_file
+
+    got = _recorded(small_suite / "cost_brief.ipynb")
+    results = run_file(SMALL, 5, 3, {})
+    for scheme in results.scenario.schemes:
+        assert got[f"total_paid | {scheme.name}"] == pytest.approx(
+            results.metric(scheme.name, "total_paid"), rel=1e-9
+        )
+    a, b = results.scenario.bridge_pairs()[0]
+    br = bridge(results.scenario, a, b)
+    assert got[f"bridge | {a} -> {b}"] == pytest.approx(
+        results.metric(b, "total_paid") - results.metric(a, "total_paid"), abs=0.01
+    )
+    assert got[f"bridge | {a} -> {b}"] == pytest.approx(br.steps["mean"].sum(), abs=0.05)
+
+
+def test_sensitivity_notebook_numbers_match_the_package(small_suite):
+    from jobcoach_model.sensitivity import sensitivity_for
+
+    got = _recorded(small_suite / "06_sensitivity.ipynb")
+    sens = sensitivity_for(SMALL, 5, 3, {}, 20)
+    for scheme, mean in sens.base["mean"].items():
+        assert got[f"default | {scheme}"] == pytest.approx(mean, rel=1e-9)
+    for r in sens.interpretations.itertuples():
+        key = f"delta | {r.interpretation}={r.option} | {r.scheme}"
+        assert got[key] == pytest.approx(r.delta, rel=1e-9, abs=1e-6)
+    swings = [k for k in got if k.startswith("swing | ")]
+    assert len({k.split(" | ")[1] for k in swings}) >= 10
+    for r in sens.tornado.itertuples():
+        assert got[f"swing | {r.input} | {r.scheme}"] == pytest.approx(r.swing, rel=1e-9, abs=1e-6)

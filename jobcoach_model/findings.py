@@ -1,0 +1,125 @@
+"""The brief's opening: a few generated sentences, each with its number and 90% interval,
+and a warning on any finding that another reading of the sources could overturn.
+
+Also the two analyses the brief adds to a run: the bridges it explains and the
+sensitivity of the totals, run in this process (one point after another) so that a brief
+needs no cluster and stays byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .bridge import Bridge, bridge
+from .figures import usd
+from .runner import Results
+from .sensitivity import MATERIAL, Sensitivity
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    values = values[~np.isnan(values)]
+    p05, p95 = np.percentile(values, [5, 95])
+    return float(values.mean()), float(p05), float(p95)
+
+
+def _usd_interval(mean: float, p05: float, p95: float) -> str:
+    return f"{usd(mean)} (90% interval {usd(p05)} to {usd(p95)})"
+
+
+def brief_bridges(results: Results) -> list[Bridge]:
+    """The bridges of the scenario's pairs, on the same simulated lines as ``results``."""
+    return [bridge(results.scenario, a, b) for a, b in results.scenario.bridge_pairs()]
+
+
+def _ranking_warning(sens: Sensitivity | None, top: str, bottom: str) -> str:
+    if sens is None:
+        return ""
+    turns = []
+    for r in sens.overturns(MATERIAL).itertuples():
+        if r.most_expensive != top or r.least_expensive != bottom:
+            turns.append(
+                f"{r.interpretation} = {r.option} the most expensive is {r.most_expensive} "
+                f"and the least {r.least_expensive}"
+            )
+    if not turns:
+        return " No other reading of the sources changes which schemes cost most and least."
+    return f" Another reading could overturn this: under {'; under '.join(turns)} (see How sure)."
+
+
+def findings(
+    results: Results,
+    bridges: list[Bridge] | None = None,
+    sens: Sensitivity | None = None,
+    threshold: int = 10,
+) -> list[str]:
+    """The brief's findings as sentences, each with its number and interval."""
+    per = results.per_replication
+    names = [s.name for s in results.scenario.schemes]
+    totals = {n: per[f"{n} | total_paid"].to_numpy() for n in names}
+    means = {n: v.mean() for n, v in totals.items()}
+    top, bottom = max(names, key=means.get), min(names, key=means.get)
+    out = []
+    if top != bottom:
+        diff = _interval(totals[top] - totals[bottom])
+        out.append(
+            f"{top} costs most: {_usd_interval(*_interval(totals[top]))}, "
+            f"{usd(diff[0])} more than {bottom}, the least ({usd(diff[1])} to {usd(diff[2])} "
+            "across replications)." + _ranking_warning(sens, top, bottom)
+        )
+    for b in bridges or []:
+        steps = b.steps.reindex(b.steps["mean"].abs().sort_values(ascending=False).index)
+        diff = _interval((b.to_total - b.from_total) / 100)
+        lead = steps.iloc[0] if len(steps) else None
+        word, sign = ("more", 1) if diff[0] >= 0 else ("less", -1)
+        lo, hi = sorted((sign * diff[1], sign * diff[2]))
+        text = (
+            f"{b.target} costs {usd(sign * diff[0])} {word} than {b.source} "
+            f"(90% interval {usd(lo)} to {usd(hi)} {word})"
+        )
+        if lead is not None:
+            text += (
+                f"; the largest single step is {lead['rule_id']} ({lead['step']}, "
+                f"{usd(lead['mean'])}): {lead['statement'].rstrip('.')}"
+            )
+        out.append(text + ".")
+    s = results.summary.set_index(["scheme", "metric"])
+    passing = s.loc[("caseload", "ks_provider_quarters_passing_share")]
+    k = results.kansas_benchmark
+    k = k[k["consumers"] >= threshold] if threshold else k
+    text = (
+        f"{passing['mean']:.0%} of Kansas provider-quarters meet the 80%-in-90-days "
+        f"benchmark (90% interval {passing['p05']:.0%} to {passing['p95']:.0%})"
+    )
+    if len(k) > 1:
+        small, large = k.iloc[0], k.iloc[-1]
+        text += (
+            f"; a provider serving {small['persons_served']} persons in a quarter passes "
+            f"{small['pass_probability']:.0%} of the time, one serving "
+            f"{large['persons_served']} {large['pass_probability']:.0%}"
+        )
+    out.append(text + ".")
+    kept = {n: s.loc[(n, "paid_per_retained_90d")] for n in names}
+    cheap = min(names, key=lambda n: kept[n]["mean"])
+    dear = max(names, key=lambda n: kept[n]["mean"])
+    out.append(
+        "Per consumer still employed 90 days after hire: "
+        f"{dear} pays {_usd_interval(kept[dear]['mean'], kept[dear]['p05'], kept[dear]['p95'])}, "
+        f"{cheap} {_usd_interval(kept[cheap]['mean'], kept[cheap]['p05'], kept[cheap]['p95'])}."
+    )
+    return out
+
+
+def findings_html(sentences: list[str]) -> str:
+    """The findings as an HTML list (text escaped)."""
+    import html
+
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    return f"<h2>Findings</h2><ul>{items}</ul>"
+
+
+def sensitivity_frame(sens: Sensitivity) -> pd.DataFrame:
+    """The interpretation rows the brief's CSV keeps: every option, every scheme."""
+    return sens.interpretations[
+        ["rules", "interpretation", "option", "scheme", "mean", "p05", "p95", "delta"]
+    ]
