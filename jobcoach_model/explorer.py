@@ -19,6 +19,8 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from .bridge import bridge
+from .figures import usd
 from .io import write_atomic
 from .rulebook import load_rulebook
 from .runner import Results, _binomial_pass, run, simulate_all
@@ -37,10 +39,6 @@ DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 EXPLORER_CONSUMERS = 500
 EXPLORER_REPLICATIONS = 40
 CASELOAD_CONTROLS = ("consumers", "low_need", "high_need", "group_share", "fading")
-
-
-def _usd(value: float) -> str:
-    return f"${value:,.0f}"
 
 
 class Explorer:
@@ -196,6 +194,32 @@ class Explorer:
             layout=layout,
         )
         self.schemes.add_class("jc-schemes")
+        # one dropdown per interpretation of each rulebook: its options, the default chosen
+        self.readings: dict[tuple[str, str], w.Dropdown] = {}
+        for code, book in (("KS", ks), ("IA", ia)):
+            for name, item in book.interpretations.items():
+                own = {s.overrides.get(name) for s in self.base.schemes if s.rules == code}
+                chosen = next((o for o in own if o in item.options), item.default)
+                dropdown = w.Dropdown(
+                    options=list(item.options),
+                    value=chosen,
+                    description=f"{code}: {name}",
+                    description_allow_html=False,
+                    tooltip=item.question,
+                    style=style,
+                    layout=layout,
+                )
+                dropdown.add_class(f"jc-reading-{code.lower()}-{name.replace('_', '-')}")
+                self.readings[(code, name)] = dropdown
+        names = [s.name for s in DEFAULT_SCHEMES]
+        self.why_from = w.Dropdown(options=names, value=names[0], description="Why: from")
+        self.why_to = w.Dropdown(options=names, value=names[1], description="to")
+        self.why_from.add_class("jc-why-from")
+        self.why_to.add_class("jc-why-to")
+        self.why = w.HTML()
+        self.why.add_class("jc-why")
+        for widget in (self.why_from, self.why_to):
+            widget.observe(lambda _change: self._draw_why(), names="value")
         self.status = w.HTML()
         self.status.add_class("jc-status")
         self.table = w.HTML()
@@ -218,7 +242,7 @@ class Explorer:
         self.export_note = w.HTML()
         self.export_note.add_class("jc-export-note")
 
-        for widget in [*self.controls.values(), self.schemes]:
+        for widget in [*self.controls.values(), self.schemes, *self.readings.values()]:
             widget.observe(self._changed, names="value")
         c = self.controls
         self.panel = w.VBox(
@@ -237,6 +261,11 @@ class Explorer:
                                 c["ia_cap"],
                                 c["ia_medicaid"],
                                 self.schemes,
+                                w.HTML(
+                                    "<b>Readings of the sources</b> (where they are silent "
+                                    "or ambiguous; the default is the model's)"
+                                ),
+                                *self.readings.values(),
                                 w.HTML("<b>Caseload</b>"),
                                 c["consumers"],
                                 c["low_need"],
@@ -256,6 +285,9 @@ class Explorer:
                                 self.table,
                                 self.chart,
                                 self.benchmark,
+                                w.HTML("<b>Why do two schemes differ?</b>"),
+                                w.HBox([self.why_from, self.why_to]),
+                                self.why,
                                 w.HTML("<b>Hand it to an analyst</b>"),
                                 self.export_path,
                                 w.HBox([self.export_button, self.export_note]),
@@ -286,6 +318,8 @@ class Explorer:
             "KS": {"hourly_rate": v["ks_rate"]},
             "IA": {"max_hourly_rate": v["ia_cap"], "medicaid_hourly_rate": v["ia_medicaid"]},
         }
+        for (code, name), dropdown in self.readings.items():
+            overrides[code][name] = dropdown.value
         schemes = (
             tuple(
                 s.model_copy(update={"overrides": {**s.overrides, **overrides[s.rules]}})
@@ -367,12 +401,12 @@ class Explorer:
             cells = [
                 f"<td>{html.escape(name)}</td>",
                 f"<td class='jc-total' data-scheme='{html.escape(name, quote=True)}' "
-                f"data-value='{total['mean']:.2f}'>{_usd(total['mean'])}</td>",
-                f"<td>{_usd(total['p05'])} to {_usd(total['p95'])}</td>",
-                f"<td>{_usd(s.loc[(name, 'paid_per_consumer'), 'mean'])}</td>",
-                f"<td>{_usd(s.loc[(name, 'paid_per_retained_90d'), 'mean'])}</td>",
-                f"<td>{_usd(s.loc[(name, 'held_amount'), 'mean'])}</td>",
-                f"<td>{_usd(s.loc[(name, 'denied_amount'), 'mean'])}</td>",
+                f"data-value='{total['mean']:.2f}'>{usd(total['mean'])}</td>",
+                f"<td>{usd(total['p05'])} to {usd(total['p95'])}</td>",
+                f"<td>{usd(s.loc[(name, 'paid_per_consumer'), 'mean'])}</td>",
+                f"<td>{usd(s.loc[(name, 'paid_per_retained_90d'), 'mean'])}</td>",
+                f"<td>{usd(s.loc[(name, 'held_amount'), 'mean'])}</td>",
+                f"<td>{usd(s.loc[(name, 'denied_amount'), 'mean'])}</td>",
             ]
             rows.append("<tr>" + "".join(cells) + "</tr>")
         head = "".join(
@@ -403,6 +437,44 @@ class Explorer:
             ]
         )
         self._draw_benchmark()
+        for dropdown in (self.why_from, self.why_to):
+            if list(dropdown.options) != names:
+                keep = dropdown.value
+                dropdown.options = names
+                if keep in names:
+                    dropdown.value = keep
+        self._draw_why()
+
+    def _draw_why(self) -> None:
+        """The bridge between the two chosen schemes, on the same simulated caseload."""
+        a, b = self.why_from.value, self.why_to.value
+        if self.results is None or a is None or b is None or a == b:
+            self.why.value = "<p>Choose two different schemes.</p>"
+            return
+        br = bridge(self.results.scenario, a, b, simulated=self._chunks)
+        diff = (br.to_total - br.from_total).mean() / 100
+        rows = []
+        for r in br.steps.reindex(br.steps["mean"].abs().sort_values(ascending=False).index)[
+            :8
+        ].itertuples():
+            rows.append(
+                f"<tr class='jc-why-step' data-rule='{html.escape(r.rule_id, quote=True)}' "
+                f"data-value='{r.mean:.2f}'><td>{html.escape(r.rule_id)}</td>"
+                f"<td>{html.escape(r.step)}</td><td>{usd(r.mean)}</td>"
+                f"<td>{html.escape(r.statement)}</td></tr>"
+            )
+        more = len(br.steps) - len(rows)
+        self.why.value = (
+            f"<p class='jc-why-total' data-value='{diff:.2f}'>{html.escape(b)} pays "
+            f"<b>{usd(abs(diff))} {'more' if diff >= 0 else 'less'}</b> than {html.escape(a)}; "
+            "the largest steps, by the rule "
+            "that causes each (they add up to the difference in every replication):</p>"
+            "<table cellpadding='3' style='border-collapse:collapse'><thead><tr><th>Rule</th>"
+            "<th>Step</th><th>Mean</th><th>What the rule says</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+            + (f"<p>and {more} smaller steps.</p>" if more > 0 else "")
+        )
 
     def _draw_benchmark(self) -> None:
         r = self.results
@@ -467,7 +539,7 @@ def _bar_chart(rows: list[tuple[str, float, float, float]]) -> str:
     axis_y = top + len(rows) * (bar_h + 10) + 14
     parts.append(
         f"<text x='{left + (width - left) / 2}' y='{axis_y}' text-anchor='middle'>"
-        f"Total paid (USD; full bar = {_usd(top_value / 1.1 * 1.1)})</text>"
+        f"Total paid (USD; full bar = {usd(top_value / 1.1 * 1.1)})</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -124,6 +124,42 @@ def _stop(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
+    from jobcoach_model.rulebook import load_rulebook
+
+    ex = Explorer(debounce=0, export_path=tmp_path / "what_if.yaml")
+    for code in ("KS", "IA"):
+        for name, item in load_rulebook(code).interpretations.items():
+            dropdown = ex.readings[(code, name)]
+            assert list(dropdown.options) == list(item.options)
+            assert dropdown.value == item.default
+    chunks = ex._chunks
+    before = ex.total("Iowa hourly")
+    ex.readings[("IA", "rate_above_cap")].value = "deny"
+    assert ex.last_update["kind"] == "rate" and ex._chunks is chunks  # re-priced only
+    assert ex.total("Iowa hourly") < before
+    ex.readings[("KS", "notice_period")].value = "cease_on_notice"
+    exported = load_scenario(ex.export())
+    for s in exported.schemes:
+        if s.rules == "IA":
+            assert s.overrides["rate_above_cap"] == "deny"
+        else:
+            assert s.overrides["notice_period"] == "cease_on_notice"
+
+
+def test_why_panel_is_the_bridge_between_the_chosen_schemes():
+    from jobcoach_model.bridge import bridge
+
+    ex = Explorer(debounce=0)
+    ex.why_from.value, ex.why_to.value = "Iowa hourly", "Iowa SE unit rate"
+    br = bridge(ex.results.scenario, "Iowa hourly", "Iowa SE unit rate", simulated=ex._chunks)
+    diff = (br.to_total - br.from_total).mean() / 100
+    assert f"data-value='{diff:.2f}'" in ex.why.value
+    top = br.steps.loc[br.steps["mean"].abs().idxmax(), "rule_id"]
+    assert f"data-rule='{top}'" in ex.why.value
+    assert diff == pytest.approx(ex.total("Iowa SE unit rate") - ex.total("Iowa hourly"), abs=0.01)
+
+
 def _shown_total(page, scheme="Kansas hourly") -> float:
     cell = page.locator(f".jc-total[data-scheme='{scheme}']")
     return float(cell.get_attribute("data-value"))
@@ -180,10 +216,41 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer_voila.png"), full_page=True)
 
+        # an interpretation dropdown: its options, the default chosen; another reading
+        # re-prices Iowa on the same caseload, exactly as the engine does
+        timing = page.locator(".jc-reading-ia-hourly-payment-timing select")
+        assert timing.input_value() == "on_stabilization"
+        options = timing.locator("option").all_inner_texts()
+        assert options == ["on_stabilization", "on_report"]
+        iowa_before = _shown_total(page, "Iowa hourly")
+        ex.readings[("IA", "hourly_payment_timing")].value = "on_report"
+        iowa_expected = ex.total("Iowa hourly")
+        timing.select_option("on_report")
+        page.wait_for_function(
+            "v => Number(document.querySelector(\".jc-total[data-scheme='Iowa hourly']\").dataset.value) !== v",
+            arg=iowa_before,
+            timeout=60_000,
+        )
+        page.locator(".jc-status .jc-ready").wait_for(timeout=60_000)
+        assert _shown_total(page, "Iowa hourly") == pytest.approx(iowa_expected, abs=0.01)
+        assert iowa_expected > iowa_before  # held hours are paid on report
+
+        # the why panel: the bridge between the two chosen schemes, by rule id
+        why = page.locator(".jc-why")
+        assert page.locator(".jc-why-from select").input_value() == "Kansas hourly"
+        assert page.locator(".jc-why-to select").input_value() == "Iowa hourly"
+        shown = float(why.locator(".jc-why-total").get_attribute("data-value"))
+        assert shown == pytest.approx(iowa_expected - expected_after, abs=0.02)
+        rules = why.locator(".jc-why-step").evaluate_all("rows => rows.map(r => r.dataset.rule)")
+        assert rules and all(r.startswith(("KS-", "IA-")) for r in rules)
+        page.screenshot(path=str(ARTIFACTS / "explorer_voila_why.png"), full_page=True)
+
         page.locator("button.jc-export").click()
         page.locator(".jc-exported").wait_for(timeout=30_000)
         exported = load_scenario(tmp_path / "what_if.yaml")
         assert all(s.overrides["hourly_rate"] == 45.16 for s in exported.schemes if s.rules == "KS")
+        iowa = [s for s in exported.schemes if s.rules == "IA"]
+        assert iowa and all(s.overrides["hourly_payment_timing"] == "on_report" for s in iowa)
     finally:
         browser.close()
         pw.stop()
