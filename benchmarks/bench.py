@@ -95,7 +95,9 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, metavar=("RULES", "LINES", "ENGINE"))
     parser.add_argument("--sim-child", nargs=4, metavar=("SCENARIO", "N", "R", "SCHEMES"))
     parser.add_argument(
-        "--only", choices=("adjudication", "simulation", "notebooks", "explorer"), default=None
+        "--only",
+        choices=("adjudication", "simulation", "notebooks", "explorer", "sweep", "sensitivity"),
+        default=None,
     )
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--reference-lines", type=int, default=20_000)
@@ -113,6 +115,8 @@ def main() -> None:
         "simulation": bench_simulation,
         "notebooks": bench_notebooks,
         "explorer": bench_explorer,
+        "sweep": bench_sweep,
+        "sensitivity": bench_sensitivity,
     }
     for name, section in sections.items():
         if args.only in (None, name):
@@ -138,6 +142,11 @@ def bench_explorer() -> None:
         ex.controls["group_share"].value = 0.1 + 0.03 * (i + 1)
         assert ex.last_update["kind"] == "caseload"
         caseloads.append(ex.last_update["seconds"])
+    readings = []
+    for option in ("on_report", "on_stabilization") * 4:
+        ex.readings[("IA", "hourly_payment_timing")].value = option
+        assert ex.last_update["kind"] == "rate"
+        readings.append(ex.last_update["seconds"])
     scenario = ex.scenario()
     print(
         f"\nExplorer ({scenario.caseload.consumers} consumers x "
@@ -148,6 +157,61 @@ def bench_explorer() -> None:
         f"updates (target <= 200 ms); caseload change: median "
         f"{statistics.median(caseloads) * 1000:.0f} ms over {len(caseloads)} (target <= 1000 ms)"
     )
+    print(
+        f"  interpretation change (dropdown): median {statistics.median(readings) * 1000:.0f} ms "
+        f"over {len(readings)} (target <= 1000 ms); each update includes the why panel"
+    )
+
+
+def bench_sweep() -> None:
+    """Points per second of one sweep run in this process, and on a local Dask cluster of
+    1 and 2 workers (startup included): the same points, the same results."""
+    from jobcoach_model.scenario import read_scenario_data
+    from jobcoach_model.sweep import results_frame, run_points
+
+    path = HERE.parent / "scenarios" / "baseline.yaml"
+    base = read_scenario_data(path)
+    points = [
+        {"simulation.replications": 25, "services.group_share": round(0.05 + 0.01 * i, 2)}
+        for i in range(24)
+    ]
+    print(f"\nSweep: {len(points)} points of the baseline at 25 replications each")
+    rates, frames = {}, {}
+    for workers in (0, 1, 2):
+        t0 = time.perf_counter()
+        results = run_points(base, str(path), points, workers=workers)
+        seconds = time.perf_counter() - t0
+        rates[workers] = len(points) / seconds
+        frames[workers] = results_frame(points, results)
+        label = "in this process" if workers == 0 else f"{workers} worker(s)"
+        print(f"  {label}: {seconds:.1f} s, {rates[workers]:.2f} points/s")
+    same = all(frames[w].equals(frames[0]) for w in (1, 2))
+    print(
+        f"  2 workers / 1 worker: {rates[2] / rates[1]:.2f}x (2 cores; cluster startup included);"
+        f" results identical: {'yes' if same else 'NO'}"
+    )
+
+
+def bench_sensitivity() -> None:
+    """`jobcoach sensitivity` on the baseline, default settings, <= 120 s; and with Sobol."""
+    import tempfile
+
+    path = HERE.parent / "scenarios" / "baseline.yaml"
+    jobcoach = Path(sys.executable).parent / "jobcoach"
+    print("\nSensitivity of the baseline (jobcoach sensitivity, a local cluster of 2 workers)")
+    for extra, label, target in (
+        ([], "interpretations + tornado (default: 50 replications a point)", "<= 120 s"),
+        (["--sobol", "8"], "the same plus Sobol, N=8 (20 replications a point)", "no target"),
+    ):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            subprocess.run(
+                [str(jobcoach), "sensitivity", str(path), "--out", tmp, "--quiet", *extra],
+                check=True,
+                capture_output=True,
+            )
+            seconds = time.perf_counter() - t0
+        print(f"  {label}: {seconds:.1f} s (target {target})")
 
 
 def bench_notebooks() -> None:
@@ -165,7 +229,10 @@ def bench_notebooks() -> None:
         make_brief(HERE.parent / "scenarios" / "baseline.yaml", Path(tmp) / "brief", progress=False)
         brief = time.perf_counter() - t0
     print(f"  the {len(SUITE)}-notebook suite: {suite:.1f} s (target <= 60 s)")
-    print(f"  one brief (execute, HTML, CSV): {brief:.1f} s (target <= 20 s)")
+    print(
+        f"  one brief (execute with findings, bridge and sensitivity; HTML, CSV): {brief:.1f} s "
+        "(target <= 60 s)"
+    )
 
 
 def bench_simulation() -> None:

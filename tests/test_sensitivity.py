@@ -113,6 +113,10 @@ def test_sobol_indices_with_salib(tmp_path):
     assert np.isfinite(s[["S1", "ST"]].to_numpy()).all()
     ks = s[(s["scheme"] == "Kansas hourly") & (s["input"] == "caseload.coaches.rate_mean")]
     assert ks["ST"].iloc[0] == 0  # Kansas pays its own rate, whatever coaches negotiate
+    again = run_sensitivity(
+        base, source, sc, replications=2, sobol=4, sobol_replications=2, workers=0
+    )
+    pd.testing.assert_frame_equal(again.sobol, s)  # bootstrap intervals included
 
 
 def test_cli_sensitivity_writes_every_file(tmp_path, capsys):
