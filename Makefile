@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CHROMIUM := /usr/bin/chromium
+CHROMIUM ?= $(or $(JOBCOACH_CHROMIUM),/usr/bin/chromium)
 
 .PHONY: install chromium run test notebooks briefs lint bench clean
 

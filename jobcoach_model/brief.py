@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .errors import JobcoachError
 from .figures import RECORD_MIME
+from .outputs import output_folder, slug
+from .resources import IN_CHECKOUT, NOTEBOOKS, scenario_path
 from .scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
 TEMPLATES = Path(__file__).parent / "templates"
 KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
@@ -74,14 +74,18 @@ def make_brief(
     sets: dict[str, str] | None = None,
     progress: bool = True,
     suppress_below: int = 10,
+    force: bool = False,
 ) -> Path:
-    """Run the cost brief for a scenario file; returns the HTML brief's path."""
+    """Run the cost brief for a scenario file; returns the HTML brief's path.
+
+    The default folder is ``reports/<slug of the scenario name>``: a name is a label,
+    never a path. A folder of the user's own files is refused unless ``force``."""
     import papermill as pm
 
-    scenario = Path(scenario).resolve()
+    scenario = scenario_path(scenario).resolve()
     parsed = load_scenario(scenario, sets)  # a bad scenario fails here, before any work
-    out = (Path(out) if out else Path("reports") / parsed.name).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = (Path(out) if out else Path("reports") / slug(parsed.name)).resolve()
+    output_folder(out, force)
     with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
         tmp_path = Path(tmp)
         executed = tmp_path / "cost_brief.ipynb"
@@ -104,6 +108,7 @@ def make_brief(
             raise BriefError(
                 f"{scenario.name}: brief not written; {_failure(err, executed)}"
             ) from None
+        _tidy(executed)
         to_html(executed, tmp_path / "brief.html")
         for item in sorted(tmp_path.iterdir()):
             target = out / item.name
@@ -125,15 +130,18 @@ SUITE = (
 
 
 def _tidy(path: Path) -> None:
-    """Drop what changes from run to run without meaning: papermill's timestamps, and live
-    widget views (random model ids; papermill keeps no widget state anyway)."""
+    """Drop what changes from run to run without meaning: papermill's timestamps, the
+    random id of its injected-parameters cell, and live widget views (random model ids;
+    papermill keeps no widget state anyway), so the same inputs give the same bytes."""
     import nbformat
 
     widget = "application/vnd.jupyter.widget-view+json"
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = f"injected-parameters-{i}"  # papermill gives it a new random id each run
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if "outputs" in cell:
@@ -147,9 +155,15 @@ def execute_suite(
     names: tuple[str, ...] = SUITE,
     progress: bool = False,
 ) -> list[Path]:
-    """Execute the notebooks with papermill: in place (``out`` None, stored outputs) or
-    into ``out`` with parameters (e.g. a small scenario)."""
+    """Execute the notebooks with papermill: in place (``out`` None, stored outputs; only
+    in a checkout) or into ``out`` with parameters (e.g. a small scenario)."""
     import papermill as pm
+
+    if out is None and not IN_CHECKOUT:
+        raise BriefError(
+            "notebooks: the installed notebooks are read-only; give --out FOLDER "
+            "(or copy them with jobcoach init)"
+        )
 
     done = []
     for name in names:

@@ -19,6 +19,7 @@ from .adjudication import adjudicate
 from .catalog import rules_table
 from .errors import JobcoachError, OverrideError
 from .io import write_csv
+from .outputs import check_not_input, output_folder
 from .records import CASES, COACHES, SERVICES, read_table
 from .runner import run, write_outputs
 from .scenario import load_scenario
@@ -71,6 +72,7 @@ def adjudicate_files(
     rules: str, cases: Path, coaches: Path, services: Path, overrides: dict, out: Path
 ) -> pd.DataFrame:
     """Adjudicate three CSV files under one rulebook and write the result atomically."""
+    check_not_input(out, (cases, coaches, services))
     frames = [
         read_table(p, t) for p, t in ((cases, CASES), (coaches, COACHES), (services, SERVICES))
     ]
@@ -97,6 +99,7 @@ def _cmd_adjudicate(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
+    output_folder(args.out, args.force)
     print(show_table(rules_table(citations=False), 55))
     for code in ("KS", "IA"):
         out = args.out / f"example_{code}.csv"
@@ -127,6 +130,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_sets(args.set))
+    output_folder(args.out, args.force)
     results = run(scenario, progress=sys.stderr.isatty())
     written = write_outputs(results, args.out)
     print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
@@ -164,6 +168,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             parse_sets(args.set),
             progress=not args.quiet,
             suppress_below=args.suppress_below,
+            force=args.force,
         )
         print(html)
     return 0
@@ -173,8 +178,40 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .brief import execute_suite
 
     parameters = {"scenario": str(args.scenario.resolve())} if args.scenario else None
+    if args.out:
+        output_folder(args.out, args.force)
     for path in execute_suite(args.out, parameters, progress=not args.quiet):
         print(path)
+    return 0
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from .resources import bundled_scenarios
+    from .scenario import read_scenario_data
+
+    for name, path in bundled_scenarios().items():
+        description = " ".join(str(read_scenario_data(path).get("description", "")).split())
+        print(f"{name:<22} {description}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .resources import NOTEBOOKS, bundled_scenarios
+
+    out = output_folder(args.folder, args.force, option="init")
+    (out / "scenarios").mkdir(exist_ok=True)
+    (out / "notebooks").mkdir(exist_ok=True)
+    copied = 0
+    for name, path in bundled_scenarios().items():
+        shutil.copyfile(path, out / "scenarios" / f"{name}.yaml")
+        copied += 1
+    for path in sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("*.cfg")]):
+        shutil.copyfile(path, out / "notebooks" / path.name)
+        copied += 1
+    print(f"{copied} files -> {out}/scenarios and {out}/notebooks")
+    print(f"  edit a scenario, then: jobcoach brief {out}/scenarios/baseline.yaml")
     return 0
 
 
@@ -192,6 +229,8 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
     from .bridge import bridge
     from .reports import write_bridge
 
+    check_not_input(args.out, (args.scenario,))
+    check_not_input(args.chart, (args.scenario,), "--chart")
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     b = bridge(scenario, args.source, args.target)
     table = b.table()
@@ -217,6 +256,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     base.setdefault("name", args.scenario.stem)
     base = apply_sets(base, parse_sets(args.set), source)
     scenario = scenario_from_dict(base, source)
+    output_folder(args.out, args.force)
     sens = run_sensitivity(
         base,
         source,
@@ -244,6 +284,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     spec, base, source = load_sweep(args.sweep)
     points = expand(spec)
+    output_folder(args.out, args.force)
     results = run_points(
         base,
         source,
@@ -274,6 +315,14 @@ def _add_cluster(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on the Dask cluster behind this scheduler"
+    )
+
+
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an output folder that holds files this tool did not write",
     )
 
 
@@ -317,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         p, "PATH=VALUE", "change a scenario field by its dotted path, e.g. caseload.consumers=2000"
     )
     p.add_argument("--out", required=True, type=Path)
+    _add_force(p)
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("brief", help="run the cost brief notebook and write HTML and CSV")
@@ -332,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="suppress table cells describing fewer than N consumers (0: none)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_force(p)
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("notebooks", help="execute the notebook suite with papermill")
@@ -340,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
     p.add_argument("--quiet", action="store_true")
+    _add_force(p)
     p.set_defaults(func=_cmd_notebooks)
 
     p = sub.add_parser("explore", help="serve the what-if explorer with Voila on 127.0.0.1")
@@ -371,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster(p)
     _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_force(p)
     p.set_defaults(func=_cmd_sensitivity)
 
     p = sub.add_parser("sweep", help="run a scenario at many points on Dask")
@@ -378,10 +431,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_cluster(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_force(p)
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("scenarios", help="list the bundled scenarios (usable by name)")
+    p.set_defaults(func=_cmd_scenarios)
+
+    p = sub.add_parser("init", help="copy the bundled scenarios and notebooks into a folder")
+    p.add_argument("folder", type=Path)
+    _add_force(p)
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("example", help="rules table and the bundled example records, both states")
     p.add_argument("--out", type=Path, default=Path("reports/example"))
+    _add_force(p)
     p.set_defaults(func=_cmd_example)
     return parser
 
@@ -400,6 +463,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except JobcoachError as err:
         print(f"jobcoach: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # an unwritable or vanished output: one line, not a traceback
+        where = f" {err.filename}" if err.filename else ""
+        print(f"jobcoach: error: cannot write{where}: {err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         why = str(err) or "SIGINT"

@@ -22,6 +22,7 @@ import ipywidgets as w
 from .bridge import bridge
 from .figures import usd
 from .io import write_atomic
+from .resources import NOTEBOOKS, SCENARIOS
 from .rulebook import load_rulebook
 from .runner import Results, _binomial_pass, run, simulate_all
 from .scenario import (
@@ -33,8 +34,7 @@ from .scenario import (
     scenario_yaml,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 #: the explorer's own caseload: small enough to answer while a slider moves
 EXPLORER_CONSUMERS = 500
 EXPLORER_REPLICATIONS = 40
@@ -550,7 +550,7 @@ def serve(port: int = 8866, export_dir: str | Path | None = None) -> int:
     import subprocess
     import sys
 
-    notebook = ROOT / "notebooks" / "05_what_if_explorer.ipynb"
+    notebook = NOTEBOOKS / "05_what_if_explorer.ipynb"
     env = dict(os.environ)
     env["JOBCOACH_EXPORT_DIR"] = str(Path(export_dir or Path.cwd()).resolve())
     command = [

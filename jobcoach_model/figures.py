@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
 from .rulebook import load_rulebook
 from .runner import Results
 from .scenario import Scenario, field_notes, run_changes
@@ -361,10 +362,3 @@ def record(**values: float) -> None:
 
     clean = {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}
     display({RECORD_MIME: clean}, raw=True)
-
-
-def slug(text: str) -> str:
-    """A name made safe for a file name: lower case letters, digits and underscores."""
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "unnamed"

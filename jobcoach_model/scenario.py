@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import JobcoachError
+from .outputs import formula_like
 from .records import CREDENTIALS
 from .rulebook import JURISDICTIONS, get_rulebook
 
@@ -218,13 +219,23 @@ class Authorizations(_Model):
 class Scheme(_Model):
     """A rate scheme to price the caseload under."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=120)
     kind: Literal["hourly", "outcome", "unit_rate"] = "hourly"
     rules: str = "KS"
     overrides: dict[str, Any] = Field(default_factory=dict)
     #: when an hourly scheme's money is paid: Kansas "upon receipt of periodic billing"
     #: (monthly, paid the month after service: assumption); Iowa at stabilization
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if formula_like(v):
+            raise ValueError(
+                "a scheme name may not start with =, +, -, @, a tab or a carriage return "
+                "(a spreadsheet would run it as a formula in the CSV files)"
+            )
+        return v
 
     @field_validator("rules")
     @classmethod
@@ -399,19 +410,52 @@ def scenario_from_dict(data: dict, source: str = "scenario") -> Scenario:
         raise ScenarioError(f"{source}: schemes: {err}") from None
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A key given twice in one mapping of a YAML file."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps
+    the last silently, so ``name: a`` then ``name: b`` would be read as ``b``)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(
+                    f"key {key!r} is given twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1}); keep one"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_scenario_data(path: str | Path) -> dict:
-    """The raw mapping in a scenario file."""
-    path = Path(path)
+    """The raw mapping in a scenario file (or a bundled scenario, by name)."""
+    from .resources import scenario_path
+
+    path = scenario_path(path)
     if not path.is_file():
-        raise ScenarioError(f"{path}: expected an existing scenario file (YAML)")
+        raise ScenarioError(
+            f"{path}: expected an existing scenario file (YAML) or the name of a bundled "
+            "scenario (jobcoach scenarios lists them)"
+        )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
+    except DuplicateKeyError as err:
+        raise ScenarioError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(f"{path}: expected valid YAML{where}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: expected a UTF-8 text file (YAML)") from None
     if data is None:
-        data = {}
+        raise ScenarioError(
+            f"{path}: expected a scenario (a mapping of sections); the file is empty or "
+            "holds only comments"
+        )
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of sections at the top level")
     return data
@@ -451,7 +495,7 @@ def apply_sets(data: dict, sets: dict[str, Any] | None, source: str) -> dict:
 def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
     """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
     data = read_scenario_data(path)
-    data.setdefault("name", Path(path).stem)
+    data.setdefault("name", Path(str(path)).stem)
     return scenario_from_dict(apply_sets(data, sets, str(path)), str(path))
 
 

@@ -188,3 +188,14 @@ def test_sensitivity_notebook_numbers_match_the_package(small_suite):
     assert len({k.split(" | ")[1] for k in swings}) >= 10
     for r in sens.tornado.itertuples():
         assert got[f"swing | {r.input} | {r.scheme}"] == pytest.approx(r.swing, rel=1e-9, abs=1e-6)
+
+
+def test_the_same_brief_twice_is_byte_identical(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    make_brief(SMALL, first, progress=False)
+    make_brief(SMALL, second, progress=False)
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert "brief.html" in names and "cost_brief.ipynb" in names
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -1,0 +1,7 @@
+"""``python -m jobcoach_model``: the ``jobcoach`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,35 @@
+"""Where the bundled notebooks and scenarios are: inside the installed package (a wheel
+carries copies), or at the top of the repository in a checkout or an editable install.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+CHECKOUT = PACKAGE.parent
+
+
+def _bundled(folder: str, probe: str) -> Path:
+    inside = PACKAGE / folder
+    return inside if (inside / probe).is_file() else CHECKOUT / folder
+
+
+NOTEBOOKS = _bundled("notebooks", "cost_brief.ipynb")
+SCENARIOS = _bundled("scenarios", "baseline.yaml")
+#: whether the notebooks are the repository's own (executed in place by `make notebooks`)
+IN_CHECKOUT = NOTEBOOKS == CHECKOUT / "notebooks"
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The bundled scenario files by name."""
+    return {p.stem: p for p in sorted(SCENARIOS.glob("*.yaml"))}
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """A scenario file: the path given if it exists, else the bundled scenario of that
+    name (``baseline``), else the path as given (reading it then fails with one line)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    return bundled_scenarios().get(str(name_or_path), path)
