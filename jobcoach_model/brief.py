@@ -97,11 +97,13 @@ def make_brief(
                     "scenario": str(scenario),
                     "sets": dict(sets or {}),
                     "suppress_below": suppress_below,
-                    "output_dir": str(tmp_path),
+                    # the kernel runs in the brief's own temporary folder, so the
+                    # parameter (and the brief's bytes) never name a random path
+                    "output_dir": ".",
                 },
                 kernel_name=KERNEL,
                 progress_bar=progress,
-                cwd=str(NOTEBOOKS),
+                cwd=str(tmp_path),
                 extra_arguments=KERNEL_ARGS,
             )
         except Exception as err:  # papermill raises PapermillExecutionError and others
