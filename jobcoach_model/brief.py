@@ -20,8 +20,9 @@ from .scenario import load_scenario
 BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
 TEMPLATES = Path(__file__).parent / "templates"
 KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
-#: the kernel's own log (not cell output) stays quiet unless something is wrong
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+#: the kernel's own log stays quiet (cell errors reach the notebook itself; an interrupted
+#: brief must end in one line, not the kernel's traceback of the cell it was running)
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class BriefError(JobcoachError):

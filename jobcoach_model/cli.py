@@ -218,7 +218,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_explore(args: argparse.Namespace) -> int:
     from .explorer import serve
 
-    return serve(args.port, args.export_dir)
+    return serve(args.port, args.export_dir, args.max_sessions)
 
 
 def _dollars(value: float) -> str:
@@ -396,7 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explore", help="serve the what-if explorer with Voila on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--export-dir", type=Path, help="where Export writes (default: here)")
+    p.add_argument(
+        "--export-dir", type=Path, help="the only folder Export may write into (default: here)"
+    )
+    p.add_argument(
+        "--max-sessions",
+        type=int,
+        default=4,
+        help="browser sessions served at once (each runs a kernel; default 4)",
+    )
     p.set_defaults(func=_cmd_explore)
 
     p = sub.add_parser("bridge", help="why two schemes' totals differ, step by rule id")

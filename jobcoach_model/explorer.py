@@ -51,6 +51,7 @@ class Explorer:
         replications: int = EXPLORER_REPLICATIONS,
         debounce: float = 0.3,
         export_path: str | Path | None = None,
+        export_dir: str | Path | None = None,
     ) -> None:
         self.base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.replications = replications
@@ -228,9 +229,12 @@ class Explorer:
         self.chart.add_class("jc-chart")
         self.benchmark = w.HTML()
         self.benchmark.add_class("jc-benchmark")
-        default_export = Path(os.environ.get("JOBCOACH_EXPORT_DIR", ".")) / "what_if.yaml"
+        #: Export writes only inside this folder (``jobcoach explore --export-dir``)
+        self.export_root = Path(
+            export_dir or os.environ.get("JOBCOACH_EXPORT_DIR") or Path.cwd()
+        ).resolve()
         self.export_path = w.Text(
-            value=str(export_path or default_export),
+            value=str(export_path or self.export_root / "what_if.yaml"),
             description="Export to",
             style=style,
             layout=layout,
@@ -491,9 +495,17 @@ class Explorer:
         )
 
     # -- export -----------------------------------------------------------------------
-    def export(self) -> Path:
-        """Write the current settings as a scenario file (the base scenario's replications)."""
+    def export(self) -> Path | None:
+        """Write the current settings as a scenario file (the base scenario's replications)
+        inside the export folder; a path elsewhere is refused in the panel."""
         path = Path(self.export_path.value).expanduser()
+        path = (path if path.is_absolute() else self.export_root / path).resolve()
+        if not path.is_relative_to(self.export_root) or path.suffix not in (".yaml", ".yml"):
+            self.export_note.value = (
+                "<span class='jc-export-refused'>Not saved: export writes a .yaml file "
+                f"inside {html.escape(str(self.export_root))} only.</span>"
+            )
+            return None
         scenario = self.scenario(replications=self.base.simulation.replications)
         text = scenario_yaml(scenario)
         write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -545,31 +557,42 @@ def _bar_chart(rows: list[tuple[str, float, float, float]]) -> str:
     return "".join(parts)
 
 
-def serve(port: int = 8866, export_dir: str | Path | None = None) -> int:
-    """Serve the explorer notebook with Voilà on 127.0.0.1 (no code shown)."""
+def serve(port: int = 8866, export_dir: str | Path | None = None, max_sessions: int = 4) -> int:
+    """Serve the explorer notebook with Voilà on 127.0.0.1 (no code shown) until stopped;
+    the server and every kernel it started stop with this command, whatever signal ends
+    it."""
     import subprocess
     import sys
+
+    from .processes import stop_tree
 
     notebook = NOTEBOOKS / "05_what_if_explorer.ipynb"
     env = dict(os.environ)
     env["JOBCOACH_EXPORT_DIR"] = str(Path(export_dir or Path.cwd()).resolve())
+    manager = "jobcoach_model.explorer_server.CappedKernelManager"
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "jobcoach_model.explorer_server",
         str(notebook),
         f"--port={port}",
+        "--port_retries=0",
         "--no-browser",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
         "--theme=light",
         "--show_tracebacks=False",
+        f"--VoilaConfiguration.multi_kernel_manager_class={manager}",
+        f"--CappedKernelManager.max_kernels={max_sessions}",
+        "--CappedKernelManager.cull_idle_timeout=900",
+        "--CappedKernelManager.cull_interval=60",
     ]
     print(f"Explorer: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
+    proc = subprocess.Popen(command, env=env, cwd=str(notebook.parent))
     try:
-        return subprocess.call(command, env=env, cwd=str(notebook.parent))
-    except KeyboardInterrupt:
-        return 0
+        return proc.wait()
+    finally:
+        stop_tree(proc)
 
 
 def explorer_for(

@@ -73,7 +73,7 @@ def test_benchmark_controls_change_the_pass_probability():
 
 
 def test_export_writes_a_scenario_the_brief_accepts(tmp_path):
-    ex = Explorer(debounce=0, export_path=tmp_path / "found.yaml")
+    ex = Explorer(debounce=0, export_path=tmp_path / "found.yaml", export_dir=tmp_path)
     ex.controls["ks_rate"].value = 45.16
     ex.controls["group_share"].value = 0.33
     path = ex.export()
@@ -127,7 +127,7 @@ def _stop(proc):
 def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
     from jobcoach_model.rulebook import load_rulebook
 
-    ex = Explorer(debounce=0, export_path=tmp_path / "what_if.yaml")
+    ex = Explorer(debounce=0, export_path=tmp_path / "what_if.yaml", export_dir=tmp_path)
     for code in ("KS", "IA"):
         for name, item in load_rulebook(code).interpretations.items():
             dropdown = ex.readings[(code, name)]
