@@ -35,7 +35,7 @@ from .errors import JobcoachError
 from .pricing import PAID, LineTerms, line_terms, price
 from .rulebook import get_rulebook
 from .scenario import Scenario, Scheme
-from .simulate import Caseload, simulate_chunk
+from .simulate import Caseload, simulate_plan
 
 #: step kinds in the order the bridge applies them
 STEP_ORDER = ("rate", "refusal", "hours", "group", "rounding", "basis", "milestone")
@@ -235,11 +235,9 @@ def bridge(
     simulated lines, over all replications of the scenario."""
     a, b = _scheme(scenario, source), _scheme(scenario, target)
     R = scenario.simulation.replications
-    step, steps = scenario.simulation.chunk, Steps(R)
+    steps = Steps(R)
     totals = {"a": np.zeros(R, dtype=np.int64), "b": np.zeros(R, dtype=np.int64)}
-    chunks = simulated or (
-        simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)
-    )
+    chunks = simulated or simulate_plan(scenario)
     days = scenario.outcomes.assessment_report_days
     for cl in chunks:
         lines = cl.lines()

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .budget import check
 from .errors import JobcoachError
 from .figures import RECORD_MIME
 from .outputs import output_folder, slug
@@ -85,6 +86,7 @@ def make_brief(
 
     scenario = scenario_path(scenario).resolve()
     parsed = load_scenario(scenario, sets)  # a bad scenario fails here, before any work
+    check(parsed)  # and so does one that cannot fit in memory or time
     out = (Path(out) if out else Path("reports") / slug(parsed.name)).resolve()
     output_folder(out, force)
     with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:

@@ -7,6 +7,7 @@ code 2; nothing is written unless the whole result is.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -117,6 +118,8 @@ def _cmd_example(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from .budget import check, estimate
+
     for path in args.scenario:
         scenario = load_scenario(path, parse_sets(args.set))
         schemes = ", ".join(s.name for s in scenario.schemes)
@@ -125,13 +128,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{scenario.caseload.weeks} weeks, {scenario.simulation.replications} replications; "
             f"schemes: {schemes})"
         )
+        check(scenario)  # a run that cannot fit is refused here, before the estimate
+        print(f"  {estimate(scenario).describe()}")
     return 0
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .budget import check
+
     scenario = load_scenario(args.scenario, parse_sets(args.set))
+    check(scenario)  # before any folder is made or array allocated
     output_folder(args.out, args.force)
-    results = run(scenario, progress=sys.stderr.isatty())
+    results = run(scenario, progress=sys.stderr.isatty(), check=False)
     written = write_outputs(results, args.out)
     print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
     print("  " + ", ".join(p.name for p in written))
@@ -318,6 +326,15 @@ def _add_cluster(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_time_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="refuse a run estimated to take longer (default 3600; 0: no limit)",
+    )
+
+
 def _add_force(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
@@ -358,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files against the schema")
     p.add_argument("scenario", nargs="+", type=Path)
     _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path first")
+    _add_time_limit(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="simulate a scenario and price it under every scheme")
@@ -367,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, type=Path)
     _add_force(p)
+    _add_time_limit(p)
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("brief", help="run the cost brief notebook and write HTML and CSV")
@@ -383,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_force(p)
+    _add_time_limit(p)
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("notebooks", help="execute the notebook suite with papermill")
@@ -432,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_force(p)
+    _add_time_limit(p)
     p.set_defaults(func=_cmd_sensitivity)
 
     p = sub.add_parser("sweep", help="run a scenario at many points on Dask")
@@ -440,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_force(p)
+    _add_time_limit(p)
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("scenarios", help="list the bundled scenarios (usable by name)")
@@ -465,7 +487,12 @@ def _stop(signum: int, _frame) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jobcoach`` command."""
+    from .budget import TIME_LIMIT_ENV
+
     args = build_parser().parse_args(argv)
+    limit_before = os.environ.get(TIME_LIMIT_ENV)
+    if getattr(args, "time_limit", None) is not None:
+        os.environ[TIME_LIMIT_ENV] = str(args.time_limit)  # kernels and workers inherit it
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return args.func(args)
@@ -483,6 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if limit_before is None:
+            os.environ.pop(TIME_LIMIT_ENV, None)
+        else:
+            os.environ[TIME_LIMIT_ENV] = limit_before
 
 
 if __name__ == "__main__":

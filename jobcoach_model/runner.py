@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .dates import NEVER
+from .dates import NEVER, to_day
 from .io import write_csv
 from .pricing import DENIED, HELD, PAID, milestone_days, price
 from .rulebook import load_rulebook
 from .scenario import Scenario
-from .simulate import Caseload, month_index, simulate_chunk
+from .simulate import Caseload, blocks, month_index, simulate_plan
 
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
@@ -46,19 +46,27 @@ def benchmark_settings(scenario: Scenario) -> dict[str, float]:
 
 @dataclass
 class Accumulator:
-    """Per-replication figures gathered chunk by chunk."""
+    """Per-replication sums gathered chunk by chunk.
+
+    Everything here is additive, so a replication may arrive in several chunks (blocks of
+    its consumers); ratios and the benchmark are computed once, in ``_results``.
+    """
 
     replications: int
     months: int
+    consumers: int
+    quarters: int
+    providers: int
+    share: float  # the Kansas benchmark share
     money: dict = field(default_factory=dict)  # (scheme, metric) -> array[R]
     cash: dict = field(default_factory=dict)  # scheme -> array[R, months]
     reasons: dict = field(default_factory=lambda: defaultdict(float))
     #: consumers behind each reason and each month's payments, summed over replications
     reason_people: dict = field(default_factory=lambda: defaultdict(float))
     month_people: dict = field(default_factory=dict)  # scheme -> array[months]
-    caseload: dict = field(default_factory=dict)  # metric -> array[R]
-    size_count: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    size_pass: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    counts: dict = field(default_factory=dict)  # caseload count -> array[R]
+    served: np.ndarray | None = None  # [R, providers, quarters] persons served
+    met: np.ndarray | None = None  # [R, providers, quarters] objectives met in the window
 
     def array(self, table: dict, key: object) -> np.ndarray:
         """The per-replication array stored under ``key`` (zeros when new)."""
@@ -67,19 +75,14 @@ class Accumulator:
         return table[key]
 
 
-def _add_money(acc: Accumulator, name: str, money, reps: slice, retained: np.ndarray, n: int):
+def _add_money(acc: Accumulator, name: str, money, reps: slice) -> None:
     R = reps.stop - reps.start
     local = money.rep - reps.start
     for status, metric in ((PAID, "total_paid"), (HELD, "held_amount"), (DENIED, "denied_amount")):
         sel = money.status == status
-        acc.array(acc.money, (name, metric))[reps] = np.bincount(
+        acc.array(acc.money, (name, metric))[reps] += np.bincount(
             local[sel], weights=money.amount[sel], minlength=R
         )
-    paid = acc.money[(name, "total_paid")][reps]
-    acc.array(acc.money, (name, "paid_per_consumer"))[reps] = paid / n
-    acc.array(acc.money, (name, "paid_per_retained_90d"))[reps] = np.where(
-        retained > 0, paid / np.maximum(retained, 1), np.nan
-    )
     sel = (money.status == PAID) & (money.month >= 0) & (money.month < acc.months)
     flat = np.bincount(
         local[sel] * acc.months + money.month[sel],
@@ -89,7 +92,7 @@ def _add_money(acc: Accumulator, name: str, money, reps: slice, retained: np.nda
     if name not in acc.cash:
         acc.cash[name] = np.zeros((acc.replications, acc.months))
         acc.month_people[name] = np.zeros(acc.months)
-    acc.cash[name][reps] = flat.reshape(R, acc.months)
+    acc.cash[name][reps] += flat.reshape(R, acc.months)
     paid_cases = np.unique(money.case[sel] * acc.months + money.month[sel])
     acc.month_people[name] += np.bincount(paid_cases % acc.months, minlength=acc.months)
     off = money.status != PAID
@@ -109,56 +112,43 @@ def _add_money(acc: Accumulator, name: str, money, reps: slice, retained: np.nda
             acc.reason_people[(name, int(status), reason)] += float(people)
 
 
-def _add_caseload(acc: Accumulator, cl: Caseload, scenario: Scenario, reps: slice) -> np.ndarray:
+def _quarter(days: np.ndarray, start: int, review_months: int) -> np.ndarray:
+    return month_index(days, start) // int(review_months)
+
+
+def _add_caseload(acc: Accumulator, cl: Caseload, scenario: Scenario, reps: slice) -> None:
     R = reps.stop - reps.start
     o = cl.outcomes
     local = cl.reps - reps.start
-    n = scenario.caseload.consumers
 
-    def share(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(local, weights=mask.astype(np.float64), minlength=R) / n
+    def count(values: np.ndarray) -> np.ndarray:
+        return np.bincount(local, weights=np.asarray(values, dtype=np.float64), minlength=R)
 
-    retained = np.bincount(local, weights=o["retained_90d"].astype(np.float64), minlength=R)
     bench = benchmark_settings(scenario)
     within = o["objectives_days"] <= bench["window_days"]
     stab = o["stabilized"] & (cl.cases["stabilized_on"] < NEVER)
-    weeks = np.where(stab, o["weeks_to_stabilization"], 0.0)
     book = load_rulebook("IA")
     days = milestone_days(cl, book, scenario.outcomes.assessment_report_days)
-    metrics = {
-        "retained_90d_share": share(o["retained_90d"]),
-        "objectives_within_90d_share": share(within),
-        "stabilized_share": share(stab),
-        "weeks_to_stabilization": np.bincount(local, weights=weeks, minlength=R)
-        / np.maximum(np.bincount(local, weights=stab.astype(np.float64), minlength=R), 1),
-        "job_lost_in_horizon_share": share(o["job_lost_in_horizon"]),
+    counts = {
+        "retained_90d": count(o["retained_90d"]),
+        "objectives_within_90d": count(within),
+        "stabilized": count(stab),
+        "weeks_to_stabilization": count(np.where(stab, o["weeks_to_stabilization"], 0.0)),
+        "job_lost_in_horizon": count(o["job_lost_in_horizon"]),
     }
     for code, day in days.items():
-        metrics[f"{code.lower()}_reached_share"] = share(day < NEVER)
+        counts[f"{code.lower()}_reached"] = count(day < NEVER)
+    for name, values in counts.items():
+        acc.array(acc.counts, name)[reps] += values
 
-    # Kansas benchmark: per provider and review quarter of the start of services
-    quarter = month_index(o["employment_start"], cl.start) // int(bench["review_months"])
-    n_q = int(quarter.max()) + 1 if len(quarter) else 1
-    providers = scenario.caseload.coaches.providers
-    key = (local * providers + o["provider"]) * n_q + quarter
-    size = R * providers * n_q
-    served = np.bincount(key, minlength=size)
-    met = np.bincount(key, weights=within.astype(np.float64), minlength=size)
-    active = served > 0
-    passed = met >= bench["share"] * served - 1e-9
-    rep_of = np.arange(size) // (providers * n_q)
-    metrics["ks_provider_quarters_passing_share"] = np.bincount(
-        rep_of[active], weights=passed[active].astype(np.float64), minlength=R
-    ) / np.maximum(np.bincount(rep_of[active], minlength=R), 1)
-    top = int(served.max()) + 1
-    if top > len(acc.size_count):
-        acc.size_count = np.pad(acc.size_count, (0, top - len(acc.size_count)))
-        acc.size_pass = np.pad(acc.size_pass, (0, top - len(acc.size_pass)))
-    acc.size_count[:top] += np.bincount(served[active], minlength=top)
-    acc.size_pass[:top] += np.bincount(served[active & passed], minlength=top)
-    for name, values in metrics.items():
-        acc.array(acc.caseload, name)[reps] = values
-    return retained
+    # Kansas benchmark: persons served and objectives met per provider and review quarter
+    quarter = _quarter(o["employment_start"], cl.start, bench["review_months"])
+    P, Q = acc.providers, acc.quarters
+    key = (local * P + o["provider"]) * Q + quarter
+    acc.served[reps] += np.bincount(key, minlength=R * P * Q).reshape(R, P, Q)
+    acc.met[reps] += (
+        np.bincount(key, weights=within, minlength=R * P * Q).reshape(R, P, Q).astype(np.int64)
+    )
 
 
 @dataclass
@@ -202,54 +192,110 @@ def _binomial_pass(n: int, p: float, share: float) -> float:
     return float(np.exp(log_terms).sum())
 
 
+def _accumulator(scenario: Scenario) -> Accumulator:
+    months = math.ceil(scenario.caseload.weeks * 7 / 28) + 3
+    start = to_day(scenario.caseload.start_date)
+    last_hire = start + 7 * scenario.caseload.start_window_weeks
+    bench = benchmark_settings(scenario)
+    quarters = int(_quarter(np.array([last_hire]), start, bench["review_months"])[0]) + 1
+    R, P = scenario.simulation.replications, scenario.caseload.coaches.providers
+    return Accumulator(
+        R,
+        months,
+        scenario.caseload.consumers,
+        quarters,
+        P,
+        float(bench["share"]),
+        served=np.zeros((R, P, quarters), dtype=np.int64),
+        met=np.zeros((R, P, quarters), dtype=np.int64),
+    )
+
+
 def run(
     scenario: Scenario,
     progress: bool = False,
     keep_sample: bool = True,
-    chunk: int | None = None,
     simulated: list[Caseload] | None = None,
+    check: bool = True,
 ) -> Results:
-    """Simulate and price a scenario over all its replications.
+    """Simulate and price a scenario over all its replications, chunk by chunk (see
+    ``simulate.chunk_plan``: peak memory does not grow with the caseload).
 
     With ``simulated`` (chunks from ``simulate_all``) the caseload is re-priced without
-    being simulated again: what the explorer does when only a rate changes.
+    being simulated again: what the explorer does when only a rate changes. A run that
+    would not fit in memory or time is refused first (``budget.check``).
     """
+    if check and simulated is None:
+        from .budget import check as check_budget
+
+        check_budget(scenario)  # refuses, up front, a run that cannot fit
     R = scenario.simulation.replications
-    step = chunk or scenario.simulation.chunk
-    months = math.ceil(scenario.caseload.weeks * 7 / 28) + 3
-    acc = Accumulator(R, months)
+    acc = _accumulator(scenario)
     sample = None
     bar = tqdm(total=R, desc=scenario.name, unit="rep", disable=not progress, leave=False)
-    chunks = simulated or (
-        simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)
-    )
+    chunks = simulated or simulate_plan(scenario)
+    last_block = blocks(scenario) - 1
     for cl in chunks:
         reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
-        retained = _add_caseload(acc, cl, scenario, reps)
+        _add_caseload(acc, cl, scenario, reps)
         lines = cl.lines()
         for scheme in scenario.schemes:
             money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
-            _add_money(acc, scheme.name, money, reps, retained, scenario.caseload.consumers)
-        if cl.first_rep == 0 and keep_sample:
+            _add_money(acc, scheme.name, money, reps)
+        if cl.first_rep == 0 and cl.block == 0 and keep_sample:
             sample = cl.replication(0)
-        bar.update(cl.n_reps)
+        if cl.block == last_block:
+            bar.update(cl.n_reps)
     bar.close()
     return _results(scenario, acc, sample)
 
 
 def simulate_all(scenario: Scenario) -> list[Caseload]:
     """Every replication simulated and kept in memory (for re-pricing many times)."""
-    R, step = scenario.simulation.replications, scenario.simulation.chunk
-    return [simulate_chunk(scenario, first, min(step, R - first)) for first in range(0, R, step)]
+    return list(simulate_plan(scenario))
+
+
+def _derived(acc: Accumulator) -> tuple[dict, dict]:
+    """Per-replication metrics from the sums: money per scheme (in the order the tables
+    show them) and caseload shares, means and the Kansas benchmark pass share."""
+    n = acc.consumers
+    c = acc.counts
+    retained = c["retained_90d"]
+    money = {}
+    for (scheme, metric), values in acc.money.items():
+        money[(scheme, metric)] = values
+        if metric == "denied_amount":
+            paid = acc.money[(scheme, "total_paid")]
+            money[(scheme, "paid_per_consumer")] = paid / n
+            money[(scheme, "paid_per_retained_90d")] = np.where(
+                retained > 0, paid / np.maximum(retained, 1), np.nan
+            )
+    caseload = {
+        "retained_90d_share": retained / n,
+        "objectives_within_90d_share": c["objectives_within_90d"] / n,
+        "stabilized_share": c["stabilized"] / n,
+        "weeks_to_stabilization": c["weeks_to_stabilization"] / np.maximum(c["stabilized"], 1),
+        "job_lost_in_horizon_share": c["job_lost_in_horizon"] / n,
+    }
+    for code in ("d20", "d21", "d22", "d23"):
+        caseload[f"{code}_reached_share"] = c[f"{code}_reached"] / n
+    active = acc.served > 0
+    passed = acc.met >= acc.share * acc.served - 1e-9
+    passing = (active & passed).sum(axis=(1, 2))
+    caseload["ks_provider_quarters_passing_share"] = passing / np.maximum(
+        active.sum(axis=(1, 2)), 1
+    )
+    return money, caseload
 
 
 def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     R = acc.replications
     rows, per_rep = [], {}
-    for (scheme, metric), values in acc.money.items():
+    money, caseload = _derived(acc)
+    for (scheme, metric), values in money.items():
         rows.append((scheme, metric, *_interval(values)))
         per_rep[f"{scheme} | {metric}"] = values
-    for metric, values in acc.caseload.items():
+    for metric, values in caseload.items():
         rows.append(("caseload", metric, *_interval(values)))
         per_rep[f"caseload | {metric}"] = values
     summary = pd.DataFrame(rows, columns=["scheme", "metric", "mean", "p05", "p95"])
@@ -288,21 +334,26 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     ).reset_index(drop=True)
 
     bench = benchmark_settings(scenario)
-    p = float(np.nanmean(acc.caseload["objectives_within_90d_share"]))
+    p = float(np.nanmean(caseload["objectives_within_90d_share"]))
+    active = acc.served > 0
+    passed = active & (acc.met >= acc.share * acc.served - 1e-9)
+    top = int(acc.served.max()) + 1 if acc.served.size else 1
+    size_count = np.bincount(acc.served[active], minlength=top)
+    size_pass = np.bincount(acc.served[passed], minlength=top)
     size_rows = []
     for lo, hi in SIZE_BUCKETS:
-        sizes = np.arange(lo, min(hi, len(acc.size_count) - 1) + 1)
-        count = int(acc.size_count[sizes].sum()) if len(sizes) else 0
+        sizes = np.arange(lo, min(hi, len(size_count) - 1) + 1)
+        count = int(size_count[sizes].sum()) if len(sizes) else 0
         if not count:
             continue
-        passed = int(acc.size_pass[sizes].sum())
-        weights = acc.size_count[sizes] / count
+        passed = int(size_pass[sizes].sum())
+        weights = size_count[sizes] / count
         binomial = sum(
             w * _binomial_pass(int(n), p, bench["share"])
             for n, w in zip(sizes, weights, strict=True)
         )
         label = f"{lo}+" if hi >= 10**9 else f"{lo}-{hi}"
-        people = float((acc.size_count[sizes] * sizes).sum()) / R
+        people = float((size_count[sizes] * sizes).sum()) / R
         size_rows.append(
             (label, count, round(passed / count, 4), round(binomial, 4), round(people, 1))
         )

@@ -26,10 +26,43 @@ CREDENTIAL_CHOICES = (*(c for c in CREDENTIALS if c != "none"), "none_in_trainin
 DAYS_PER_MONTH = 30.44
 
 
-def seeds(scenario: Scenario) -> list[np.random.SeedSequence]:
-    """One SeedSequence child per replication."""
-    root = np.random.SeedSequence(scenario.simulation.seed)
-    return root.spawn(scenario.simulation.replications)
+#: consumers one chunk holds at most (consumer-replications): bounds peak memory. A larger
+#: replication is simulated in blocks of this many consumers, each with its own seed.
+BLOCK_CONSUMERS = 25_000
+
+
+def seeds(scenario: Scenario, first: int = 0, count: int | None = None) -> list:
+    """The SeedSequence children of replications ``first`` .. ``first + count - 1``: the
+    same as ``SeedSequence(seed).spawn(R)[first:first + count]``, without making all R."""
+    seed = scenario.simulation.seed
+    count = scenario.simulation.replications - first if count is None else count
+    return [np.random.SeedSequence(seed, spawn_key=(i,)) for i in range(first, first + count)]
+
+
+def blocks(scenario: Scenario) -> int:
+    """Consumer blocks per replication: 1 up to BLOCK_CONSUMERS consumers."""
+    return -(-scenario.caseload.consumers // BLOCK_CONSUMERS)
+
+
+def chunk_plan(scenario: Scenario) -> list[tuple[int, int, int]]:
+    """(first replication, replications, consumer block) of each chunk, in order.
+
+    Small caseloads: ``simulation.chunk`` replications a chunk, fewer when that would hold
+    more than BLOCK_CONSUMERS consumers. Large ones: one block of one replication a chunk.
+    The plan depends on the scenario only, so results never depend on the machine.
+    """
+    R, n = scenario.simulation.replications, scenario.caseload.consumers
+    nb = blocks(scenario)
+    if nb > 1:
+        return [(r, 1, b) for r in range(R) for b in range(nb)]
+    step = max(1, min(scenario.simulation.chunk, BLOCK_CONSUMERS // n))
+    return [(first, min(step, R - first), 0) for first in range(0, R, step)]
+
+
+def simulate_plan(scenario: Scenario):
+    """Every chunk of the scenario, simulated one at a time (a generator)."""
+    for first, count, block in chunk_plan(scenario):
+        yield simulate_chunk(scenario, first, count, block)
 
 
 @dataclass
@@ -48,6 +81,7 @@ class Caseload:
     outcomes: dict
     start: int  # first day of the horizon
     horizon_end: int  # first day after the horizon
+    block: int = 0  # which block of each replication's consumers (large caseloads)
 
     @property
     def start_date(self) -> dt.date:
@@ -96,6 +130,7 @@ class Caseload:
             outcomes=outcomes,
             start=self.start,
             horizon_end=self.horizon_end,
+            block=self.block,
         )
 
     def tables(self, rep: int | None = None) -> dict[str, pd.DataFrame]:
@@ -203,39 +238,52 @@ def _by_need(value, need: np.ndarray) -> np.ndarray:
     return np.array([value.get(n) for n in NEEDS])[need]
 
 
-def _draw(scenario: Scenario, seq: np.random.SeedSequence) -> dict:
-    """All random numbers of one replication, in a fixed order of array draws."""
+def _draw(scenario: Scenario, seq: np.random.SeedSequence, block: int = 0) -> dict:
+    """All random numbers of one replication (or of one block of its consumers), in a
+    fixed order of array draws.
+
+    A replication in one block draws everything from its own generator. A replication in
+    several blocks draws its coaches and providers from its own generator (the same for
+    every block) and each block's consumers and lines from a child of its own.
+    """
     sc = scenario
     rng = np.random.default_rng(seq)
-    n = sc.caseload.consumers
     c = sc.caseload.coaches
     n_coaches = c.providers * c.coaches_per_provider
     cv = c.provider_size_cv
-    return {
-        "case_u": rng.random((n, 16)),
-        "case_z": rng.standard_normal((n, 2)),
+    if blocks(sc) == 1:
+        n, consumers = sc.caseload.consumers, rng
+    else:
+        n = min(BLOCK_CONSUMERS, sc.caseload.consumers - block * BLOCK_CONSUMERS)
+        child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, block))
+        consumers = np.random.default_rng(child)
+    out = {
+        "case_u": consumers.random((n, 16)),
+        "case_z": consumers.standard_normal((n, 2)),
         "coach_u": rng.random((n_coaches, 8)),
         "coach_z": rng.standard_normal(n_coaches),
         "provider_w": rng.gamma(1 / cv**2, size=c.providers) if cv > 0 else np.ones(c.providers),
-        "line_rng": rng,  # line draws come last: their number depends on the above
     }
+    out["line_rng"] = consumers  # line draws come last: their number depends on the above
+    return out
 
 
-def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
-    """Replications ``first`` .. ``first + count - 1`` stacked into one Caseload."""
+def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -> Caseload:
+    """Replications ``first`` .. ``first + count - 1`` (or consumer block ``block`` of
+    them, for caseloads above BLOCK_CONSUMERS) stacked into one Caseload."""
     sc = scenario
     cl, sv, oc, au = sc.caseload, sc.services, sc.outcomes, sc.authorizations
-    children = seeds(sc)[first : first + count]
-    n = cl.consumers
+    children = seeds(sc, first, count)
     cc = cl.coaches
     n_coaches = cc.providers * cc.coaches_per_provider
     start = to_day(cl.start_date)
     end = start + 7 * cl.weeks  # first day after the horizon
-    draws = [_draw(sc, seq) for seq in children]
+    draws = [_draw(sc, seq, block) for seq in children]
     U = np.concatenate([d["case_u"] for d in draws])
     Z = np.concatenate([d["case_z"] for d in draws])
+    n = len(draws[0]["case_u"])  # consumers of each replication in this chunk
     reps = np.repeat(np.arange(first, first + count), n)
-    local = np.tile(np.arange(n), count)
+    local = np.tile(np.arange(n) + block * BLOCK_CONSUMERS, count)
 
     # -- coaches ----------------------------------------------------------------------
     CU = np.concatenate([d["coach_u"] for d in draws])
@@ -422,6 +470,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int) -> Caseload:
         outcomes=outcomes,
         start=start,
         horizon_end=end,
+        block=block,
     )
 
 

@@ -81,12 +81,45 @@ def test_same_seed_gives_byte_identical_files_other_seed_differs(tmp_path):
 
 
 def test_a_replication_does_not_depend_on_chunking_or_count():
-    sc = small()
-    whole = run(sc, chunk=20).per_replication
-    pieces = run(sc, chunk=3).per_replication
+    whole = run(small(**{"simulation.chunk": 20})).per_replication
+    pieces = run(small(**{"simulation.chunk": 3})).per_replication
     pd.testing.assert_frame_equal(whole, pieces)
     fewer = run(small(**{"simulation.replications": 5})).per_replication
     pd.testing.assert_frame_equal(fewer, whole.iloc[:5])
+
+
+def test_large_caseloads_are_simulated_in_blocks_of_consumers(monkeypatch):
+    """Above BLOCK_CONSUMERS a replication is split into consumer blocks, each its own
+    chunk: every consumer is simulated once, ids stay unique, sums add up, and the plan
+    (and so every number) does not depend on how the chunks are run."""
+    import jobcoach_model.simulate as sim
+
+    monkeypatch.setattr(sim, "BLOCK_CONSUMERS", 40)
+    sc = small(**{"caseload.consumers": 150, "simulation.replications": 3})
+    assert sim.blocks(sc) == 4
+    plan = sim.chunk_plan(sc)
+    assert plan == [(r, 1, b) for r in range(3) for b in range(4)]
+    chunks = list(sim.simulate_plan(sc))
+    rep0 = [c for c in chunks if c.first_rep == 0]
+    ids = np.concatenate([c.cases["case_id"] for c in rep0])
+    assert sorted(ids) == list(range(150))
+    # the same coaches in every block of a replication (drawn from the replication's seed)
+    for key in ("hourly_rate", "credential", "independent"):
+        assert all(np.array_equal(c.coaches[key], rep0[0].coaches[key]) for c in rep0)
+    res = run(sc, simulated=chunks, keep_sample=False)
+    again = run(sc, keep_sample=False)
+    pd.testing.assert_frame_equal(res.summary, again.summary)
+    share = res.metric("caseload", "retained_90d_share")
+    assert 0 < share < 1
+    # totals are sums over blocks: the per-line money of every chunk adds up
+    from jobcoach_model.pricing import PAID, price
+
+    scheme = sc.schemes[0]
+    total = 0.0
+    for c in chunks:
+        m = price(c, scheme, sc.outcomes.assessment_report_days)
+        total += m.amount[m.status == PAID].sum()
+    assert res.metric(scheme.name, "total_paid") == pytest.approx(total / 3, rel=1e-9)
 
 
 def test_weekly_hours_follow_the_fading_curve():
