@@ -257,6 +257,19 @@ def bench_simulation() -> None:
         f"  stress, 20,000 consumers: {s2['seconds']:.2f} s = {s2['seconds'] / s1['seconds']:.2f}x "
         f"the 10,000-consumer run (target 1.8-2.3x); peak RSS {s2['peak_mib']:,.0f} MiB"
     )
+    print("  peak memory as the caseload grows (all schemes, 2 replications, 52 weeks):")
+    peaks = {}
+    for n in (10_000, 100_000, 300_000):
+        m = run_sim(baseline, n, 2, "all")
+        peaks[n] = m["peak_mib"]
+        print(
+            f"    {n:>7,} consumers: peak RSS {m['peak_mib']:,.0f} MiB "
+            f"({m['import_mib']:,.0f} MiB libraries), {m['seconds']:.1f} s"
+        )
+    print(
+        f"    300,000 / 10,000 consumers: {peaks[300_000] / peaks[10_000]:.2f}x the peak "
+        "(target: flat, <= 1.5x)"
+    )
 
 
 def run_sim(*args) -> dict:
