@@ -57,6 +57,7 @@ class Explorer:
         self.replications = replications
         self.delay = debounce
         self._pending = None
+        self._why_quiet = False
         self._chunks = None
         self._caseload_key = None
         self.results: Results | None = None
@@ -220,7 +221,9 @@ class Explorer:
         self.why = w.HTML()
         self.why.add_class("jc-why")
         for widget in (self.why_from, self.why_to):
-            widget.observe(lambda _change: self._draw_why(), names="value")
+            widget.observe(
+                lambda _change: None if self._why_quiet else self._draw_why(), names="value"
+            )
         self.status = w.HTML()
         self.status.add_class("jc-status")
         self.table = w.HTML()
@@ -378,12 +381,15 @@ class Explorer:
             self.results = run(scenario, keep_sample=False, simulated=self._chunks)
             self._draw()
             seconds = time.perf_counter() - started
-            self.last_update = {"kind": kind, "seconds": seconds}
             self.status.value = (
                 f"<span class='jc-ready'>Up to date: {scenario.simulation.replications} "
                 f"simulated replications of {scenario.caseload.consumers:,} consumers "
                 f"({seconds * 1000:.0f} ms).</span>"
             )
+            # the figures above are already on their way to the page; the why panel follows
+            self._draw_why()
+            why = time.perf_counter() - started - seconds
+            self.last_update = {"kind": kind, "seconds": seconds, "why_seconds": why}
         except Exception as err:  # show the problem in the panel, keep the last figures
             self.status.value = (
                 f"<span class='jc-error'>Could not update: {html.escape(str(err))}</span>"
@@ -444,10 +450,13 @@ class Explorer:
         for dropdown in (self.why_from, self.why_to):
             if list(dropdown.options) != names:
                 keep = dropdown.value
-                dropdown.options = names
-                if keep in names:
-                    dropdown.value = keep
-        self._draw_why()
+                self._why_quiet = True  # the update draws the why panel once, below
+                try:
+                    dropdown.options = names
+                    if keep in names:
+                        dropdown.value = keep
+                finally:
+                    self._why_quiet = False
 
     def _draw_why(self) -> None:
         """The bridge between the two chosen schemes, on the same simulated caseload."""

@@ -9,7 +9,6 @@ simulation noise. Interpretations are re-adjudicated on those same lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import JobcoachError
 from .rulebook import JURISDICTIONS, load_rulebook
 from .scenario import (
     Scenario,
@@ -31,6 +31,10 @@ from .sweep import PointResult, run_points
 MATERIAL = 0.05
 DEFAULT_REPLICATIONS = 50
 SOBOL_REPLICATIONS = 20
+
+
+class SensitivityError(JobcoachError):
+    """A point of the analysis that could not run (its message names the field)."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,15 @@ def _totals(result: PointResult) -> pd.DataFrame:
     return s[s["metric"] == "total_paid"].set_index("scheme")[["mean", "p05", "p95"]]
 
 
-def _check(results: Sequence[PointResult]) -> None:
+def _run_all(base, source, points, workers, scheduler, progress, desc) -> list[PointResult]:
+    """Every point's result; a failed point fails the analysis (its inputs are ours)."""
+    results = run_points(
+        base, source, points, workers=workers, scheduler=scheduler, progress=progress, desc=desc
+    )
     for r in results:
         if r.error:
-            raise ValueError(f"a sensitivity point failed: {r.error}")
+            raise SensitivityError(f"a {desc} point failed: {r.error}")
+    return results
 
 
 @dataclass
@@ -208,16 +217,7 @@ def run_sensitivity(
             {**reps, **inp.sets(scenario, inp.low)},
             {**reps, **inp.sets(scenario, inp.high)},
         ]
-    results = run_points(
-        base,
-        source,
-        points,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="sensitivity",
-    )
-    _check(results)
+    results = _run_all(base, source, points, workers, scheduler, progress, "sensitivity")
     base_totals = _totals(results[0])
     schemes = list(base_totals.index)
 
@@ -348,16 +348,7 @@ def run_sobol(
         for inp, value in zip(swings, row, strict=True):
             sets.update(inp.sets(scenario, value))
         points.append(sets)
-    results = run_points(
-        base,
-        source,
-        points,
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-        desc="sobol",
-    )
-    _check(results)
+    results = _run_all(base, source, points, workers, scheduler, progress, "sobol")
     totals = [_totals(r)["mean"] for r in results]
     rows = []
     for scheme in totals[0].index:
