@@ -184,11 +184,16 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .brief import execute_suite
+    from .resources import IN_CHECKOUT, scenario_path
 
-    parameters = {"scenario": str(args.scenario.resolve())} if args.scenario else None
-    if args.out:
-        output_folder(args.out, args.force)
-    for path in execute_suite(args.out, parameters, progress=not args.quiet):
+    scenario = scenario_path(args.scenario).resolve() if args.scenario else None
+    parameters = {"scenario": str(scenario)} if scenario else None
+    out = args.out
+    if out is None and not IN_CHECKOUT:  # installed notebooks are never written in place
+        out = Path("notebooks")
+    if out is not None:
+        output_folder(out, args.force)
+    for path in execute_suite(out, parameters, progress=not args.quiet):
         print(path)
     return 0
 
@@ -409,7 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario", type=Path, help="run on this scenario (default: each notebook's own)"
     )
-    p.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="write executed copies here (default: in place in a checkout, else ./notebooks)",
+    )
     p.add_argument("--quiet", action="store_true")
     _add_force(p)
     p.set_defaults(func=_cmd_notebooks)

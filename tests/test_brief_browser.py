@@ -50,6 +50,17 @@ def test_brief_reads_offline_in_a_real_browser(tmp_path):
         widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
         assert all(w > 300 for w in widths), widths
         assert images.first.is_visible()
+        # it says why the schemes differ and how sure it is, by rule and reading id
+        for title in ("Findings", "Why they differ", "How sure"):
+            assert page.locator("h2", has_text=title).is_visible(), title
+        findings = page.locator("h2:has-text('Findings') + ul li")
+        assert findings.count() >= 3
+        assert "90% interval" in findings.first.inner_text()
+        bridge = page.locator("table", has_text="What the rule says").first
+        rules = bridge.locator("tbody tr td:nth-child(2)").all_inner_texts()
+        assert any(r.startswith("IA-") for r in rules) and any(r.startswith("KS-") for r in rules)
+        readings = page.locator("table", has_text="Other reading").first
+        assert readings.locator("td", has_text="hourly_payment_timing").count() >= 1
         assert asked == [], f"the brief tried to fetch {asked}"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)

@@ -239,8 +239,14 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         why = page.locator(".jc-why")
         assert page.locator(".jc-why-from select").input_value() == "Kansas hourly"
         assert page.locator(".jc-why-to select").input_value() == "Iowa hourly"
+        expected_gap = iowa_expected - expected_after
+        page.wait_for_function(  # the why panel is drawn just after the figures
+            "v => Math.abs(Number(document.querySelector('.jc-why-total').dataset.value) - v) < 0.02",
+            arg=expected_gap,
+            timeout=60_000,
+        )
         shown = float(why.locator(".jc-why-total").get_attribute("data-value"))
-        assert shown == pytest.approx(iowa_expected - expected_after, abs=0.02)
+        assert shown == pytest.approx(expected_gap, abs=0.02)
         rules = why.locator(".jc-why-step").evaluate_all("rows => rows.map(r => r.dataset.rule)")
         assert rules and all(r.startswith(("KS-", "IA-")) for r in rules)
         page.screenshot(path=str(ARTIFACTS / "explorer_voila_why.png"), full_page=True)

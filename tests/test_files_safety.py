@@ -77,15 +77,15 @@ def test_a_folder_we_wrote_is_reused_and_stale_partial_output_is_removed(tmp_pat
 
 @pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute_escape", "..", "a/../../b"])
 def test_a_scenario_name_is_a_label_never_a_path(tmp_path, monkeypatch, capsys, name):
-    from jobcoach_model.brief import make_brief
-
     monkeypatch.chdir(tmp_path)
     scenario = _tiny(tmp_path).read_text().replace("name: small", f'name: "{name}"')
     path = tmp_path / "named.yaml"
     path.write_text(scenario)
-    html = make_brief(path, progress=False, suppress_below=0)
+    assert main(["brief", str(path), "--quiet"]) == 0
+    html = Path(capsys.readouterr().out.strip())
     assert html.parent.parent == (tmp_path / "reports").resolve()
     assert html.is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["reports"]
 
 
 def test_duplicate_keys_and_empty_scenarios_are_refused(tmp_path, capsys):

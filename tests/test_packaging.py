@@ -101,6 +101,40 @@ def test_scenarios_init_example_and_notebooks_from_the_wheel(installed):
     example = _run(target, here, "example")
     assert example.returncode == 0, example.stderr
     assert (here / "reports" / "example" / "example_KS.csv").is_file()
-    # the installed notebooks are never written in place
-    refused = _run(target, here, "notebooks", "--quiet")
-    assert refused.returncode == 2 and "give --out" in refused.stderr
+    # the installed notebooks are never written in place: executed copies land here
+    suite = _run(target, here, "notebooks", "--scenario", "small", "--quiet", timeout=600)
+    assert suite.returncode == 0, suite.stderr
+    assert (here / "notebooks" / "cost_brief.ipynb").is_file()
+    assert (here / "notebooks" / "06_sensitivity.ipynb").is_file()
+    assert not list((target / "jobcoach_model" / "notebooks").glob(".*"))
+
+
+def test_explore_from_the_wheel_serves_the_bundled_notebook(installed):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    _, target, work = installed
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobcoach_model", "explore", "--port", str(port)],
+        cwd=work, env={**os.environ, "PYTHONPATH": str(target)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as page:
+            body = page.read().decode()
+        assert page.status == 200
+        assert "voila" in body.lower()
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
