@@ -275,6 +275,38 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     return values
 
 
+#: an id starting with one of these would run as a formula in a spreadsheet
+_FORMULA = r"^[=+\-@\t\r]"
+
+
+def _refuse_formulas(frame: pd.DataFrame, col: Column, text: np.ndarray, source: str) -> None:
+    """Refuse an id a spreadsheet would run as a formula (it reaches our CSV outputs):
+    checked on the Arrow column where there is one (milliseconds), else on the text."""
+    series = frame[col.name] if col.name in frame.columns else None
+    if series is not None and isinstance(series.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        data = pa.chunked_array(series.array.__arrow_array__())
+        bad = pc.match_substring_regex(data, _FORMULA).fill_null(False)
+        if not pc.any(bad).as_py():
+            return
+        bad = bad.to_numpy(zero_copy_only=False)
+    else:
+        bad = pd.Series(text, dtype=object).str.match(_FORMULA).fillna(False).to_numpy(bool)
+        if not bad.any():
+            return
+    i = _first(bad)
+    raise InputError(
+        source,
+        "an id that does not start with =, +, -, @, a tab or a carriage return (a "
+        "spreadsheet would run it as a formula)",
+        row=i,
+        column=col.name,
+        got=text[i],
+    )
+
+
 def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> dict:
     """A table's columns, checked and converted to numpy arrays keyed by column name.
 
@@ -293,6 +325,8 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
         else:
             out[col.name] = _parse(col, pd.Series([None] * n, dtype=object), source)
     for col in table.columns:
+        if col.unique or col.name == "provider_id":
+            _refuse_formulas(frame, col, out[col.name], source)
         if col.unique:
             dup = pd.Series(out[col.name], dtype=object).duplicated().to_numpy()
             if dup.any():

@@ -127,3 +127,24 @@ def test_an_interrupt_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr("jobcoach_model.brief.make_brief", interrupted)
     assert main(["brief", str(SMALL), "--quiet"]) == 130
     assert "stopped (SIGINT)" in _one_line(capsys)
+
+
+@pytest.mark.parametrize("bad", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tS1"])
+@pytest.mark.parametrize("table, column", [("services", "service_id"), ("cases", "case_id"), ("coaches", "provider_id")])  # fmt: skip
+def test_an_id_a_spreadsheet_would_run_is_refused_through_the_cli(tmp_path, capsys, bad, table, column):  # fmt: skip
+    import pandas as pd
+
+    frames = {n: pd.read_csv(EXAMPLES / f"{n}.csv", dtype=str, keep_default_na=False) for n in ("cases", "coaches", "services")}  # fmt: skip
+    old = frames[table].loc[1, column]
+    frames[table].loc[1, column] = bad
+    if column == "case_id":  # keep the lines linked
+        frames["services"].loc[frames["services"]["case_id"] == old, "case_id"] = bad
+    for name, frame in frames.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    args = ["adjudicate", "--rules", "KS", "--out", str(tmp_path / "out.csv")]
+    for name in frames:
+        args += [f"--{name}", str(tmp_path / f"{name}.csv")]
+    assert main(args) == 2
+    line = _one_line(capsys)
+    assert f"{table}.csv, row 2 (line 3), column '{column}'" in line and "formula" in line
+    assert not (tmp_path / "out.csv").exists()
