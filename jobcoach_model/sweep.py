@@ -145,13 +145,14 @@ def run_point(base: dict, source: str, sets: dict[str, Any]) -> PointResult:
 
 
 def _client(workers: int, scheduler: str | None):
-    """A dask.distributed client: on the cluster behind ``scheduler``, or on a new local
-    cluster of ``workers`` single-threaded worker processes (closed with the client)."""
+    """A dask.distributed client and the local cluster it made (None with ``scheduler``):
+    on the cluster behind ``scheduler``, or on a new local cluster of ``workers``
+    single-threaded worker processes, which the caller closes after the client."""
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            return Client(scheduler, timeout="20s")
+            return Client(scheduler, timeout="20s"), None
         except OSError as err:
             raise SweepError(f"--scheduler {scheduler}: could not connect ({err})") from None
     import dask
@@ -169,9 +170,7 @@ def _client(workers: int, scheduler: str | None):
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    client = Client(cluster)
-    client._jobcoach_cluster = cluster  # closed with the client in run_points
-    return client
+    return Client(cluster), cluster
 
 
 def run_points(
@@ -200,7 +199,7 @@ def run_points(
             return out
         from distributed import as_completed
 
-        client = _client(workers, scheduler)
+        client, cluster = _client(workers, scheduler)
         try:
             [remote] = client.scatter([base], broadcast=True)
             futures = [client.submit(task, remote, source, sets, pure=False) for sets in points]
@@ -212,7 +211,6 @@ def run_points(
             return out  # type: ignore[return-value]
         finally:
             client.close()
-            cluster = getattr(client, "_jobcoach_cluster", None)
             if cluster is not None:
                 cluster.close()
     finally:
