@@ -195,3 +195,28 @@ def test_cli_bridge_unknown_scheme_is_one_line(capsys):
     assert main(["bridge", str(SMALL), "--from", "Texas", "--to", "Iowa hourly"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "scheme 'Texas' is not in scenario" in err[0]
+
+
+def test_a_scenario_names_the_pairs_its_brief_explains(tmp_path):
+    from jobcoach_model.findings import brief_bridges, findings
+    from jobcoach_model.scenario import ScenarioError
+
+    sets = {
+        "simulation.replications": "3",
+        "bridges": '[["Iowa hourly", "Iowa SE unit rate"], ["Kansas hourly", "Iowa outcome (D codes)"]]',
+    }
+    results = run(load_scenario(SMALL, sets), keep_sample=False)
+    bridges = brief_bridges(results)
+    assert [(b.source, b.target) for b in bridges] == [
+        ("Iowa hourly", "Iowa SE unit rate"),
+        ("Kansas hourly", "Iowa outcome (D codes)"),
+    ]
+    sentences = findings(results, bridges)
+    assert any(s.startswith("Iowa SE unit rate costs") for s in sentences)
+    # by default, the first two schemes
+    plain = run(load_scenario(SMALL, {"simulation.replications": "3"}), keep_sample=False)
+    assert [(b.source, b.target) for b in brief_bridges(plain)] == [
+        ("Kansas hourly", "Iowa hourly")
+    ]
+    with pytest.raises(ScenarioError, match="bridges: 'Texas' is not a scheme"):
+        load_scenario(SMALL, {"bridges": '[["Texas", "Iowa hourly"]]'})
