@@ -47,3 +47,14 @@ def add_years_vector(days: np.ndarray, years: int) -> np.ndarray:
         stamps = pd.to_datetime(days[known], unit="D") + pd.DateOffset(years=years)
         out[known] = stamps.values.astype("datetime64[D]").astype(np.int64)
     return out
+
+
+def month_index(days: np.ndarray, start: int) -> np.ndarray:
+    """Months since the start month (0 = the start date's month) of each day number."""
+    days = np.asarray(days, dtype=np.int64)
+    if not days.size:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first = np.datetime64(from_day(start), "M").astype(np.int64)
+    return span[days - lo] - first

@@ -24,7 +24,7 @@ from .figures import usd
 from .io import write_atomic
 from .resources import NOTEBOOKS, SCENARIOS
 from .rulebook import load_rulebook
-from .runner import Results, _binomial_pass, run, simulate_all
+from .runner import Results, binomial_pass, run, simulate_all
 from .scenario import (
     DEFAULT_SCHEMES,
     Benchmark,
@@ -495,7 +495,7 @@ class Explorer:
         rate = r.metric("caseload", "objectives_within_90d_share")
         n = v["provider_size"].value
         share = v["threshold"].value
-        p = _binomial_pass(n, rate, share)
+        p = binomial_pass(n, rate, share)
         self.benchmark.value = (
             f"<p class='jc-pass'>A provider serving <b>{n}</b> persons in a quarter meets the "
             f"Kansas benchmark ({share:.0%} within {v['window'].value} days) with probability "

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from .adjudication import COMMON_RULES, Judgement, judge
-from .dates import NEVER, add_years_vector
+from .dates import NEVER, add_years_vector, month_index
 from .lines import Lines
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
-from .simulate import Caseload, month_index
+from .simulate import Caseload
 
 PAID, HELD, DENIED = 0, 1, 2
 

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .dates import NEVER, to_day
+from .dates import NEVER, month_index, to_day
 from .io import write_csv
 from .pricing import DENIED, HELD, PAID, milestone_days, price
 from .rulebook import load_rulebook
 from .scenario import Scenario
-from .simulate import Caseload, blocks, month_index, simulate_plan
+from .simulate import Caseload, blocks, simulate_plan
 
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
@@ -177,7 +177,7 @@ def _interval(values: np.ndarray) -> tuple[float, float, float]:
     return float(values.mean()), float(p05), float(p95)
 
 
-def _binomial_pass(n: int, p: float, share: float) -> float:
+def binomial_pass(n: int, p: float, share: float) -> float:
     """P(at least share*n of n pass) when each passes with probability p."""
     need = math.ceil(share * n - 1e-9)
     if p <= 0 or p >= 1:
@@ -349,7 +349,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
         passed = int(size_pass[sizes].sum())
         weights = size_count[sizes] / count
         binomial = sum(
-            w * _binomial_pass(int(n), p, bench["share"])
+            w * binomial_pass(int(n), p, bench["share"])
             for n, w in zip(sizes, weights, strict=True)
         )
         label = f"{lo}+" if hi >= 10**9 else f"{lo}-{hi}"

@@ -472,14 +472,3 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         horizon_end=end,
         block=block,
     )
-
-
-def month_index(days: np.ndarray, start: int) -> np.ndarray:
-    """Months since the start month (0 = the start date's month) of each day number."""
-    days = np.asarray(days, dtype=np.int64)
-    if not days.size:
-        return np.zeros(0, dtype=np.int64)
-    lo, hi = int(days.min()), int(days.max())
-    span = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    first = np.datetime64(from_day(start), "M").astype(np.int64)
-    return span[days - lo] - first
