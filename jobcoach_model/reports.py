@@ -42,6 +42,7 @@ TORNADO_COLUMNS = [
     "value",
     "total_base",
     "source",
+    "per_need_factor",
 ]
 
 

@@ -32,6 +32,16 @@ def swing(low: float, high: float, source: str = "assumption") -> dict[str, Any]
     return {"swing": {"low": low, "high": high, "source": source}}
 
 
+def scale(low: float, high: float, source: str = "assumption") -> dict[str, Any]:
+    """A sensitivity range for a per-need input: every level multiplied by one factor
+    from ``low`` to ``high`` together."""
+    return {"swing": {"low": low, "high": high, "source": source, "scale": True}}
+
+
+#: every need level x0.75 to x1.25, or x0.8 to x1.2 (assumptions)
+QUARTER, FIFTH = scale(0.75, 1.25), scale(0.8, 1.2)
+
+
 class ScenarioError(JobcoachError):
     """A scenario file (or a --set on it) that does not fit the schema."""
 
@@ -71,7 +81,7 @@ class Coaches(_Model):
     providers: int = Field(20, ge=1)  # assumption
     coaches_per_provider: int = Field(3, ge=1)  # assumption
     #: spread of provider caseload sizes (coefficient of variation of a gamma); assumption
-    provider_size_cv: float = Field(0.6, ge=0)
+    provider_size_cv: float = Field(0.6, ge=0, json_schema_extra=swing(0.3, 0.9))
     #: credential mix; `none_in_training` = no credential yet, Employment Specialist
     #: training started (seed 001: "up to one year to complete training"); assumption
     credential_mix: dict[str, float] = Field(
@@ -123,7 +133,7 @@ class Caseload(_Model):
         default_factory=lambda: {"low": 0.35, "medium": 0.45, "high": 0.20}
     )
     #: hours the consumer works per week; assumption
-    work_hours_per_week: ByNeed = ByNeed(low=25, medium=20, high=15)
+    work_hours_per_week: ByNeed = Field(ByNeed(low=25, medium=20, high=15), json_schema_extra=FIFTH)
     coaches: Coaches = Coaches()
 
     @field_validator("need_mix")
@@ -140,7 +150,9 @@ class Services(_Model):
     #: Missouri); lower for low need is an assumption.
     initial_share: ByNeed = ByNeed(low=0.5, medium=0.75, high=1.0)
     #: weekly fading of coach time (multiplicative); assumption
-    fade_per_week: ByNeed = ByNeed(low=0.20, medium=0.15, high=0.10)
+    fade_per_week: ByNeed = Field(
+        ByNeed(low=0.20, medium=0.15, high=0.10), json_schema_extra=QUARTER
+    )
     #: person-to-person spread of fading (sd of a log-normal multiplier); assumption
     fade_spread: float = Field(0.25, ge=0, json_schema_extra=swing(0.1, 0.4))
     #: stabilization when coach time falls to this share of work time: "plan for
@@ -164,11 +176,15 @@ class Services(_Model):
         0.6, ge=0, le=1, json_schema_extra=swing(0.4, 0.8)
     )  # assumption
     placement_share: float = Field(0.5, ge=0, le=1, json_schema_extra=swing(0.3, 0.7))  # assumption
-    concurrent_assessment_share: float = Field(0.03, ge=0, le=1)  # assumption
-    wrong_code_share: float = Field(0.01, ge=0, le=1)  # assumption
+    #: share of cases authorized alongside a vocational assessment; assumption
+    concurrent_assessment_share: float = Field(
+        0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06)
+    )
+    #: share of lines billed under a wrong service code; assumption
+    wrong_code_share: float = Field(0.01, ge=0, le=1, json_schema_extra=swing(0.0, 0.03))
     #: plans approved before the first service unless late or missing; assumption
     plan_late_share: float = Field(0.05, ge=0, le=1, json_schema_extra=swing(0.02, 0.1))
-    plan_missing_share: float = Field(0.02, ge=0, le=1)
+    plan_missing_share: float = Field(0.02, ge=0, le=1, json_schema_extra=swing(0.0, 0.05))
     #: jobs needing no customized training, or with an employer able to train; assumption
     no_customized_training_share: float = Field(
         0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06)
@@ -189,13 +205,17 @@ class Outcomes(_Model):
 
     #: median days to complete action-plan objectives; assumption (the Kansas benchmark
     #: expects 80% within 90 days: seed 000)
-    objectives_median_days: ByNeed = ByNeed(low=21, medium=30, high=45)
+    objectives_median_days: ByNeed = Field(
+        ByNeed(low=21, medium=30, high=45), json_schema_extra=QUARTER
+    )
     objectives_spread: float = Field(
         0.4, ge=0, json_schema_extra=swing(0.3, 0.5)
     )  # sd of log days; assumption
     #: weekly job-loss hazard: mean tenure in the first job 9.6 months (Bond & Kukla 2009,
     #: published_figures.md) gives 1/41.6 weeks = 0.024; higher for high need is an assumption
-    weekly_job_loss: ByNeed = ByNeed(low=0.018, medium=0.024, high=0.032)
+    weekly_job_loss: ByNeed = Field(
+        ByNeed(low=0.018, medium=0.024, high=0.032), json_schema_extra=QUARTER
+    )
     report_late_share: float = Field(
         0.08, ge=0, le=1, json_schema_extra=swing(0.04, 0.15)
     )  # assumption
@@ -212,8 +232,9 @@ class Authorizations(_Model):
     #: hours authorized per case: about 10% above the expected coaching hours of each need
     #: level (assumption); compare the 80-hour (320-unit) cap of Iowa's supported-employment
     #: authorization (published_figures.md)
-    hours: ByNeed = ByNeed(low=45, medium=90, high=135)
-    length_weeks: int = Field(26, ge=1)
+    hours: ByNeed = Field(ByNeed(low=45, medium=90, high=135), json_schema_extra=FIFTH)
+    #: weeks one authorization runs; assumption
+    length_weeks: int = Field(26, ge=1, json_schema_extra=swing(20, 39))
 
 
 class Scheme(_Model):
@@ -338,7 +359,8 @@ def field_notes() -> dict[str, str]:
     source it cites, or "assumption"), read from this module so it is never retyped."""
     notes: dict[str, str] = {}
     section, comments, after_field = None, [], False
-    for line in Path(__file__).read_text(encoding="utf-8").splitlines():
+    lines = iter(Path(__file__).read_text(encoding="utf-8").splitlines())
+    for line in lines:
         stripped = line.strip()
         if line.startswith("class "):
             section, comments = CALIBRATED.get(line.split()[1].split("(")[0]), []
@@ -353,8 +375,15 @@ def field_notes() -> dict[str, str]:
             and not stripped.startswith(("def ", "return ", '"""'))
         ):
             name = stripped.split(":")[0]
+            last = stripped
+            code = last.split("#", 1)[0]
+            depth = code.count("(") - code.count(")")
+            while depth > 0:  # a definition wrapped over lines: its comment ends the last
+                last = next(lines).strip()
+                code = last.split("#", 1)[0]
+                depth += code.count("(") - code.count(")")
             if name not in _STRUCTURAL:
-                inline = stripped.split("#", 1)[1].strip() if "#" in stripped else ""
+                inline = last.split("#", 1)[1].strip() if "#" in last else ""
                 block = [] if (inline and after_field) else comments
                 notes[f"{section}.{name}"] = " ".join([*block, inline]).strip()
             after_field = True

@@ -48,9 +48,14 @@ class Input:
     high: float
     source: str
     integer: bool = False
+    #: a per-need input swung by one factor: (level, value in the scenario) pairs
+    levels: tuple[tuple[str, float], ...] = ()
 
     def sets(self, scenario: Scenario, value: float) -> dict[str, Any]:
-        """The --set changes that put this input at ``value``."""
+        """The --set changes that put this input at ``value`` (a factor for a per-need
+        input: every level multiplied by it)."""
+        if self.levels:
+            return {f"{self.name}.{k}": round(v * float(value), 10) for k, v in self.levels}
         value = int(round(value)) if self.integer else round(float(value), 10)
         if "." in self.name and self.name.split(".", 1)[0] in JURISDICTIONS:
             code, param = self.name.split(".", 1)
@@ -80,6 +85,11 @@ def inputs(scenario: Scenario) -> list[Input]:
     ``parameters.yaml``). A range is stretched to include the scenario's own value."""
     out = []
     for path, value, swing, annotation in _fields(scenario, ""):
+        if swing.get("scale"):  # a per-need input: one factor for every level
+            levels = tuple((k, float(v)) for k, v in value.model_dump().items())
+            low, high = min(swing["low"], 1.0), max(swing["high"], 1.0)
+            out.append(Input(path, 1.0, low, high, swing["source"], levels=levels))
+            continue
         lo, hi = min(swing["low"], value), max(swing["high"], value)
         out.append(Input(path, float(value), lo, hi, swing["source"], annotation is int))
     for code in JURISDICTIONS:
@@ -259,6 +269,7 @@ def run_sensitivity(
                     t_hi,
                     round(t_hi - t_lo, 4),
                     inp.source,
+                    bool(inp.levels),
                 ]
             )
     tornado = pd.DataFrame(
@@ -274,6 +285,7 @@ def run_sensitivity(
             "total_high",
             "swing",
             "source",
+            "per_need_factor",
         ],
     )
     order = (

@@ -185,13 +185,22 @@ def plot_tornado(
         ax.barh(y, (d["total_low"] - base) / 1e3, left=base / 1e3, color="#4C72B0", label="low")
         ax.barh(y, (d["total_high"] - base) / 1e3, left=base / 1e3, color="#DD8452", label="high")
         ax.axvline(base / 1e3, color="black", lw=0.8)
-        labels = [f"{r.input} ({r.low:g} to {r.high:g})" for r in d.itertuples()]
+        labels = [f"{r.input} ({_range(r)})" for r in d.itertuples()]
         ax.set_yticks(y, labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel("Total paid (thousand USD)")
         ax.set_title(f"{scheme}: one input at a time", fontsize=10)
         ax.legend(fontsize=7, loc="lower right")
     return axes
+
+
+def _range(r) -> str:
+    """An input's range; a per-need input's as factors on every level."""
+    return f"x{r.low:g} to x{r.high:g}" if r.per_need_factor else f"{r.low:g} to {r.high:g}"
+
+
+def _now(r) -> str:
+    return "x1, the scenario's levels" if r.per_need_factor else f"{r.value:g}"
 
 
 def tornado_table(sens: Sensitivity, top: int = 10) -> pd.DataFrame:
@@ -204,7 +213,7 @@ def tornado_table(sens: Sensitivity, top: int = 10) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "Input": order,
-            "Range": [f"{r.low:g} to {r.high:g} (now {r.value:g})" for r in info.itertuples()],
+            "Range": [f"{_range(r)} (now {_now(r)})" for r in info.itertuples()],
         }
     )
     for scheme in wide.columns:

@@ -139,3 +139,14 @@ def test_missing_and_malformed_files(tmp_path, capsys):
 
 def test_empty_scenario_is_the_default():
     assert Scenario() == Scenario.model_validate({})
+
+
+def test_a_note_belongs_to_its_own_field_even_when_the_definition_wraps():
+    from jobcoach_model.scenario import field_notes
+
+    notes = field_notes()
+    # these definitions wrap over lines; their comment ends the last line
+    for path in ("services.offsite_share", "services.offsite_approved_share"):
+        assert notes[path] == "assumption", path
+    assert "Montana" not in notes["services.wrong_code_share"]
+    assert notes["authorizations.length_weeks"].startswith("weeks one authorization runs")
