@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import JobcoachError
+from .money import hours_units, line_cents
 from .pricing import PAID, LineTerms, line_terms, price
 from .rulebook import get_rulebook
 from .scenario import Scenario, Scheme
@@ -50,9 +51,9 @@ def _cents(amount: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(amount, dtype=np.float64) * 100).astype(np.int64)
 
 
-def _value(hours: np.ndarray, rate: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+def _value(hours: np.ndarray, rate: np.ndarray, divisor: np.ndarray, rounding: str) -> np.ndarray:
     """Cents of a line at these terms, rounded as the engine rounds."""
-    return np.rint(hours * rate / divisor * 100).astype(np.int64)
+    return line_cents(hours_units(hours), rate, divisor, rounding)
 
 
 @dataclass
@@ -101,13 +102,14 @@ def _rule_names(terms: LineTerms, codes: np.ndarray) -> dict[int, list[str]]:
 def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -> None:
     """Move every line from scheme a's terms to scheme b's (see the module docstring)."""
     ja, jb = a.judgement, b.judgement
+    rounding = ja.rounding  # b's own rounding, if it differs, is the last step
     paid_a, paid_b = ja.status == PAID, jb.status == PAID
     start = np.where(paid_a, _cents(a.amount), 0)
     end = np.where(paid_b, _cents(b.amount), 0)
 
     # 1. rate, valued at a's status, hours and divisor
     def at_rate(rate: np.ndarray) -> np.ndarray:
-        return np.where(paid_a, _value(a.hours, rate, ja.divisor), 0)
+        return np.where(paid_a, _value(a.hours, rate, ja.divisor, rounding), 0)
 
     state = start
     ladder = [(rule_id, rate) for rule_id, rate in a.rate_steps]
@@ -121,7 +123,7 @@ def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -
         state = nxt
 
     # 2. refusals, valued at b's rate and a's hours and divisor
-    full = _value(a.hours, b.rate, ja.divisor)
+    full = _value(a.hours, b.rate, ja.divisor, rounding)
     lost = paid_a & ~paid_b  # b refuses what a pays: b's rules take it away
     won = ~paid_a & paid_b  # a refused what b pays: a's rules no longer apply
     code_b = jb.verdicts.reason_codes()
@@ -133,14 +135,14 @@ def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -
     state = np.where(paid_b, np.where(paid_a, state, full), 0)
 
     # 3. hours, valued at b's status and rate, a's divisor
-    nxt = np.where(paid_b, _value(b.hours, b.rate, ja.divisor), 0)
+    nxt = np.where(paid_b, _value(b.hours, b.rate, ja.divisor, rounding), 0)
     cut = b.hours < a.hours
     steps.add("hours", b.hours_rule, rep[cut], (nxt - state)[cut])
     steps.add("hours", a.hours_rule, rep[~cut], (nxt - state)[~cut])
     state = nxt
 
     # 4. group proration
-    nxt = np.where(paid_b, _value(b.hours, b.rate, jb.divisor), 0)
+    nxt = np.where(paid_b, _value(b.hours, b.rate, jb.divisor, rounding), 0)
     more = jb.divisor > ja.divisor
     steps.add("group", b.group_rule, rep[more], (nxt - state)[more])
     steps.add("group", a.group_rule, rep[~more], (nxt - state)[~more])

@@ -9,12 +9,31 @@ from __future__ import annotations
 import pandas as pd
 
 from .rulebook import JURISDICTIONS, get_rulebook, load_rulebook, topics
+from .rules import code_locations
 
 SILENT = "silent"
 
 
+CATALOG_COLUMNS = (
+    "id",
+    "rulebook",
+    "topic",
+    "effect",
+    "basis",
+    "statement",
+    "source",
+    "quote",
+    "parameters",
+    "interpretations",
+    "code",
+)
+
+
 def rules_catalog(jurisdictions: tuple[str, ...] = JURISDICTIONS) -> pd.DataFrame:
-    """Every rule: id, jurisdiction, topic, effect, statement and citation."""
+    """Every rule: id, rulebook, topic, effect, basis (cited, interpretation or
+    assumption), statement, citation, the parameters and interpretations it reads, and
+    ``code``: ``path:line`` (``;``-separated) of the code that implements it, each line
+    showing the id (``jurisdiction`` repeats ``rulebook`` for older callers)."""
     rows = []
     for code in jurisdictions:
         book = load_rulebook(code)
@@ -22,15 +41,21 @@ def rules_catalog(jurisdictions: tuple[str, ...] = JURISDICTIONS) -> pd.DataFram
             rows.append(
                 {
                     "id": rule.id,
-                    "jurisdiction": code,
+                    "rulebook": code,
                     "topic": rule.topic,
                     "effect": rule.effect,
+                    "basis": rule.basis,
                     "statement": rule.statement,
                     "source": rule.reference.source,
                     "quote": rule.reference.quote,
+                    "parameters": ";".join(rule.parameters),
+                    "interpretations": ";".join(rule.interpretations),
+                    "code": ";".join(code_locations(rule.id)),
                 }
             )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
+    frame["jurisdiction"] = frame["rulebook"]
+    return frame
 
 
 def rules_table(overrides: dict | None = None, citations: bool = True) -> pd.DataFrame:
@@ -85,7 +110,7 @@ def parameter_history() -> pd.DataFrame:
     for code in JURISDICTIONS:
         book = load_rulebook(code)
         for param in book.parameters.values():
-            for when, value in param.history():
+            for when, value, reference in param.cited_history():
                 shown = "; ".join(value) if isinstance(value, list | tuple) else value
                 rows.append(
                     {
@@ -94,8 +119,8 @@ def parameter_history() -> pd.DataFrame:
                         "effective": when.isoformat(),
                         "value": str(shown),
                         "unit": param.unit,
-                        "source": param.reference.source,
-                        "quote": param.reference.quote,
+                        "source": reference.source,
+                        "quote": reference.quote,
                         "note": param.note or "",
                     }
                 )

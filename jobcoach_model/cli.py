@@ -17,9 +17,10 @@ import pandas as pd
 from tabulate import tabulate
 
 from .adjudication import adjudicate
-from .catalog import rules_table
+from .catalog import rules_catalog, rules_table
 from .errors import JobcoachError, OverrideError
 from .io import write_csv
+from .money import usd
 from .outputs import check_not_input, output_folder
 from .records import CASES, COACHES, SERVICES, read_table
 from .runner import run, write_outputs
@@ -59,7 +60,10 @@ def show_table(frame: pd.DataFrame, width: int = 60) -> str:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    table = rules_table(citations=not args.no_citations)
+    if args.catalog:
+        table = rules_catalog().drop(columns="jurisdiction")
+    else:
+        table = rules_table(citations=not args.no_citations)
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
     elif args.format == "markdown":
@@ -88,7 +92,9 @@ def _summary(result: pd.DataFrame) -> str:
         result.groupby("status")["amount"].agg(["count", "sum"]).reindex(["paid", "held", "denied"])
     )
     by = by.fillna(0)
-    return ", ".join(f"{s} {int(r['count'])} lines ${r['sum']:,.2f}" for s, r in by.iterrows())
+    return ", ".join(
+        f"{s} {int(r['count'])} lines {usd(r['sum'], cents=True)}" for s, r in by.iterrows()
+    )
 
 
 def _cmd_adjudicate(args: argparse.Namespace) -> int:
@@ -234,10 +240,6 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return serve(args.port, args.export_dir, args.max_sessions)
 
 
-def _dollars(value: float) -> str:
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
 def _cmd_bridge(args: argparse.Namespace) -> int:
     from .bridge import bridge
     from .reports import write_bridge
@@ -247,7 +249,9 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     b = bridge(scenario, args.source, args.target)
     table = b.table()
-    shown = table.assign(**{c: table[c].map(_dollars) for c in ("mean", "p05", "p95")})
+    shown = table.assign(
+        **{c: table[c].map(lambda v: usd(v, cents=True)) for c in ("mean", "p05", "p95")}
+    )
     print(show_table(shown.drop(columns=["statement"]), 40))
     exact = bool((b.per_replication.sum(axis=1).to_numpy() == b.to_total - b.from_total).all())
     print(
@@ -365,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="print the Kansas | Iowa side-by-side rules table")
     p.add_argument("--format", choices=("text", "csv", "markdown"), default="text")
     p.add_argument("--no-citations", action="store_true", help="leave out the quoted clauses")
+    p.add_argument(
+        "--catalog",
+        action="store_true",
+        help="one row per rule: id, rulebook, topic, effect, basis, statement, source, "
+        "quote, parameters, interpretations and the code (path:line) that implements it",
+    )
     p.add_argument("--width", type=int, default=60, help="column width for text output")
     p.set_defaults(func=_cmd_rules)
 

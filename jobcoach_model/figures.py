@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .money import usd  # noqa: F401  (notebooks format money with fg.usd)
 from .outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
 from .rulebook import load_rulebook
 from .runner import Results
@@ -26,13 +27,6 @@ TABLE_STYLE = (
     "<style>.jc-table td, .jc-table th { text-align: left !important; "
     "vertical-align: top; }</style>"
 )
-
-
-def usd(value: float) -> str:
-    """Dollars rounded to the dollar, with thousands separators ("" for a missing value)."""
-    if pd.isna(value):
-        return ""
-    return f"-${-value:,.0f}" if round(value) < 0 else f"${value:,.0f}"
 
 
 def headline_table(results: Results) -> pd.DataFrame:
@@ -314,12 +308,12 @@ def calibration_table(results: Results) -> pd.DataFrame:
         ),
         (
             f"Paid per consumer per month of coaching ({first})",
-            f"${per_month:,.0f}",
+            usd(per_month),
             "$808 a month with agency job coaches (Cimera 2014)",
         ),
         (
             "D-code path for a case reaching D20-D23",
-            f"${dcode_path(sc):,.0f}",
+            usd(dcode_path(sc)),
             "$2,586 (IVRS Resource Sharing sheet, 2014-11-13)",
         ),
     ]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .bridge import Bridge, bridge
-from .figures import usd
+from .money import usd
 from .runner import Results
 from .sensitivity import MATERIAL, Sensitivity
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, ParameterDateError
+from .errors import InputError
 from .records import CASES, COACHES, SERVICES, link, normalize
 from .rulebook import Rulebook
 
@@ -64,6 +64,12 @@ class Lines:
         columns (gathers, hour units, application order) is kept."""
         cache = {k: v for k, v in self._cache.items() if k != ("case", name)}
         return replace(self, cases={**self.cases, name: values}, _cache=cache)
+
+    def cached(self, key: str, make: Any) -> Any:
+        """A value derived from these lines, made once (``make()``) and kept with them."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def ids(self) -> pd.Series:
         """The service ids as text, in input order (the caller's column when it is text)."""
@@ -132,15 +138,3 @@ def prepare(
                 got="outcome",
             )
     return Lines(c, k, s, case_idx, coach_idx, sources)
-
-
-def param_vector(book: Rulebook, name: str, lines: Lines) -> Any:
-    """A parameter for every line's date, turning a too-early date into an InputError."""
-    try:
-        return book.vector(name, lines.line("date"))
-    except ParameterDateError as err:
-        i = getattr(err, "index", 0)
-        day = np.datetime64(int(lines.line("date")[i]), "D")
-        raise InputError(
-            lines.sources["services"], str(err), row=i, column="date", got=str(day)
-        ) from None

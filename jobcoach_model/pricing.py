@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .adjudication import COMMON_RULES, Judgement, judge
-from .dates import NEVER, add_years_vector, month_index
+from .adjudication import Judgement, judge, judge_cases, stage_rule
+from .dates import NEVER, month_index
 from .lines import Lines
+from .money import hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
 from .simulate import Caseload
@@ -89,15 +90,14 @@ def _hourly_month(book: Rulebook, caseload: Caseload, lines) -> np.ndarray:
 def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
     """An hourly scheme's terms: every line adjudicated under ``book``."""
     j = judge(lines, book)
-    common = COMMON_RULES[book.code]
     return LineTerms(
         judgement=j,
         hours=np.where(j.status == DENIED, j.claimed_hours, j.hours),
         rate=j.rate,
         rate_steps=j.rate_steps,
-        amount=np.where(j.status == DENIED, np.round(j.claimed, 2), j.amount),
-        hours_rule=common["hours"],
-        group_rule=common["group"],
+        amount=np.where(j.status == DENIED, j.claimed, j.amount),
+        hours_rule=stage_rule(book.code, "hours"),
+        group_rule=stage_rule(book.code, "group"),
     )
 
 
@@ -115,14 +115,15 @@ def unit_rate_terms(book: Rulebook, lines: Lines, when: dt.date) -> LineTerms:
     denied = j.status == DENIED
     units = np.round(np.where(denied, capped.line("hours"), j.hours) * per_hour)
     rate = np.full(lines.n, unit_rate * per_hour)
+    hours = units / per_hour
     return LineTerms(
         judgement=j,
-        hours=units / per_hour,
+        hours=hours,
         rate=rate,
         rate_steps=(("IA-SE-UNIT-RATE", rate),),
-        amount=np.round(units * unit_rate / j.divisor, 2),
+        amount=line_cents(hours_units(hours), rate, j.divisor, j.rounding) / 100,
         hours_rule="IA-SE-UNIT-RATE",
-        group_rule=COMMON_RULES["IA"]["group"],
+        group_rule=stage_rule("IA", "group"),
     )
 
 
@@ -162,36 +163,27 @@ def line_terms(caseload: Caseload, scheme: Scheme, lines: Lines) -> LineTerms:
     raise ValueError(f"{scheme.name}: an {scheme.kind} scheme is not priced per line")
 
 
+def outcome_lines(caseload: Caseload) -> Lines:
+    """One line per case, dated at the hire, to judge outcome eligibility on."""
+    hire = caseload.outcomes["employment_start"]
+    return Lines(
+        caseload.cases,
+        caseload.coaches,
+        {"date": hire, "_n": len(hire)},
+        np.arange(len(hire)),
+        caseload.outcomes["coach_idx"],
+        {"cases": "simulated cases", "coaches": "simulated coaches", "services": "simulated"},
+    )
+
+
 def outcome_eligible(caseload: Caseload, book: Rulebook) -> tuple[np.ndarray, np.ndarray]:
     """Which cases Iowa may pay outcomes for, and the rule id that says no otherwise.
 
-    Applies, per case at its start, the same Iowa rules the line engine applies per line:
-    IA-WHEN-PROVIDED, IA-CREDENTIAL (with IA-CREDENTIAL-GRACE), IA-VENDOR-W9 and
-    IA-VENDOR-INSURANCE, all waived for a CCO coach (IA-CCO).
+    The same rule units that judge service lines (those marked ``outcome``:
+    IA-WHEN-PROVIDED, IA-CREDENTIAL with its grace year, IA-VENDOR-W9,
+    IA-VENDOR-INSURANCE, IA-CCO's exemptions) judge each case at its hire.
     """
-    cases, coaches = caseload.cases, caseload.coaches
-    coach = caseload.outcomes["coach_idx"]
-    hire = caseload.outcomes["employment_start"]
-    when = caseload.start_date
-    cco = coaches["cco_approved"][coach]
-    independent = coaches["independent"][coach]
-    qualifying = list(book.value("qualifying_credentials", when))
-    credentialed = np.isin(coaches["credential"][coach].astype(str), qualifying)
-    deadline = add_years_vector(
-        coaches["training_started_on"], int(book.value("credential_grace_years", when))
-    )[coach]
-    in_grace = (coaches["training_started_on"][coach] < NEVER) & (hire <= deadline)
-    needs_w9 = independent if book.choice("w9_scope") == "independent_only" else True
-    checks = [
-        ("IA-WHEN-PROVIDED", ~cases["needs_customized_training"] | cases["employer_can_train"]),
-        ("IA-CREDENTIAL", ~cco & ~credentialed & ~in_grace),
-        ("IA-VENDOR-W9", ~cco & needs_w9 & ~coaches["w9_on_file"][coach]),
-        ("IA-VENDOR-INSURANCE", ~cco & independent & ~coaches["liability_insurance"][coach]),
-    ]
-    reason = np.full(len(hire), "", dtype=object)
-    for rule_id, fails in reversed(checks):  # the first failing rule in catalog order wins
-        reason[fails] = rule_id
-    return reason == "", reason
+    return judge_cases(outcome_lines(caseload), book)
 
 
 def milestone_days(

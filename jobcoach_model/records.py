@@ -63,9 +63,11 @@ CASES = Table(
         Column("plan_approved_on", "date"),
         Column("with_placement", "bool", default=False),
         Column("offsite_approved", "bool", default=False),
+        Column("offsite_approved_on", "date"),
         Column("concurrent_services", "text", default=""),
         Column("withdrawal_notice_on", "date"),
         Column("reports_current", "bool", default=True),
+        Column("last_report_on", "date"),
         Column("needs_customized_training", "bool", default=True),
         Column("employer_can_train", "bool", default=False),
         Column("stabilized_on", "date"),
@@ -97,6 +99,7 @@ SERVICES = Table(
         Column("consumer_present", "bool", default=True),
         Column("group_size", "int", default=1, minimum=1),
         Column("service_code", "text", default=""),
+        Column("group_approved", "bool", default=True),
     ),
 )
 TABLES = {t.name: t for t in (CASES, COACHES, SERVICES)}

@@ -47,8 +47,17 @@ class Swing(BaseModel):
     source: str
 
 
+class DatedValue(BaseModel):
+    """A parameter's value from one day on, with the source that gives it (OpenFisca's
+    reference per dated value: a value of 2016 and one of 2020 each cite their own)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: Any
+    reference: Reference
+
+
 class Parameter(BaseModel):
-    """One dated parameter: values keyed by the day they take effect."""
+    """One dated parameter: values keyed by the day they take effect, each cited."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
@@ -56,8 +65,7 @@ class Parameter(BaseModel):
     unit: str
     type: Literal["number", "integer", "bool", "choice", "list"]
     options: tuple[str, ...] | None = None
-    values: dict[dt.date, Any]
-    reference: Reference
+    values: dict[dt.date, DatedValue]
     note: str | None = None
     swing: Swing | None = None
 
@@ -65,8 +73,8 @@ class Parameter(BaseModel):
     def _check(self) -> Parameter:
         if not self.values:
             raise ValueError(f"parameter {self.name} has no values")
-        for value in self.values.values():
-            _coerce(self, value)
+        for dated in self.values.values():
+            _coerce(self, dated.value)
         return self
 
     @property
@@ -74,9 +82,18 @@ class Parameter(BaseModel):
         """The day the first known value took effect."""
         return min(self.values)
 
+    @property
+    def reference(self) -> Reference:
+        """The reference of the value in force last (the current one)."""
+        return self.values[max(self.values)].reference
+
     def history(self) -> list[tuple[dt.date, Any]]:
         """The values in date order."""
-        return sorted(self.values.items())
+        return [(d, self.values[d].value) for d in sorted(self.values)]
+
+    def cited_history(self) -> list[tuple[dt.date, Any, Reference]]:
+        """The values in date order, each with its own reference."""
+        return [(d, self.values[d].value, self.values[d].reference) for d in sorted(self.values)]
 
     def at(self, when: dt.date) -> Any:
         """The value in force on ``when``; the last value stays in force after its date.
@@ -121,6 +138,10 @@ class Rule(BaseModel):
     statement: str
     parameters: tuple[str, ...] = ()
     interpretations: tuple[str, ...] = ()
+    #: what the rule rests on: a quoted clause that states it, a named interpretation
+    #: of a silent or ambiguous source, or an assumption (explained in ``note``)
+    basis: Literal["cited", "interpretation", "assumption"] = "cited"
+    note: str | None = None
     reference: Reference
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .dates import NEVER, from_day, to_day
 from .lines import Lines
-from .records import CREDENTIALS
+from .records import CASES, COACHES, CREDENTIALS, SERVICES
 from .scenario import NEEDS, Scenario
 
 #: the contract's credentials, plus coaches with none yet who are in training
@@ -171,43 +171,18 @@ def _text_frame(table: dict, columns: dict[str, str]) -> pd.DataFrame:
 #: simulated ids are numbers; their text form in the CSV tables
 ID_PREFIX = {"case": "C", "coach": "K", "provider": "P"}
 
-CASE_COLUMNS = {
-    "case_id": "case",
-    "authorized_from": "date",
-    "authorized_to": "date",
-    "authorized_hours": "number",
-    "plan_approved_on": "date",
-    "with_placement": "bool",
-    "offsite_approved": "bool",
-    "concurrent_services": "text",
-    "withdrawal_notice_on": "date",
-    "reports_current": "bool",
-    "needs_customized_training": "bool",
-    "employer_can_train": "bool",
-    "stabilized_on": "date",
-}
-COACH_COLUMNS = {
-    "coach_id": "coach",
-    "hourly_rate": "number",
-    "credential": "text",
-    "training_started_on": "date",
-    "w9_on_file": "bool",
-    "liability_insurance": "bool",
-    "independent": "bool",
-    "cco_approved": "bool",
-    "provider_id": "provider",
-}
-SERVICE_COLUMNS = {
-    "service_id": "text",
-    "case_id": "case",
-    "coach_id": "coach",
-    "date": "date",
-    "hours": "number",
-    "setting": "text",
-    "consumer_present": "bool",
-    "group_size": "number",
-    "service_code": "text",
-}
+#: the contract's columns (declared once, in ``records``) as the simulator writes them:
+#: ids with their prefix kind, everything else as its contract type
+_ID_KINDS = {"case_id": "case", "coach_id": "coach", "provider_id": "provider"}
+
+
+def _columns(table) -> dict[str, str]:
+    return {c.name: _ID_KINDS.get(c.name, c.kind) for c in table.columns}
+
+
+CASE_COLUMNS = _columns(CASES)
+COACH_COLUMNS = _columns(COACHES)
+SERVICE_COLUMNS = {**_columns(SERVICES), "service_id": "text"}
 OUTCOME_COLUMNS = {
     "need": "text",
     "provider_id": "provider",
@@ -311,7 +286,8 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "training_started_on": training_start.astype(np.int64),
         "w9_on_file": CU[:, 3] < cc.w9_share,
         "liability_insurance": CU[:, 4] < cc.insurance_share,
-        "independent": cco | (CU[:, 5] < cc.independent_share),
+        # a coach credentialed through CRP accreditation works for that CRP (IA-CREDENTIAL)
+        "independent": cco | ((CU[:, 5] < cc.independent_share) & (cred_name != "crp_accredited")),
         "cco_approved": cco,
         "provider_id": provider_of_coach,
         "_n": len(coach_rep),
@@ -394,6 +370,9 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "needs_customized_training": U[:, 14] >= sv.no_customized_training_share,
         "employer_can_train": U[:, 15] < sv.employer_can_train_share,
         "stabilized_on": stabilized_on.astype(np.int64),
+        # approvals and reports are simulated as yes/no, not dated (assumption)
+        "offsite_approved_on": np.full(len(reps), NEVER, dtype=np.int64),
+        "last_report_on": np.full(len(reps), NEVER, dtype=np.int64),
         "_n": len(reps),
     }
     outcomes = {
@@ -456,6 +435,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "consumer_present": ~off_site[sel],
         "group_size": np.where(grouped[sel], size_pick[sel], 1),
         "service_code": _labels("575", "999")[wrong_code[sel].astype(np.intp)],
+        "group_approved": np.ones(len(sel), dtype=bool),  # groups are simulated as approved
         "_n": len(sel),
     }
     return Caseload(

@@ -1,0 +1,136 @@
+"""Mechanisms two rulebooks share, written once: the authorization window, the
+authorized-hours cap and group proration. Each rulebook's unit (``KS-PREAUTH-HOURS``,
+``IA-AUTH-HOURS``, ...) subclasses one of these beside its own clause.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..lines import HOUR_UNITS, Lines
+from .context import LineContext, VectorContext
+from .registry import RuleUnit
+
+
+class AuthorizationWindow(RuleUnit):
+    """Lines dated outside the case's authorization (both days included) are denied."""
+
+    @staticmethod
+    def vector(ctx: VectorContext) -> None:
+        ctx.deny((ctx.day < ctx.case("authorized_from")) | (ctx.day > ctx.case("authorized_to")))
+
+    @staticmethod
+    def line(ctx: LineContext) -> None:
+        if not ctx.case["authorized_from"] <= ctx.line["date"] <= ctx.case["authorized_to"]:
+            ctx.deny()
+
+
+def application_order(lines: Lines) -> np.ndarray:
+    """Line positions in the order hours are applied to a case's cap: by case, then date,
+    then service_id.
+
+    Sorting a million ids as text is slow, so ids are compared only where a case has
+    several lines on one day. The order is kept with the lines: every scheme priced on
+    them reuses it.
+    """
+    return lines.cached("order", lambda: _application_order(lines))
+
+
+def _application_order(lines: Lines) -> np.ndarray:
+    case, day = lines.case_idx, lines.line("date")
+    if lines.n == 0:
+        return np.zeros(0, dtype=np.int64)
+    span = int(day.max() - day.min()) + 1
+    # unstable is fine: equal keys (same case and day) are re-ordered by id just below
+    order = np.argsort(case.astype(np.int64) * span + (day - day.min()))
+    sc, sd = case[order], day[order]
+    tie = (sc[1:] == sc[:-1]) & (sd[1:] == sd[:-1])
+    if tie.any():
+        member = np.zeros(len(order), dtype=bool)
+        member[1:] |= tie
+        member[:-1] |= tie
+        pos = np.flatnonzero(member)
+        sub = order[pos]
+        ids = lines.line("service_id")[sub]
+        rank = np.empty(len(sub), dtype=np.int64)
+        rank[np.argsort(ids, kind="stable")] = np.arange(len(sub))
+        order[pos] = sub[np.lexsort((rank, day[sub], case[sub]))]
+    return order
+
+
+def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:
+    """Hours payable per line under each case's authorized-hours cap, in hour units.
+
+    Eligible lines draw on the cap in application order; a line crossing it gets what is
+    left, later lines nothing.
+    """
+    units = np.where(eligible, lines.hour_units(), 0)
+    order = application_order(lines)
+    su = units[order]
+    sc = lines.case_idx[order]
+    cum = np.cumsum(su)
+    start = np.r_[True, sc[1:] != sc[:-1]]
+    # hours used by earlier lines of the same case: running total minus the case's offset
+    offset = np.maximum.accumulate(np.where(start, cum - su, 0))
+    before = cum - su - offset
+    cap = lines.case_units()[sc]
+    paid_sorted = np.clip(cap - before, 0, su)
+    out = np.empty_like(paid_sorted)
+    out[order] = paid_sorted
+    return out
+
+
+class HoursCap(RuleUnit):
+    """Paid hours never exceed the case's authorized hours: lines draw on them by date
+    (then service_id); the line crossing the cap gets the hours left (noted), later lines
+    nothing (denied)."""
+
+    stage = "hours"
+
+    @staticmethod
+    def vector(ctx: VectorContext) -> None:
+        units = payable_units(ctx.lines, ~ctx.verdicts.denied)
+        ctx.deny(~ctx.verdicts.denied & (units == 0))
+        ctx.note(units < ctx.lines.hour_units())
+        ctx.units = np.where(ctx.verdicts.denied, 0, units)
+
+    @staticmethod
+    def line(case_lines: list[LineContext]) -> None:
+        """The lines of one case, in date (then service_id) order."""
+        left = None
+        for ctx in case_lines:
+            if left is None:
+                left = int(round(ctx.case["authorized_hours"] * HOUR_UNITS))
+            if ctx.denied:
+                continue
+            wanted = int(round(ctx.line["hours"] * HOUR_UNITS))
+            ctx.units = max(0, min(wanted, left))
+            left -= ctx.units
+            if ctx.units == 0:
+                ctx.deny()
+            elif ctx.units < wanted:
+                ctx.note()
+
+
+class GroupProration(RuleUnit):
+    """A group session's line (group_size > 1) is paid the hourly rate divided by the
+    persons served, when the rulebook prorates; ``prorates`` says whether it does."""
+
+    stage = "group"
+
+    @staticmethod
+    def prorates(ctx) -> bool:  # pragma: no cover - each rulebook says
+        raise NotImplementedError
+
+    @classmethod
+    def vector(cls, ctx: VectorContext) -> None:
+        group = ctx.line("group_size")
+        prorated = np.asarray(cls.prorates(ctx), dtype=bool) & (group > 1)
+        ctx.note(prorated)
+        ctx.divisor = np.where(prorated, group, 1)
+
+    @classmethod
+    def line(cls, ctx: LineContext) -> None:
+        if cls.prorates(ctx) and ctx.line["group_size"] > 1:
+            ctx.note()
+            ctx.divisor = ctx.line["group_size"]

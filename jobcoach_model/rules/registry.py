@@ -1,0 +1,134 @@
+"""The rule registry: one unit of code per rule id, and the rules that need none.
+
+A unit is a class named for its rule, registered with ``@register``, with the quoted
+clause written right above it, a vectorized form ``vector(ctx)`` and an independently
+written line-by-line twin ``line(ctx)``. Both engines, outcome eligibility, the catalog
+and the tests loop over this registry; a rule that decides nothing on a service line
+(an appeal route, a billing form, a benchmark) is declared with ``information_only`` and
+its reason instead.
+
+Units run in stages: ``judge`` (each line on its own, in catalog order), ``hours`` (the
+authorized-hours cap, which needs every denial first; its twin walks the lines in
+application order) and ``group`` (proration of group sessions).
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..rulebook import load_rulebook
+
+STAGES = ("judge", "hours", "group")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RuleUnit:
+    """One rule id's code: its vectorized form and its line-by-line twin."""
+
+    id: ClassVar[str]
+    stage: ClassVar[str] = "judge"
+    #: also decides, per case, whether Iowa may pay outcome (D-code) milestones
+    outcome: ClassVar[bool] = False
+
+    @staticmethod
+    def vector(ctx: Any) -> None:  # pragma: no cover - every unit defines its own
+        """Judge every line at once."""
+        raise NotImplementedError
+
+    @staticmethod
+    def line(ctx: Any) -> None:  # pragma: no cover
+        """Judge one line (for ``hours`` units: the lines of a case, in order)."""
+        raise NotImplementedError
+
+
+_UNITS: dict[str, type[RuleUnit]] = {}
+_INFO: dict[str, tuple[str, str]] = {}  # id -> (reason, where it is declared)
+
+
+def _relative(path: Path) -> str:
+    """A path relative to the repository root (or, installed, to site-packages)."""
+    path = path.resolve()
+    return (path.relative_to(ROOT) if ROOT in path.parents else path).as_posix()
+
+
+def _where(unit: type[RuleUnit]) -> str:
+    """``path:line`` of the line of a unit that names its id."""
+    source, first = inspect.getsourcelines(unit)
+    offset = next(i for i, text in enumerate(source) if f'"{unit.id}"' in text)
+    return f"{_relative(Path(inspect.getsourcefile(unit)))}:{first + offset}"
+
+
+def _uses(rule_id: str) -> list[str]:
+    """Lines outside the registry that apply a rule by its id (outcome and unit-rate
+    schemes, the benchmark), as ``path:line``."""
+    package = Path(__file__).resolve().parents[1]
+    found = []
+    for path in sorted(package.glob("*.py")):
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if f'"{rule_id}"' in text:
+                found.append(f"{_relative(path)}:{number}")
+    return found
+
+
+def register(unit: type[RuleUnit]) -> type[RuleUnit]:
+    """Register a rule unit under its id (a class decorator)."""
+    if unit.id in _UNITS or unit.id in _INFO:
+        raise ValueError(f"rule {unit.id} is registered twice")
+    if unit.stage not in STAGES:
+        raise ValueError(f"rule {unit.id}: unknown stage {unit.stage!r}")
+    _UNITS[unit.id] = unit
+    return unit
+
+
+def information_only(rule_id: str, reason: str) -> None:
+    """Declare a rule that decides nothing on a service line, and why."""
+    if rule_id in _UNITS or rule_id in _INFO:
+        raise ValueError(f"rule {rule_id} is registered twice")
+    frame = inspect.stack()[1]
+    _INFO[rule_id] = (reason, f"{_relative(Path(frame.filename))}:{frame.lineno}")
+
+
+def _load() -> None:
+    from . import ia, ks  # noqa: F401  (registering is importing)
+
+
+def units(code: str, stage: str | None = None) -> list[type[RuleUnit]]:
+    """The units of a rulebook (``KS`` or ``IA``) in catalog order, of one stage or all."""
+    _load()
+    book = load_rulebook(code)
+    found = [_UNITS[r.id] for r in book.rules if r.id in _UNITS]
+    return [u for u in found if stage is None or u.stage == stage]
+
+
+def unit(rule_id: str) -> type[RuleUnit]:
+    """The unit registered under a rule id."""
+    _load()
+    return _UNITS[rule_id]
+
+
+def registered() -> dict[str, type[RuleUnit]]:
+    """Every registered unit by id."""
+    _load()
+    return dict(_UNITS)
+
+
+def info_rules() -> dict[str, str]:
+    """Every information-only rule id with its reason."""
+    _load()
+    return {k: reason for k, (reason, _) in _INFO.items()}
+
+
+def code_locations(rule_id: str) -> list[str]:
+    """``path:line`` of the code of a rule: its unit (vectorized form and line twin side
+    by side) or where it is declared information-only, then any other module that applies
+    it by id. Each line named shows the id."""
+    _load()
+    if rule_id in _INFO:
+        own = [_INFO[rule_id][1]]
+    elif rule_id in _UNITS:
+        own = [_where(_UNITS[rule_id])]
+    else:
+        own = []
+    return own + _uses(rule_id)
