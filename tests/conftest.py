@@ -99,3 +99,13 @@ def base_records():
         pd.DataFrame([BASE_COACH]),
         pd.DataFrame([BASE_SERVICE]),
     )
+
+
+def pytest_collection_modifyitems(items):
+    """A test whose name spells a rule id with underscores (``test_IA_RATE_CAP_...``)
+    is selected by that id too: ``pytest -k IA-RATE-CAP``."""
+    ids = [r.id for code in ("KS", "IA") for r in load_rulebook(code).rules]
+    for item in items:
+        for rule_id in ids:
+            if rule_id.replace("-", "_") in item.name:
+                item.extra_keyword_matches.add(rule_id)

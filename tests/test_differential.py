@@ -44,3 +44,33 @@ def test_paid_amounts_are_never_negative_and_within_authorized_hours(code):
             assert (used <= authorized.reindex(used.index) + 1e-9).all()
 
     check()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_outcome_eligibility_reuses_the_rule_units_in_both_engines(seed):
+    """Outcome (D-code) eligibility runs the same units per case: the vectorized forms
+    and the line twins agree on simulated cases under every interpretation."""
+    from pathlib import Path
+
+    from jobcoach_model.adjudication import judge_cases
+    from jobcoach_model.pricing import outcome_lines
+    from jobcoach_model.reference import judge_cases_reference
+    from jobcoach_model.rulebook import get_rulebook
+    from jobcoach_model.scenario import load_scenario
+    from jobcoach_model.simulate import simulate_chunk
+
+    small = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+    scenario = load_scenario(small, {"simulation.seed": str(seed)})
+    lines = outcome_lines(simulate_chunk(scenario, 0, 2))
+
+    @settings(max_examples=20, deadline=None)
+    @given(overrides=interpretation_overrides("IA"))
+    def check(overrides):
+        book = get_rulebook("IA", overrides)
+        fast_ok, fast_why = judge_cases(lines, book)
+        slow_ok, slow_why = judge_cases_reference(lines, book)
+        assert (fast_ok == slow_ok).all()
+        assert list(fast_why) == list(slow_why)
+        assert (~fast_ok).any() and fast_ok.any()
+
+    check()

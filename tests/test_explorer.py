@@ -23,15 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_rate_change_reprices_without_resimulating():
     ex = Explorer(debounce=0)
-    chunks = ex._chunks
+    chunks = ex.model.chunks
     before = ex.total("Kansas hourly")
     ex.controls["ks_rate"].value = 45.16
-    assert ex.last_update["kind"] == "rate" and ex._chunks is chunks
+    assert ex.last_update["kind"] == "rate" and ex.model.chunks is chunks
     after = ex.total("Kansas hourly")
     # Kansas pays a flat rate: the same hours at 45.16 instead of 40
     assert after == pytest.approx(before * 45.16 / 40, rel=1e-6)
     ex.controls["consumers"].value = 600
-    assert ex.last_update["kind"] == "caseload" and ex._chunks is not chunks
+    assert ex.last_update["kind"] == "caseload" and ex.model.chunks is not chunks
 
 
 def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():
@@ -133,10 +133,10 @@ def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
             dropdown = ex.readings[(code, name)]
             assert list(dropdown.options) == list(item.options)
             assert dropdown.value == item.default
-    chunks = ex._chunks
+    chunks = ex.model.chunks
     before = ex.total("Iowa hourly")
     ex.readings[("IA", "rate_above_cap")].value = "deny"
-    assert ex.last_update["kind"] == "rate" and ex._chunks is chunks  # re-priced only
+    assert ex.last_update["kind"] == "rate" and ex.model.chunks is chunks  # re-priced only
     assert ex.total("Iowa hourly") < before
     ex.readings[("KS", "notice_period")].value = "cease_on_notice"
     exported = load_scenario(ex.export())
@@ -152,7 +152,7 @@ def test_why_panel_is_the_bridge_between_the_chosen_schemes():
 
     ex = Explorer(debounce=0)
     ex.why_from.value, ex.why_to.value = "Iowa hourly", "Iowa SE unit rate"
-    br = bridge(ex.results.scenario, "Iowa hourly", "Iowa SE unit rate", simulated=ex._chunks)
+    br = bridge(ex.results.scenario, "Iowa hourly", "Iowa SE unit rate", simulated=ex.model.chunks)
     diff = (br.to_total - br.from_total).mean() / 100
     assert f"data-value='{diff:.2f}'" in ex.why.value
     top = br.steps.loc[br.steps["mean"].abs().idxmax(), "rule_id"]

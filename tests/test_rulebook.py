@@ -12,14 +12,15 @@ from conftest import FIGURES, SEEDS, fold
 
 from jobcoach_model import OverrideError, ParameterDateError, load_rulebook, rules_table
 from jobcoach_model.catalog import interpretations_table, parameter_history, rules_catalog
-from jobcoach_model.rulebook import JURISDICTIONS, topics
+from jobcoach_model.rulebook import JURISDICTIONS, DatedValue, Reference, topics
 
 
 def _all_references():
     for code in JURISDICTIONS:
         book = load_rulebook(code)
         for p in book.parameters.values():
-            yield f"{code} parameter {p.name}", p.reference
+            for when, _, reference in p.cited_history():
+                yield f"{code} parameter {p.name} {when}", reference
         for i in book.interpretations.values():
             yield f"{code} interpretation {i.name}", i.reference
         for r in book.rules:
@@ -38,6 +39,7 @@ def test_every_rule_has_a_test_quoting_its_clause():
     tested = set()
     for path in Path(__file__).parent.glob("test_rules_*.py"):
         tested |= set(re.findall(r'assert_quote\(\s*"([A-Z0-9-]+)"', path.read_text()))
+        tested |= set(re.findall(r'^    "([A-Z]{2}-[A-Z0-9-]+)": \(', path.read_text(), re.M))
     ids = set(rules_catalog()["id"])
     assert ids - tested == set()
 
@@ -57,11 +59,36 @@ def test_lookup_by_date_is_an_error_before_the_first_value_never_zero():
     assert rate.at(dt.date(2099, 12, 31)) == 40.0
 
 
+def _two_dated_rates(book):
+    """Kansas's rate with a second, hypothetical value of 2027, each with its own source."""
+    first = book.parameters["hourly_rate"].values[dt.date(2016, 2, 1)]
+    later = DatedValue(
+        value=42.5, reference=Reference(source="published_figures.md", quote="a 2027 memo")
+    )
+    return book.parameters["hourly_rate"].model_copy(
+        update={"values": {dt.date(2016, 2, 1): first, dt.date(2027, 7, 1): later}}
+    )
+
+
+def test_each_dated_value_cites_its_own_source():
+    book = load_rulebook("KS")
+    cited = _two_dated_rates(book).cited_history()
+    assert [(d.year, v, r.source) for d, v, r in cited] == [
+        (2016, 40.0, "000_86a311f16011d7dc.txt"),
+        (2027, 42.5, "published_figures.md"),
+    ]
+    history = parameter_history()
+    ia = history[history["jurisdiction"] == "IA"].set_index("parameter")
+    # the 2014 D-code sheet and the 2020 guidance page, each cited on its own value
+    assert ia.loc["authorization_basis", "effective"] == "2014-11-13"
+    assert ia.loc["authorization_basis", "source"] == "published_figures.md"
+    assert ia.loc["max_hourly_rate", "effective"] == "2020-10-27"
+    assert ia.loc["max_hourly_rate", "source"] == "001_d3eca8ff73a20b8d.txt"
+
+
 def test_dated_values_switch_on_their_effective_day():
     book = load_rulebook("KS")
-    param = book.parameters["hourly_rate"].model_copy(
-        update={"values": {dt.date(2016, 2, 1): 40.0, dt.date(2027, 7, 1): 42.5}}
-    )
+    param = _two_dated_rates(book)
     assert param.at(dt.date(2027, 6, 30)) == 40.0
     assert param.at(dt.date(2027, 7, 1)) == 42.5
     changed = book.model_copy(update={"parameters": {**book.parameters, "hourly_rate": param}})

@@ -154,7 +154,6 @@ def test_ia_when_job_coaching_is_provided(needs, employer_can, status):
         "former_vr_counselor",
         "crcc_3yr",
         "rehab_or_education_degree",
-        "crp_accredited",
     ],
 )
 def test_ia_each_credential_qualifies(credential):
