@@ -7,6 +7,9 @@ chosen rate scheme with its interval, a chart, and the chance a provider of a gi
 meets the benchmark. A rate change re-prices the simulated caseload without simulating it
 again; a caseload change simulates it anew. Updates are debounced and show a busy state.
 The settings found can be exported as a scenario file that ``jobcoach brief`` accepts.
+
+This module is the view (widgets, HTML, the SVG chart, the Voila server); the state and
+the computation behind it are in ``whatif.py``.
 """
 
 from __future__ import annotations
@@ -19,26 +22,17 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from .bridge import bridge
-from .figures import usd
-from .io import write_atomic
+from .money import usd
 from .resources import NOTEBOOKS, SCENARIOS
 from .rulebook import load_rulebook
-from .runner import Results, binomial_pass, run, simulate_all
-from .scenario import (
-    DEFAULT_SCHEMES,
-    Benchmark,
-    Scenario,
-    load_scenario,
-    run_changes,
-    scenario_yaml,
-)
+from .runner import Results
+from .scenario import DEFAULT_SCHEMES, Scenario, load_scenario, run_changes
+from .whatif import WhatIf, export_scenario, export_target, what_if_scenario
 
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 #: the explorer's own caseload: small enough to answer while a slider moves
 EXPLORER_CONSUMERS = 500
 EXPLORER_REPLICATIONS = 40
-CASELOAD_CONTROLS = ("consumers", "low_need", "high_need", "group_share", "fading")
 
 
 class Explorer:
@@ -58,9 +52,7 @@ class Explorer:
         self.delay = debounce
         self._pending = None
         self._why_quiet = False
-        self._chunks = None
-        self._caseload_key = None
-        self.results: Results | None = None
+        self.model = WhatIf()
         self.last_update = {"kind": None, "seconds": 0.0}
         ks, ia = load_rulebook("KS"), load_rulebook("IA")
         day = self.base.caseload.start_date
@@ -312,43 +304,21 @@ class Explorer:
     # -- state ------------------------------------------------------------------------
     def scenario(self, replications: int | None = None) -> Scenario:
         """The scenario the controls describe."""
-        v = {name: widget.value for name, widget in self.controls.items()}
-        base = self.base
-        low, high = v["low_need"], v["high_need"]
-        if low + high > 1:
-            low, high = low / (low + high), high / (low + high)
-        mix = {"low": round(low, 6), "medium": round(1 - low - high, 6), "high": round(high, 6)}
-        mix["medium"] = round(1 - mix["low"] - mix["high"], 6)
-        fade = base.services.fade_per_week
-        scaled = {k: min(0.95, getattr(fade, k) * v["fading"]) for k in ("low", "medium", "high")}
-        overrides = {
-            "KS": {"hourly_rate": v["ks_rate"]},
-            "IA": {"max_hourly_rate": v["ia_cap"], "medicaid_hourly_rate": v["ia_medicaid"]},
-        }
-        for (code, name), dropdown in self.readings.items():
-            overrides[code][name] = dropdown.value
-        schemes = (
-            tuple(
-                s.model_copy(update={"overrides": {**s.overrides, **overrides[s.rules]}})
-                for s in DEFAULT_SCHEMES
-                if s.name in self.schemes.value
-            )
-            or DEFAULT_SCHEMES[:1]
+        return what_if_scenario(
+            self.base,
+            self._values(),
+            {key: dropdown.value for key, dropdown in self.readings.items()},
+            self.schemes.value,
+            replications or self.replications,
         )
-        data = base.model_dump()
-        data["caseload"]["consumers"] = v["consumers"]
-        data["caseload"]["need_mix"] = mix
-        data["services"]["group_share"] = v["group_share"]
-        data["services"]["fade_per_week"] = scaled
-        data["schemes"] = [s.model_dump() for s in schemes]
-        data["benchmark"] = Benchmark(share=v["threshold"], window_days=v["window"]).model_dump()
-        data["simulation"]["replications"] = replications or self.replications
-        data["name"] = f"{base.name}_what_if"
-        data["description"] = "Settings exported from the what-if explorer."
-        return Scenario.model_validate(data)
 
-    def _caseload(self) -> tuple:
-        return tuple(self.controls[name].value for name in CASELOAD_CONTROLS)
+    def _values(self) -> dict:
+        return {name: widget.value for name, widget in self.controls.items()}
+
+    @property
+    def results(self) -> Results | None:
+        """The results of the current settings."""
+        return self.model.results
 
     # -- updates ----------------------------------------------------------------------
     def _changed(self, _change=None) -> None:
@@ -372,13 +342,7 @@ class Explorer:
         self.export_button.disabled = True
         try:
             scenario = self.scenario()
-            key = self._caseload()
-            kind = "rate"
-            if self._chunks is None or key != self._caseload_key:
-                self._chunks = simulate_all(scenario)
-                self._caseload_key = key
-                kind = "caseload"
-            self.results = run(scenario, keep_sample=False, simulated=self._chunks)
+            kind = self.model.compute(scenario, self._values())
             self._draw()
             seconds = time.perf_counter() - started
             self.status.value = (
@@ -399,7 +363,7 @@ class Explorer:
 
     def total(self, scheme: str) -> float:
         """Mean total paid under a scheme in the current results."""
-        return self.results.metric(scheme, "total_paid")
+        return self.model.total(scheme)
 
     def _draw(self) -> None:
         r = self.results
@@ -464,7 +428,7 @@ class Explorer:
         if self.results is None or a is None or b is None or a == b:
             self.why.value = "<p>Choose two different schemes.</p>"
             return
-        br = bridge(self.results.scenario, a, b, simulated=self._chunks)
+        br = self.model.bridge(a, b)
         diff = (br.to_total - br.from_total).mean() / 100
         rows = []
         for r in br.steps.reindex(br.steps["mean"].abs().sort_values(ascending=False).index)[
@@ -490,12 +454,10 @@ class Explorer:
         )
 
     def _draw_benchmark(self) -> None:
-        r = self.results
         v = self.controls
-        rate = r.metric("caseload", "objectives_within_90d_share")
         n = v["provider_size"].value
         share = v["threshold"].value
-        p = binomial_pass(n, rate, share)
+        p, rate = self.model.pass_probability(n, share)
         self.benchmark.value = (
             f"<p class='jc-pass'>A provider serving <b>{n}</b> persons in a quarter meets the "
             f"Kansas benchmark ({share:.0%} within {v['window'].value} days) with probability "
@@ -507,17 +469,14 @@ class Explorer:
     def export(self) -> Path | None:
         """Write the current settings as a scenario file (the base scenario's replications)
         inside the export folder; a path elsewhere is refused in the panel."""
-        path = Path(self.export_path.value).expanduser()
-        path = (path if path.is_absolute() else self.export_root / path).resolve()
-        if not path.is_relative_to(self.export_root) or path.suffix not in (".yaml", ".yml"):
+        path = export_target(self.export_path.value, self.export_root)
+        if path is None:
             self.export_note.value = (
                 "<span class='jc-export-refused'>Not saved: export writes a .yaml file "
                 f"inside {html.escape(str(self.export_root))} only.</span>"
             )
             return None
-        scenario = self.scenario(replications=self.base.simulation.replications)
-        text = scenario_yaml(scenario)
-        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        export_scenario(self.scenario(replications=self.base.simulation.replications), path)
         self.export_note.value = (
             f"<span class='jc-exported'>Saved {html.escape(str(path))}: "
             f"run <code>jobcoach brief {html.escape(str(path))}</code></span>"

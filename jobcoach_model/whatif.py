@@ -1,0 +1,117 @@
+"""The what-if explorer's state and computation, with no widgets: the scenario a set of
+control values describes, the simulated caseload kept between changes (a rate or a
+reading re-prices it, a caseload change simulates it again), the bridge between two
+schemes, the Kansas benchmark's pass probability, and the export of the settings as a
+scenario file. ``explorer.py`` is the view over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .bridge import Bridge, bridge
+from .io import write_atomic
+from .runner import Results, binomial_pass, run, simulate_all
+from .scenario import DEFAULT_SCHEMES, Benchmark, Scenario, scenario_yaml
+
+#: the controls whose change means a new caseload (the others re-price the same one)
+CASELOAD_CONTROLS = ("consumers", "low_need", "high_need", "group_share", "fading")
+
+
+def what_if_scenario(
+    base: Scenario,
+    values: Mapping[str, float],
+    readings: Mapping[tuple[str, str], str],
+    chosen: Iterable[str],
+    replications: int,
+) -> Scenario:
+    """The scenario that control values describe: ``values`` by control name (rates,
+    caseload, benchmark), ``readings`` by (rulebook, interpretation), ``chosen`` scheme
+    names among the default schemes."""
+    low, high = values["low_need"], values["high_need"]
+    if low + high > 1:
+        low, high = low / (low + high), high / (low + high)
+    mix = {"low": round(low, 6), "medium": round(1 - low - high, 6), "high": round(high, 6)}
+    mix["medium"] = round(1 - mix["low"] - mix["high"], 6)
+    fade = base.services.fade_per_week
+    scaled = {k: min(0.95, getattr(fade, k) * values["fading"]) for k in ("low", "medium", "high")}
+    overrides = {
+        "KS": {"hourly_rate": values["ks_rate"]},
+        "IA": {"max_hourly_rate": values["ia_cap"], "medicaid_hourly_rate": values["ia_medicaid"]},
+    }
+    for (code, name), option in readings.items():
+        overrides[code][name] = option
+    chosen = set(chosen)
+    schemes = (
+        tuple(
+            s.model_copy(update={"overrides": {**s.overrides, **overrides[s.rules]}})
+            for s in DEFAULT_SCHEMES
+            if s.name in chosen
+        )
+        or DEFAULT_SCHEMES[:1]
+    )
+    data = base.model_dump()
+    data["caseload"]["consumers"] = values["consumers"]
+    data["caseload"]["need_mix"] = mix
+    data["services"]["group_share"] = values["group_share"]
+    data["services"]["fade_per_week"] = scaled
+    data["schemes"] = [s.model_dump() for s in schemes]
+    data["benchmark"] = Benchmark(
+        share=values["threshold"], window_days=values["window"]
+    ).model_dump()
+    data["simulation"]["replications"] = replications
+    data["name"] = f"{base.name}_what_if"
+    data["description"] = "Settings exported from the what-if explorer."
+    return Scenario.model_validate(data)
+
+
+class WhatIf:
+    """The results of the current settings, and the caseload they were priced on."""
+
+    def __init__(self) -> None:
+        self.chunks = None  # the simulated caseload, kept while only rates change
+        self.caseload_key: tuple | None = None
+        self.results: Results | None = None
+
+    def compute(self, scenario: Scenario, values: Mapping[str, float]) -> str:
+        """Price ``scenario``, simulating it again only when a caseload control changed.
+        Returns what changed: ``"caseload"`` or ``"rate"``."""
+        key = tuple(values[name] for name in CASELOAD_CONTROLS)
+        kind = "rate"
+        if self.chunks is None or key != self.caseload_key:
+            self.chunks = simulate_all(scenario)
+            self.caseload_key = key
+            kind = "caseload"
+        self.results = run(scenario, keep_sample=False, simulated=self.chunks)
+        return kind
+
+    def total(self, scheme: str) -> float:
+        """Mean total paid under a scheme in the current results."""
+        return self.results.metric(scheme, "total_paid")
+
+    def bridge(self, source: str, target: str) -> Bridge:
+        """Why two schemes differ, on the caseload the results were priced on."""
+        return bridge(self.results.scenario, source, target, simulated=self.chunks)
+
+    def pass_probability(self, persons: int, share: float) -> tuple[float, float]:
+        """(probability a provider serving ``persons`` meets the benchmark ``share``,
+        each person's simulated chance of completing their objectives in the window)."""
+        rate = self.results.metric("caseload", "objectives_within_90d_share")
+        return binomial_pass(persons, rate, share), rate
+
+
+def export_target(raw: str, root: Path) -> Path | None:
+    """Where an export may be written: a .yaml file inside ``root`` (None otherwise)."""
+    path = Path(raw).expanduser()
+    path = (path if path.is_absolute() else root / path).resolve()
+    if not path.is_relative_to(root) or path.suffix not in (".yaml", ".yml"):
+        return None
+    return path
+
+
+def export_scenario(scenario: Scenario, path: Path) -> Path:
+    """Write a scenario file that ``jobcoach brief`` accepts (atomically)."""
+    text = scenario_yaml(scenario)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
