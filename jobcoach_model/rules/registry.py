@@ -15,6 +15,7 @@ application order) and ``group`` (proration of group sessions).
 from __future__ import annotations
 
 import inspect
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,16 +61,21 @@ def _where(unit: type[RuleUnit]) -> str:
     return f"{_relative(Path(inspect.getsourcefile(unit)))}:{first + offset}"
 
 
+@cache
+def _package_lines() -> tuple[tuple[str, int, str], ...]:
+    """Every line of the package's own modules (outside this registry), read once."""
+    package = Path(__file__).resolve().parents[1]
+    return tuple(
+        (_relative(path), number, text)
+        for path in sorted(package.glob("*.py"))
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+    )
+
+
 def _uses(rule_id: str) -> list[str]:
     """Lines outside the registry that apply a rule by its id (outcome and unit-rate
-    schemes, the benchmark), as ``path:line``."""
-    package = Path(__file__).resolve().parents[1]
-    found = []
-    for path in sorted(package.glob("*.py")):
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if f'"{rule_id}"' in text:
-                found.append(f"{_relative(path)}:{number}")
-    return found
+    schemes, the bridge), as ``path:line``."""
+    return [f"{path}:{n}" for path, n, text in _package_lines() if f'"{rule_id}"' in text]
 
 
 def register(unit: type[RuleUnit]) -> type[RuleUnit]:
