@@ -19,7 +19,7 @@ from tabulate import tabulate
 from .adjudication import adjudicate
 from .catalog import rules_catalog, rules_table
 from .errors import JobcoachError, OverrideError
-from .io import write_csv
+from .io import write_csv, write_parquet
 from .money import usd
 from .outputs import check_not_input, output_folder
 from .records import CASES, COACHES, SERVICES, read_table
@@ -76,14 +76,18 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 def adjudicate_files(
     rules: str, cases: Path, coaches: Path, services: Path, overrides: dict, out: Path
 ) -> pd.DataFrame:
-    """Adjudicate three CSV files under one rulebook and write the result atomically."""
+    """Adjudicate three CSV or Parquet files under one rulebook and write the result
+    atomically, as Parquet when ``out`` ends in ``.parquet``, else as CSV."""
     check_not_input(out, (cases, coaches, services))
     frames = [
         read_table(p, t) for p, t in ((cases, CASES), (coaches, COACHES), (services, SERVICES))
     ]
     sources = {"cases": str(cases), "coaches": str(coaches), "services": str(services)}
     result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
-    write_csv(result, out)
+    if Path(out).suffix.lower() == ".parquet":
+        write_parquet(result, out)
+    else:
+        write_csv(result, out)
     return result
 
 

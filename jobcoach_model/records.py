@@ -343,10 +343,23 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
 
 
 def read_table(path: str | Path, table: Table) -> pd.DataFrame:
-    """A CSV file of the contract read as text (conversion happens in ``normalize``)."""
+    """A CSV file of the contract read as text, or a Parquet file (``.parquet``) read with
+    its own types; conversion and every check happen in ``normalize``, which judges a
+    typed cell as the CSV text that would have produced it."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(str(path), "an existing CSV file")
+        raise InputError(str(path), "an existing CSV or Parquet file")
+    if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            frame = pq.read_table(path).to_pandas()
+        except (pa.ArrowException, OSError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise InputError(str(path), f"a readable Parquet file ({first})") from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig"
