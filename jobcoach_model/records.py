@@ -347,9 +347,10 @@ def read_table(path: str | Path, table: Table) -> pd.DataFrame:
     its own types; conversion and every check happen in ``normalize``, which judges a
     typed cell as the CSV text that would have produced it."""
     path = Path(path)
+    parquet = path.suffix.lower() == ".parquet"
     if not path.is_file():
-        raise InputError(str(path), "an existing CSV or Parquet file")
-    if path.suffix.lower() == ".parquet":
+        raise InputError(str(path), f"an existing {'Parquet' if parquet else 'CSV'} file")
+    if parquet:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
