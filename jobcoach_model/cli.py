@@ -109,6 +109,47 @@ def _cmd_adjudicate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain_lines, markdown, statement_html
+    from .io import write_atomic
+    from .rulebook import get_rulebook
+
+    paths = (args.cases, args.coaches, args.services)
+    if args.out is not None:
+        check_not_input(args.out, paths)
+    frames = [read_table(p, t) for p, t in zip(paths, (CASES, COACHES, SERVICES), strict=True)]
+    sources = {
+        "cases": str(args.cases),
+        "coaches": str(args.coaches),
+        "services": str(args.services),
+    }
+    overrides = parse_sets(args.set)
+    book = get_rulebook(args.rules, overrides)
+    found = explain_lines(
+        *frames,
+        rules=book,
+        line=args.line,
+        case=args.case,
+        provider=args.provider,
+        sources=sources,
+    )
+    if args.format == "html":
+        what = (
+            f"line {args.line}"
+            if args.line
+            else (f"case {args.case}" if args.case else f"provider {args.provider}")
+        )
+        text = statement_html(found, book, f"{book.name} job-coaching statement: {what}")
+    else:
+        text = markdown(found, book)
+    if args.out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        print(f"{len(found)} line(s) explained -> {args.out}")
+    return 0
+
+
 def _cmd_example(args: argparse.Namespace) -> int:
     output_folder(args.out, args.force)
     print(show_table(rules_table(citations=False), 55))
@@ -390,6 +431,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser(
+        "explain", help="why a line was paid, held or denied: every rule, its values, its clause"
+    )
+    p.add_argument("--rules", required=True, type=str.upper, choices=("KS", "IA"))
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--line", help="a service_id")
+    which.add_argument("--case", help="every line of a case_id")
+    which.add_argument("--provider", help="every line of a provider_id (a statement)")
+    p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    p.add_argument("--out", type=Path, help="write here (atomically) instead of printing")
+    _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("validate", help="check scenario files against the schema")
     p.add_argument("scenario", nargs="+", type=Path)

@@ -32,19 +32,49 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _contexts(lines: Lines, book: Rulebook) -> list[LineContext]:
+def _contexts(lines: Lines, book: Rulebook, rows=None, explain: bool = False) -> list[LineContext]:
     source = lines.sources["services"]
-    return [
-        LineContext(
-            i,
+    contexts = []
+    for i in range(lines.n) if rows is None else rows:
+        ctx = LineContext(
+            int(i),
             _row(lines.services, i),
             _row(lines.cases, int(lines.case_idx[i])),
             _row(lines.coaches, int(lines.coach_idx[i])),
             book,
             source,
         )
-        for i in range(lines.n)
-    ]
+        if explain:
+            ctx.consulted, ctx.outcomes = [], []
+        contexts.append(ctx)
+    return contexts
+
+
+def _state(ctx: LineContext) -> tuple[int, int, int, int]:
+    return len(ctx.denied), len(ctx.held), len(ctx.noted), len(ctx.rates)
+
+
+def _outcome(ctx: LineContext, before: tuple[int, int, int, int]) -> str:
+    """What one rule did to a line: denied, held, rate, noted or passed."""
+    denied, held, noted, rates = (now > was for now, was in zip(_state(ctx), before, strict=True))
+    if denied:
+        return "denied"
+    if held:
+        return "held"
+    if rates:
+        return "rate"
+    return "noted" if noted else "passed"
+
+
+def _apply(rule, contexts: list[LineContext], argument) -> None:
+    """Run a rule's twin, recording what it did to each line when explaining."""
+    for ctx in contexts:
+        ctx.rule_id = rule.id
+    explaining = contexts and getattr(contexts[0], "outcomes", None) is not None
+    before = [_state(ctx) for ctx in contexts] if explaining else ()
+    rule.line(argument)
+    for ctx, was in zip(contexts, before, strict=False):
+        ctx.outcomes.append((rule.id, _outcome(ctx, was)))
 
 
 def _judge_each(contexts: list[LineContext], code: str, outcome_only: bool = False) -> None:
@@ -52,8 +82,7 @@ def _judge_each(contexts: list[LineContext], code: str, outcome_only: bool = Fal
         for rule in units(code, "judge"):
             if outcome_only and not rule.outcome:
                 continue
-            ctx.rule_id = rule.id
-            rule.line(ctx)
+            _apply(rule, [ctx], ctx)
 
 
 def amount(units_: int, rate: float, divisor: int, rounding: str) -> float:
@@ -64,47 +93,53 @@ def amount(units_: int, rate: float, divisor: int, rounding: str) -> float:
     return float(value.quantize(Decimal("0.01"), rounding=_ROUNDING[rounding]))
 
 
-def settle_reference(lines: Lines, book: Rulebook) -> pd.DataFrame:
-    """Apply one rulebook line by line; the same result as ``adjudication.settle``."""
+def judge_lines(
+    lines: Lines, book: Rulebook, rows=None, explain: bool = False
+) -> list[LineContext]:
+    """Every rule's line twin on the lines (``rows``: positions, all by default; give all
+    the lines of a case, since its hours cap walks them together). With ``explain`` each
+    context keeps what every rule read and did (``consulted``, ``outcomes``)."""
     code = book.code
-    contexts = _contexts(lines, book)
+    contexts = _contexts(lines, book, rows, explain)
     _judge_each(contexts, code)
 
     # authorized hours are used up in date order (then service_id), case by case
     (cap,) = units(code, "hours")
     by_case: dict[int, list[LineContext]] = {}
 
-    def when(i: int) -> tuple:
-        return contexts[i].line["date"], contexts[i].line["service_id"]
+    def when(ctx: LineContext) -> tuple:
+        return ctx.line["date"], ctx.line["service_id"]
 
-    for i in sorted(range(lines.n), key=when):
-        by_case.setdefault(int(lines.case_idx[i]), []).append(contexts[i])
+    for ctx in sorted(contexts, key=when):
+        by_case.setdefault(int(lines.case_idx[ctx.row]), []).append(ctx)
     for case_lines in by_case.values():
-        for ctx in case_lines:
-            ctx.rule_id = cap.id
-        cap.line(case_lines)
+        _apply(cap, case_lines, case_lines)
 
     for rule in units(code, "group"):
         for ctx in contexts:
-            ctx.rule_id = rule.id
-            rule.line(ctx)
+            _apply(rule, [ctx], ctx)
+    return contexts
 
+
+def line_result(ctx: LineContext, order: list[str]) -> dict:
+    """One line's result row, as the engine writes it."""
+    fired = set(ctx.denied) if ctx.denied else set(ctx.held) | set(ctx.noted)
+    paid_units = 0 if ctx.denied else ctx.units
+    return {
+        "service_id": ctx.line["service_id"],
+        "status": "denied" if ctx.denied else ("held" if ctx.held else "paid"),
+        "payable_hours": paid_units / HOUR_UNITS,
+        "rate": ctx.rate,
+        "amount": amount(paid_units, ctx.rate, ctx.divisor, ctx.book.choice("rounding")),
+        "payee": ctx.payee,
+        "rule_ids": ";".join(r for r in order if r in fired),
+    }
+
+
+def settle_reference(lines: Lines, book: Rulebook) -> pd.DataFrame:
+    """Apply one rulebook line by line; the same result as ``adjudication.settle``."""
     order = [r.id for r in book.rules]
-    rows = []
-    for ctx in contexts:
-        fired = set(ctx.denied) if ctx.denied else set(ctx.held) | set(ctx.noted)
-        paid_units = 0 if ctx.denied else ctx.units
-        rows.append(
-            {
-                "service_id": ctx.line["service_id"],
-                "status": "denied" if ctx.denied else ("held" if ctx.held else "paid"),
-                "payable_hours": paid_units / HOUR_UNITS,
-                "rate": ctx.rate,
-                "amount": amount(paid_units, ctx.rate, ctx.divisor, book.choice("rounding")),
-                "payee": ctx.payee,
-                "rule_ids": ";".join(r for r in order if r in fired),
-            }
-        )
+    rows = [line_result(ctx, order) for ctx in judge_lines(lines, book)]
     return result_frame({name: [row[name] for row in rows] for name in RESULT_COLUMNS})
 
 

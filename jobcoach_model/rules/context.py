@@ -191,13 +191,27 @@ class LineContext:
         self.units = 0  # payable hours (HOUR_UNITS) after the cap
         self.divisor = 1
         self.memo: dict[str, Any] = {}
+        #: what each rule read: (rule id, name, value, in force since or "override"),
+        #: kept only when explaining (``consulted`` is None otherwise)
+        self.consulted: list[tuple[str, str, Any, str]] | None = None
+        #: what each rule did to the line, in the order they ran (when explaining)
+        self.outcomes: list[tuple[str, str]] | None = None
+
+    def _read(self, name: str, value: Any, since: str) -> Any:
+        if self.consulted is not None:
+            entry = (self.rule_id, name, value, since)
+            if entry not in self.consulted:
+                self.consulted.append(entry)
+        return value
 
     def param(self, name: str) -> Any:
         """A parameter on this line's date."""
         if name in self.book.overrides:
-            return self.book.overrides[name]
+            return self._read(name, self.book.overrides[name], "override")
         try:
-            return self.book.parameters[name].at(self.when)
+            value = self.book.parameters[name].at(self.when)
+            since = max(d for d in self.book.parameters[name].values if d <= self.when)
+            return self._read(name, value, since.isoformat())
         except ParameterDateError:
             first = self.book.parameters[name].first_date
             err = ParameterDateError(
@@ -208,7 +222,8 @@ class LineContext:
 
     def choice(self, name: str) -> str:
         """The option in force of an interpretation."""
-        return self.book.choice(name)
+        since = "override" if name in self.book.overrides else "default"
+        return self._read(name, self.book.choice(name), since)
 
     @property
     def rate(self) -> float:
