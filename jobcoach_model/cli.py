@@ -18,11 +18,12 @@ from tabulate import tabulate
 
 from .adjudication import adjudicate
 from .catalog import rules_catalog, rules_table
-from .errors import JobcoachError, OverrideError
-from .io import write_csv, write_parquet
+from .errors import InputError, JobcoachError, OverrideError
+from .exports import ColumnMap, export_error, load_column_map, read_export
+from .io import write_table
 from .money import usd
 from .outputs import check_not_input, output_folder
-from .records import CASES, COACHES, SERVICES, read_table
+from .records import CASES, COACHES, SERVICES, TABLES
 from .runner import run, write_outputs
 from .scenario import load_scenario
 
@@ -73,21 +74,46 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_inputs(
+    cases: Path, coaches: Path, services: Path, columns: Path | None = None
+) -> tuple[list[pd.DataFrame], dict[str, str], ColumnMap | None]:
+    """The three tables of an export (CSV, Parquet or Excel; mapped when ``columns``
+    names a mapping file), and the names their errors give them."""
+    mapping = load_column_map(columns) if columns is not None else None
+    frames, sources = [], {}
+    for path, table in ((cases, CASES), (coaches, COACHES), (services, SERVICES)):
+        frame, source = read_export(path, table, mapping)
+        frames.append(frame)
+        sources[table.name] = source
+    return frames, sources, mapping
+
+
+def in_export_terms(err: InputError, sources: dict[str, str], mapping: ColumnMap | None):
+    """An error about a mapped table, naming the export's own header."""
+    for name, source in sources.items():
+        if err.source == source:
+            return export_error(err, TABLES[name], mapping)
+    return err
+
+
 def adjudicate_files(
-    rules: str, cases: Path, coaches: Path, services: Path, overrides: dict, out: Path
+    rules: str,
+    cases: Path,
+    coaches: Path,
+    services: Path,
+    overrides: dict,
+    out: Path,
+    columns: Path | None = None,
 ) -> pd.DataFrame:
-    """Adjudicate three CSV or Parquet files under one rulebook and write the result
-    atomically, as Parquet when ``out`` ends in ``.parquet``, else as CSV."""
-    check_not_input(out, (cases, coaches, services))
-    frames = [
-        read_table(p, t) for p, t in ((cases, CASES), (coaches, COACHES), (services, SERVICES))
-    ]
-    sources = {"cases": str(cases), "coaches": str(coaches), "services": str(services)}
-    result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
-    if Path(out).suffix.lower() == ".parquet":
-        write_parquet(result, out)
-    else:
-        write_csv(result, out)
+    """Adjudicate an export's three tables under one rulebook and write the result
+    atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
+    check_not_input(out, (cases, coaches, services, *((columns,) if columns else ())))
+    frames, sources, mapping = read_inputs(cases, coaches, services, columns)
+    try:
+        result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
+    except InputError as err:
+        raise in_export_terms(err, sources, mapping) from None
+    write_table(result, out)
     return result
 
 
@@ -103,9 +129,31 @@ def _summary(result: pd.DataFrame) -> str:
 
 def _cmd_adjudicate(args: argparse.Namespace) -> int:
     result = adjudicate_files(
-        args.rules, args.cases, args.coaches, args.services, parse_sets(args.set), args.out
+        args.rules,
+        args.cases,
+        args.coaches,
+        args.services,
+        parse_sets(args.set),
+        args.out,
+        args.columns,
     )
     print(f"{args.rules}: {len(result)} lines -> {args.out} ({_summary(result)})")
+    return 0
+
+
+def _add_columns(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--columns",
+        type=Path,
+        help="a column mapping (YAML) from an export's own headers, spellings and date "
+        "formats to the contract (jobcoach columns --template)",
+    )
+
+
+def _cmd_columns(args: argparse.Namespace) -> int:
+    from .exports import TEMPLATE
+
+    sys.stdout.write(TEMPLATE)
     return 0
 
 
@@ -117,22 +165,19 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     paths = (args.cases, args.coaches, args.services)
     if args.out is not None:
         check_not_input(args.out, paths)
-    frames = [read_table(p, t) for p, t in zip(paths, (CASES, COACHES, SERVICES), strict=True)]
-    sources = {
-        "cases": str(args.cases),
-        "coaches": str(args.coaches),
-        "services": str(args.services),
-    }
-    overrides = parse_sets(args.set)
-    book = get_rulebook(args.rules, overrides)
-    found = explain_lines(
-        *frames,
-        rules=book,
-        line=args.line,
-        case=args.case,
-        provider=args.provider,
-        sources=sources,
-    )
+    frames, sources, mapping = read_inputs(*paths, args.columns)
+    book = get_rulebook(args.rules, parse_sets(args.set))
+    try:
+        found = explain_lines(
+            *frames,
+            rules=book,
+            line=args.line,
+            case=args.case,
+            provider=args.provider,
+            sources=sources,
+        )
+    except InputError as err:
+        raise in_export_terms(err, sources, mapping) from None
     if args.format == "html":
         what = (
             f"line {args.line}"
@@ -429,8 +474,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coaches", required=True, type=Path)
     p.add_argument("--services", required=True, type=Path)
     _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
-    p.add_argument("--out", required=True, type=Path)
+    _add_columns(p)
+    p.add_argument("--out", required=True, type=Path, help="result file: .csv, .parquet or .xlsx")
     p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser("columns", help="column mappings for billing exports")
+    p.add_argument("--template", action="store_true", help="print a commented example mapping file")
+    p.set_defaults(func=_cmd_columns)
 
     p = sub.add_parser(
         "explain", help="why a line was paid, held or denied: every rule, its values, its clause"
@@ -444,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--case", help="every line of a case_id")
     which.add_argument("--provider", help="every line of a provider_id (a statement)")
     p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    _add_columns(p)
     p.add_argument("--out", type=Path, help="write here (atomically) instead of printing")
     _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
     p.set_defaults(func=_cmd_explain)

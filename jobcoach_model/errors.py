@@ -16,7 +16,8 @@ class InputError(JobcoachError):
     """A value in an input table is missing, malformed or inconsistent.
 
     The message names the file (or table), the row and the column, and what was expected,
-    so the user can go straight to the cell.
+    so the user can go straight to the cell; ``header`` is an export's own name for the
+    column, when a column mapping renamed it.
     """
 
     def __init__(
@@ -27,6 +28,7 @@ class InputError(JobcoachError):
         row: int | None = None,
         column: str | None = None,
         got: object = None,
+        header: str | None = None,
     ) -> None:
         self.source, self.row, self.column, self.expected, self.got = (
             source,
@@ -35,10 +37,13 @@ class InputError(JobcoachError):
             expected,
             got,
         )
+        self.header = header
         where = [source]
         if row is not None:
             where.append(f"row {row + 1} (line {row + 2})")
-        if column is not None:
+        if column is not None and header not in (None, column):  # an export's own header
+            where.append(f"column '{header}' (contract column '{column}')")
+        elif column is not None:
             where.append(f"column '{column}'")
         text = ", ".join(where) + f": expected {expected}"
         if got is not None:

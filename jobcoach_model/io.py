@@ -47,6 +47,27 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
+def write_excel(frame: pd.DataFrame, path: str | Path, sheet: str = "result") -> Path:
+    """A DataFrame written as an .xlsx workbook of one sheet (no index), atomically."""
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+
+    return write_atomic(path, write)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """A result table written by the extension of ``path``: ``.parquet``, ``.xlsx``, or
+    CSV for anything else."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        return write_parquet(frame, path)
+    if suffix == ".xlsx":
+        return write_excel(frame, path)
+    return write_csv(frame, path)
+
+
 def write_figure(figure, path: str | Path, dpi: int = 110) -> Path:
     """A matplotlib figure saved (format from the suffix), atomically; the figure is
     closed afterwards."""

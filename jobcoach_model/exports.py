@@ -1,0 +1,213 @@
+"""Real billing exports read into the CSV contract: CSV, Parquet or Excel, with a column
+mapping for an export's own headers, value spellings and date formats.
+
+A mapping file (``--columns MAP.yaml``) says, per table, which export header holds which
+contract column, how the export spells a value (``Y``/``N``, ``On site``) and in which
+format it writes a date (``%m/%d/%Y``). Mapped frames go through the same checks as the
+contract's own files; an error then names the export's own header and row. Excel
+workbooks are read with python-calamine (a sheet named after the table, or a workbook of
+one sheet); Parquet with pyarrow, its typed columns judged as their CSV text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import InputError, JobcoachError
+from .records import TABLES, Table, read_table
+from .scenario import DuplicateKeyError, StrictLoader
+
+EXCEL = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+class ColumnMapError(JobcoachError):
+    """A column mapping file that cannot be used."""
+
+
+class ColumnMap(BaseModel):
+    """An export's headers, value spellings and date formats, per contract table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: table -> export header -> contract column
+    columns: dict[str, dict[str, str]] = {}
+    #: table -> contract column -> export spelling -> contract value
+    values: dict[str, dict[str, dict[str, Any]]] = {}
+    #: table -> contract date column -> strptime format (e.g. "%m/%d/%Y")
+    formats: dict[str, dict[str, str]] = {}
+
+    def header(self, table: str, column: str) -> str:
+        """The export's own header for a contract column (the column if unmapped)."""
+        for export, contract in self.columns.get(table, {}).items():
+            if contract == column:
+                return export
+        return column
+
+
+TEMPLATE = """\
+# A column mapping for jobcoach: how a billing export's own headers, spellings and date
+# formats map to the CSV contract (README, "The CSV contract"). Use it with
+#   jobcoach adjudicate --rules KS --cases export.xlsx --coaches export.xlsx \\
+#       --services export.xlsx --columns this_file.yaml --out result.csv
+# Only what differs from the contract needs a line; unmapped headers keep their names.
+columns:                      # table -> export header: contract column
+  cases:
+    "Authorization #": case_id
+    "Auth Start": authorized_from
+    "Auth End": authorized_to
+    "Hours Authorized": authorized_hours
+    "Plan Approved": plan_approved_on
+  coaches:
+    "Vendor ID": coach_id
+    "Rate": hourly_rate
+  services:
+    "Line #": service_id
+    "Authorization #": case_id
+    "Vendor ID": coach_id
+    "Service Date": date
+    "Units (hours)": hours
+    "Location": setting
+    "Consumer Present": consumer_present
+values:                       # table -> contract column -> export spelling: contract value
+  services:
+    consumer_present: {"Y": true, "N": false}
+    setting: {"On site": on_site, "Off site": off_site}
+formats:                      # table -> contract date column -> format (Python strptime)
+  cases:
+    authorized_from: "%m/%d/%Y"
+    authorized_to: "%m/%d/%Y"
+    plan_approved_on: "%m/%d/%Y"
+  services:
+    date: "%m/%d/%Y"
+"""
+
+
+def load_column_map(path: str | Path) -> ColumnMap:
+    """A mapping file read strictly: unknown tables or columns, a key given twice, or a
+    date format on a column that is not a date are refused in one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ColumnMapError(f"{path}: expected an existing column mapping file (YAML)")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
+    except DuplicateKeyError as err:
+        raise ColumnMapError(f"{path}: {err}") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise ColumnMapError(f"{path}: expected valid YAML (UTF-8)") from None
+    if not isinstance(data, dict):
+        raise ColumnMapError(f"{path}: expected a mapping with columns, values or formats")
+    try:
+        mapping = ColumnMap.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ColumnMapError(f"{path}: {where}: {first['msg']}") from None
+    for section in ("columns", "values", "formats"):
+        for table, entries in getattr(mapping, section).items():
+            if table not in TABLES:
+                raise ColumnMapError(
+                    f"{path}: {section}.{table}: expected one of {', '.join(TABLES)}"
+                )
+            known = {c.name: c for c in TABLES[table].columns}
+            names = entries.values() if section == "columns" else entries.keys()
+            for name in names:
+                if name not in known:
+                    raise ColumnMapError(
+                        f"{path}: {section}.{table}: {name!r} is not a column of the "
+                        f"{table} table; expected one of {', '.join(known)}"
+                    )
+                if section == "formats" and known[name].kind != "date":
+                    raise ColumnMapError(f"{path}: formats.{table}.{name}: not a date column")
+    return mapping
+
+
+def _read_excel(path: Path, table: Table) -> tuple[pd.DataFrame, str]:
+    """The sheet named after the table, or the only sheet of a one-sheet workbook, and
+    the name errors give it (``file.xlsx, sheet services``)."""
+    try:
+        sheets = pd.ExcelFile(path, engine="calamine")
+    except Exception as err:  # calamine's errors have no common base class
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(str(path), f"a readable Excel workbook ({first})") from None
+    names = sheets.sheet_names
+    if table.name in names:
+        sheet = table.name
+    elif len(names) == 1:
+        sheet = names[0]
+    else:
+        raise InputError(
+            str(path), f"a sheet named {table.name!r} (the workbook has {', '.join(names)})"
+        )
+    frame = pd.read_excel(sheets, sheet_name=sheet, dtype=object, na_filter=False)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, f"{path}, sheet {sheet}"
+
+
+def read_export(
+    path: str | Path, table: Table, mapping: ColumnMap | None = None
+) -> tuple[pd.DataFrame, str]:
+    """One table of an export (CSV, Parquet or Excel by extension), mapped to the
+    contract's columns, spellings and ISO dates (``normalize`` then checks it), and the
+    name its errors give it."""
+    path = Path(path)
+    if path.suffix.lower() in EXCEL:
+        if not path.is_file():
+            raise InputError(str(path), "an existing Excel workbook")
+        frame, source = _read_excel(path, table)
+    else:
+        frame, source = read_table(path, table), str(path)
+    if mapping is not None:
+        frame = apply_map(frame, table, mapping, source)
+    return frame, source
+
+
+def apply_map(frame: pd.DataFrame, table: Table, mapping: ColumnMap, source: str) -> pd.DataFrame:
+    """An export's frame renamed, respelled and re-dated as the contract's."""
+    renames = mapping.columns.get(table.name, {})
+    for export, contract in renames.items():
+        if export not in frame.columns:
+            raise InputError(source, f"a column {export!r} (mapped to {contract})")
+    frame = frame.rename(columns=renames)
+    for column, spellings in mapping.values.get(table.name, {}).items():
+        if column in frame.columns:
+            text = {str(k): v for k, v in spellings.items()}
+            cells = frame[column].map(lambda v: "" if v is None else str(v).strip())
+            mapped = cells.map(text)
+            frame[column] = mapped.where(mapped.notna(), cells)
+    for column, fmt in mapping.formats.get(table.name, {}).items():
+        if column not in frame.columns:
+            continue
+        raw = frame[column]
+        text = raw.map(lambda v: "" if v is None else str(v).strip())
+        typed = raw.map(lambda v: hasattr(v, "year"))  # a date cell (Excel) needs no format
+        parsed = pd.to_datetime(text.where(~typed & (text != "")), format=fmt, errors="coerce")
+        bad = ~typed & (text != "") & parsed.isna()
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            raise InputError(
+                source,
+                f"a date written {fmt}",
+                row=i,
+                column=column,
+                got=text.iloc[i],
+                header=mapping.header(table.name, column),
+            )
+        iso = parsed.dt.strftime("%Y-%m-%d")
+        frame[column] = raw.where(typed, iso.where(text != "", ""))
+    return frame
+
+
+def export_error(err: InputError, table: Table, mapping: ColumnMap | None) -> InputError:
+    """A contract error re-worded with the export's own header for the column."""
+    if mapping is None or err.column is None:
+        return err
+    header = mapping.header(table.name, err.column)
+    if header == err.column:
+        return err
+    return InputError(
+        err.source, err.expected, row=err.row, column=err.column, got=err.got, header=header
+    )
