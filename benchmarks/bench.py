@@ -51,6 +51,70 @@ def _adjudication_child(code: str, n_lines: int, engine: str) -> dict:
     }
 
 
+def _write_text_csv(frames, folder: Path) -> dict[str, Path]:
+    """The synthetic records as an export's CSV text (ISO dates, true/false)."""
+
+    paths = {}
+    for name, frame in zip(("cases", "coaches", "services"), frames, strict=True):
+        frame = frame.copy()
+        for col in frame.columns:
+            if frame[col].dtype == bool:
+                frame[col] = frame[col].map({True: "true", False: "false"})
+            elif str(frame[col].dtype).startswith("datetime"):
+                frame[col] = frame[col].dt.strftime("%Y-%m-%d").fillna("")
+        paths[name] = folder / f"{name}.csv"
+        frame.to_csv(paths[name], index=False, lineterminator="\n")
+    return paths
+
+
+def _files_child(n_lines: int) -> dict:
+    """CSV in, CSV out on the disk: our command's work per rulebook, the pyarrow floor
+    (read the three files, write a table of the result's shape) and the DuckDB peer of
+    the Kansas rules, interleaved, best of 5; and whether the peer's file equals ours."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    sys.path.insert(0, str(HERE))
+    from duckdb_peer import kansas
+    from synthetic import synthetic_records
+
+    from jobcoach_model.cli import adjudicate_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = _write_text_csv(synthetic_records(n_lines), folder)
+        out = {code: folder / f"ours_{code}.csv" for code in ("KS", "IA")}
+        peer = folder / "duckdb_KS.csv"
+        args = (paths["cases"], paths["coaches"], paths["services"])
+        adjudicate_files("KS", *args, {}, out["KS"])  # warm up imports and caches
+        shape = pv.read_csv(
+            out["KS"],
+            convert_options=pv.ConvertOptions(
+                column_types={n: pa.string() for n in ("service_id", "status", "payee", "rule_ids")}
+            ),
+        )
+        best = {"floor": [], "KS": [], "IA": [], "duckdb": []}
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for path in paths.values():
+                pv.read_csv(path)
+            pv.write_csv(shape, folder / "floor.csv")
+            best["floor"].append(time.perf_counter() - t0)
+            for code in ("KS", "IA"):
+                t0 = time.perf_counter()
+                adjudicate_files(code, *args, {}, out[code])
+                best[code].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            kansas(paths["cases"], paths["services"], peer)
+            best["duckdb"].append(time.perf_counter() - t0)
+        result = {k: min(v) for k, v in best.items()}
+        result["identical"] = peer.read_bytes() == out["KS"].read_bytes()
+        result["lines"] = n_lines
+        return result
+
+
 def _simulation_child(scenario_path: str, consumers: int, replications: int, schemes: str) -> dict:
     from jobcoach_model.runner import run
     from jobcoach_model.scenario import load_scenario
@@ -94,9 +158,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child", nargs=3, metavar=("RULES", "LINES", "ENGINE"))
     parser.add_argument("--sim-child", nargs=4, metavar=("SCENARIO", "N", "R", "SCHEMES"))
+    parser.add_argument("--files-child", type=int, metavar="LINES")
     parser.add_argument(
         "--only",
-        choices=("adjudication", "simulation", "notebooks", "explorer", "sweep", "sensitivity"),
+        choices=(
+            "adjudication",
+            "files",
+            "simulation",
+            "notebooks",
+            "explorer",
+            "sweep",
+            "sensitivity",
+        ),
         default=None,
     )
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -106,12 +179,16 @@ def main() -> None:
         code, n, engine = args.child
         print(json.dumps(_adjudication_child(code, int(n), engine)))
         return
+    if args.files_child:
+        print(json.dumps(_files_child(args.files_child)))
+        return
     if args.sim_child:
         path, n, r, schemes = args.sim_child
         print(json.dumps(_simulation_child(path, int(n), int(r), schemes)))
         return
     sections = {
         "adjudication": lambda: bench_adjudication(args),
+        "files": lambda: bench_files(args),
         "simulation": bench_simulation,
         "notebooks": bench_notebooks,
         "explorer": bench_explorer,
@@ -315,6 +392,46 @@ def bench_adjudication(args: argparse.Namespace) -> None:
             f"      speed-up: full {ref_m / per_m:,.0f}x, rules alone "
             f"{ref_rules_m / rules_m:,.0f}x (target >= 100x)"
         )
+        REFERENCE_PER_MILLION[code] = ref_m
+
+
+#: the reference engine's seconds per million lines, end to end, from bench_adjudication
+REFERENCE_PER_MILLION: dict[str, float] = {}
+
+
+def bench_files(args: argparse.Namespace) -> None:
+    """CSV to CSV on the disk against the pyarrow floor and a DuckDB peer."""
+    r = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--files-child", str(args.lines)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    per_m = 1e6 / r["lines"]
+    floor = r["floor"]
+    print(f"\nCSV in, CSV out: {r['lines']:,} lines (three input files, one result; best of 5)")
+    print(
+        f"  pyarrow floor (read the three files, write a table of the result's shape): "
+        f"{floor:.3f} s"
+    )
+    print(f"  DuckDB peer, Kansas rules as one query (no input checks): {r['duckdb']:.3f} s")
+    for code in ("KS", "IA"):
+        line = (
+            f"  jobcoach adjudicate --rules {code}: {r[code]:.3f} s = {r[code] / floor:.1f}x "
+            "the floor (target <= 3x)"
+        )
+        if code == "KS":
+            verdict = "no slower" if r[code] <= r["duckdb"] else "slower"
+            line += f"; {r[code] / r['duckdb']:.2f}x DuckDB ({verdict}; target <= 1x)"
+        if code in REFERENCE_PER_MILLION:
+            ratio = REFERENCE_PER_MILLION[code] / (r[code] * per_m)
+            line += f"; {ratio:,.0f}x the reference engine end to end (target >= 100x)"
+        print(line)
+    print(f"  DuckDB's result file equals ours byte for byte: {'yes' if r['identical'] else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 _UMASK = os.umask(0)
@@ -36,6 +37,67 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """A DataFrame written as CSV (LF line ends, no index), atomically."""
     return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def _float_text(values: np.ndarray):
+    """Floats as pandas writes them (the shortest text that reads back as the same
+    number), each distinct value formatted once."""
+    import pyarrow as pa
+
+    codes, uniq = pd.factorize(np.asarray(values, dtype=np.float64), use_na_sentinel=False)
+    labels = pa.array(["" if u != u else repr(float(u)) for u in uniq], type=pa.string())
+    return labels.take(pa.array(codes))
+
+
+_QUOTE = '[,"\r\n]'  # a cell holding one of these needs quotes
+
+
+def _text_column(series: pd.Series):
+    """A text or categorical column as an Arrow array (a categorical stays dictionary
+    encoded), or None when a cell needs quoting (then pandas writes the file)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        labels = pa.array([str(c) for c in series.cat.categories], type=pa.string())
+        if len(labels) and pc.any(pc.match_substring_regex(labels, _QUOTE)).as_py():
+            return None
+        codes = series.cat.codes.to_numpy()
+        if (codes < 0).any():
+            labels = pa.concat_arrays([labels, pa.array([""])])
+            codes = np.where(codes < 0, len(labels) - 1, codes)
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), labels)
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        text = pa.chunked_array(series.array.__arrow_array__()).combine_chunks().fill_null("")
+    else:
+        text = pa.array(series.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    if len(text) and pc.any(pc.match_substring_regex(text, _QUOTE)).as_py():
+        return None
+    return text
+
+
+def write_result_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """A table of text, categorical and float columns written as CSV with pyarrow, byte for
+    byte what ``write_csv`` (pandas) writes, at a fraction of the time. Falls back to
+    pandas when a cell or a header needs quoting (a comma, a quote or a line break)."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    if any(c in str(name) for name in frame.columns for c in ',"\r\n'):
+        return write_csv(frame, path)
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_float_dtype(series.dtype):
+            columns[name] = _float_text(series.to_numpy())
+            continue
+        text = _text_column(series)
+        if text is None:
+            return write_csv(frame, path)
+        columns[name] = text
+    table = pa.table(columns)
+    options = pv.WriteOptions(quoting_style="none", quoting_header="none")
+    return write_atomic(path, lambda tmp: pv.write_csv(table, tmp, options))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -65,7 +127,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         return write_parquet(frame, path)
     if suffix == ".xlsx":
         return write_excel(frame, path)
-    return write_csv(frame, path)
+    return write_result_csv(frame, path)
 
 
 def write_figure(figure, path: str | Path, dpi: int = 110) -> Path:

@@ -161,8 +161,17 @@ def _cells(series: pd.Series, unique_values: bool = False) -> tuple[np.ndarray, 
     text goes through its dictionary unless ``unique_values`` (ids: a dictionary would
     be as long as the column).
     """
-    if isinstance(series.array, pd.arrays.ArrowStringArray) and not unique_values:
-        return _arrow_cells(series)
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        if not unique_values:
+            return _arrow_cells(series)
+        import pyarrow.compute as pc
+
+        data = _arrow(series)
+        text = data.to_numpy(zero_copy_only=False)
+        blank = pc.or_kleene(data.is_null(), pc.equal(data, "")).fill_null(True)
+        if data.null_count:
+            text = np.where(data.is_null().to_numpy(zero_copy_only=False), "", text)
+        return text, blank.to_numpy(zero_copy_only=False)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         labels = np.array([_text(c) for c in series.cat.categories] + [""], dtype=object)
@@ -201,8 +210,71 @@ def _datetime_days(series: pd.Series, blank: np.ndarray, col: Column, source: st
     return stamps.astype("datetime64[D]").astype(np.int64)
 
 
+def _arrow(series: pd.Series):
+    """The Arrow array behind an Arrow-backed text column (None for any other column)."""
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    return pa.chunked_array(series.array.__arrow_array__()).combine_chunks()
+
+
+def _arrow_fast(col: Column, data, n: int) -> np.ndarray | None:
+    """A date or number column parsed with pyarrow when every cell is well formed (the
+    usual case, in milliseconds); None sends the column to the checks below, which find
+    and name the first bad cell exactly as before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.equal(pc.fill_null(data, ""), "")
+    if col.required and pc.any(blank).as_py():
+        return None
+    if col.kind == "bool":
+        truth = pc.is_in(data, value_set=pa.array(_TRUE))
+        ok = pc.or_(pc.or_(truth, blank), pc.is_in(data, value_set=pa.array(_FALSE)))
+        if not pc.all(ok).as_py():
+            return None
+        truth = truth.to_numpy(zero_copy_only=False)
+        if col.default:
+            return truth | blank.to_numpy(zero_copy_only=False)
+        return truth
+    if col.kind == "date":
+        shaped = pc.match_substring_regex(data, r"^\d{4}-\d{2}-\d{2}$")
+        parsed = pc.strptime(data, format="%Y-%m-%d", unit="s", error_is_null=True)
+        ok = pc.or_(blank, pc.and_(shaped, pc.is_valid(parsed)))
+        if not pc.all(ok).as_py():
+            return None
+        days = pc.cast(pc.cast(parsed, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False)
+        blank_np = blank.to_numpy(zero_copy_only=False)
+        return np.where(blank_np, NEVER, np.nan_to_num(days, nan=0)).astype(np.int64)
+    try:
+        values = pc.cast(pc.if_else(blank, "0", data), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = values.to_numpy(zero_copy_only=False)
+    blank_np = blank.to_numpy(zero_copy_only=False)
+    bad = ~blank_np & ~np.isfinite(values)
+    if col.kind == "int":
+        bad |= ~blank_np & (values % 1 != 0)
+    if col.minimum is not None:
+        bad |= ~blank_np & (values <= col.minimum if col.strict_minimum else values < col.minimum)
+    if bad.any():
+        return None
+    if col.default is not None:
+        values = np.where(blank_np, float(col.default), values)
+    elif blank_np.any():
+        values = np.where(blank_np, np.nan, values)
+    return values.astype(np.int64) if col.kind == "int" else values
+
+
 def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     """One column converted to its engine type, or InputError at the first bad cell."""
+    if col.kind in ("date", "number", "int", "bool"):
+        data = _arrow(series)
+        if data is not None:
+            fast = _arrow_fast(col, data, len(series))
+            if fast is not None:
+                return fast
     if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
         return series.to_numpy(dtype=bool)
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
@@ -310,6 +382,20 @@ def _refuse_formulas(frame: pd.DataFrame, col: Column, text: np.ndarray, source:
     )
 
 
+def _absent(col: Column, n: int) -> np.ndarray:
+    """An optional column the table does not have: every cell its default (as a column
+    of blank cells would be read)."""
+    if col.kind == "date":
+        return np.full(n, NEVER, dtype=np.int64)
+    if col.kind == "bool":
+        return np.full(n, bool(col.default))
+    if col.kind in ("number", "int"):
+        value = np.nan if col.default is None else float(col.default)
+        values = np.full(n, value)
+        return values.astype(np.int64) if col.kind == "int" else values
+    return np.full(n, "" if col.default is None else col.default, dtype=object)
+
+
 def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> dict:
     """A table's columns, checked and converted to numpy arrays keyed by column name.
 
@@ -326,7 +412,7 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
         elif col.required:
             raise InputError(source, f"a column '{col.name}'", column=col.name)
         else:
-            out[col.name] = _parse(col, pd.Series([None] * n, dtype=object), source)
+            out[col.name] = _absent(col, n)
     for col in table.columns:
         if col.unique or col.name == "provider_id":
             _refuse_formulas(frame, col, out[col.name], source)
@@ -339,6 +425,13 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
                 )
     out["_n"] = n
     out["_frame"] = frame
+    out["_arrow"] = {
+        c.name: data
+        for c in table.columns
+        if c.name.endswith("_id")
+        and c.name in frame.columns
+        and (data := _arrow(frame[c.name])) is not None
+    }
     return out
 
 
@@ -361,20 +454,63 @@ def read_table(path: str | Path, table: Table) -> pd.DataFrame:
             raise InputError(str(path), f"a readable Parquet file ({first})") from None
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame
+    return _read_csv(path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file read with pyarrow, every column as text (Arrow-backed, so the checks in
+    ``normalize`` run on Arrow arrays); a UTF-8 byte-order mark and CRLF line ends, as
+    Excel writes them, are read; a malformed file is one InputError."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig"
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise InputError(str(path), f"a readable CSV file ({type(err).__name__})") from None
+    if not header:
+        raise InputError(str(path), "a readable CSV file (No columns to parse from file)")
+    names = [str(c).strip() for c in header]
+    try:
+        table = pv.read_csv(
+            path,
+            read_options=pv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pv.ParseOptions(newlines_in_values=True),
+            convert_options=pv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except (pa.ArrowInvalid, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(str(path), f"a readable CSV file ({first})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = table.to_pandas(types_mapper={pa.string(): text}.get)
+    frame.columns = names
     return frame
 
 
-def link(ids: np.ndarray, keys: np.ndarray, source: str, column: str, target: str) -> np.ndarray:
-    """Row positions in ``keys`` of each id, or InputError at the first unknown id."""
-    index = pd.Index(keys).get_indexer(ids)
+def link(
+    ids: np.ndarray,
+    keys: np.ndarray,
+    source: str,
+    column: str,
+    target: str,
+    arrow: tuple | None = None,
+) -> np.ndarray:
+    """Row positions in ``keys`` of each id, or InputError at the first unknown id
+    (hashed on the Arrow columns when both are Arrow text: ``arrow`` = (ids, keys))."""
+    if arrow is not None and all(a is not None for a in arrow):
+        import pyarrow.compute as pc
+
+        found = pc.index_in(arrow[0], value_set=arrow[1])
+        index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        index = pd.Index(keys).get_indexer(ids)
     missing = index < 0
     if missing.any():
         i = _first(missing)

@@ -89,7 +89,7 @@ def export_frames() -> dict[str, pd.DataFrame]:
 def column_map() -> dict:
     """The mapping file's content."""
     values, formats = {}, {}
-    for name, headers in HEADERS.items():
+    for name in HEADERS:
         frame = pd.read_csv(EXAMPLES / f"{name}.csv", dtype=str, keep_default_na=False)
         flags = [
             c
