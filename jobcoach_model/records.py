@@ -210,6 +210,45 @@ def _datetime_days(series: pd.Series, blank: np.ndarray, col: Column, source: st
     return stamps.astype("datetime64[D]").astype(np.int64)
 
 
+class ArrowText:
+    """An Arrow id column kept as it is, with no Python string per row, until cells are
+    asked for (``ids[i]``, ``ids[positions]``, ``ids == value``): ids are linked and
+    checked for duplicates on Arrow, and only named in errors, ties and explanations."""
+
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index):
+        if isinstance(index, int | np.integer):
+            return self.data[int(index)].as_py()
+        import pyarrow as pa
+
+        return self.data.take(pa.array(np.asarray(index))).to_numpy(zero_copy_only=False)
+
+    def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
+        import pyarrow.compute as pc
+
+        return pc.equal(self.data, other).to_numpy(zero_copy_only=False)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        values = self.data.to_numpy(zero_copy_only=False)
+        return values if dtype is None else values.astype(dtype)
+
+    def first_duplicate(self) -> int | None:
+        """Position of the first id seen before, or None when every id is distinct."""
+        import pyarrow.compute as pc
+
+        if len(pc.dictionary_encode(self.data).dictionary) == len(self.data):
+            return None
+        seen = pd.Series(self.data.to_numpy(zero_copy_only=False), dtype=object).duplicated()
+        return _first(seen.to_numpy())
+
+
 def _arrow(series: pd.Series):
     """The Arrow array behind an Arrow-backed text column (None for any other column)."""
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
@@ -269,6 +308,18 @@ def _arrow_fast(col: Column, data, n: int) -> np.ndarray | None:
 
 def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     """One column converted to its engine type, or InputError at the first bad cell."""
+    if col.kind == "text" and col.name.endswith("_id"):
+        data = _arrow(series)
+        if data is not None:
+            import pyarrow.compute as pc
+
+            data = pc.fill_null(data, "")
+            if col.required and pc.any(pc.equal(data, "")).as_py():
+                i = _first(pc.equal(data, "").to_numpy(zero_copy_only=False))
+                raise InputError(
+                    source, f"a value ({col.kind}, required)", row=i, column=col.name, got=""
+                )
+            return ArrowText(data)
     if col.kind in ("date", "number", "int", "bool"):
         data = _arrow(series)
         if data is not None:
@@ -417,9 +468,13 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
         if col.unique or col.name == "provider_id":
             _refuse_formulas(frame, col, out[col.name], source)
         if col.unique:
-            dup = pd.Series(out[col.name], dtype=object).duplicated().to_numpy()
-            if dup.any():
-                i = _first(dup)
+            values = out[col.name]
+            if isinstance(values, ArrowText):
+                i = values.first_duplicate()
+            else:
+                dup = pd.Series(values, dtype=object).duplicated().to_numpy()
+                i = _first(dup) if dup.any() else None
+            if i is not None:
                 raise InputError(
                     source, "a unique id", row=i, column=col.name, got=out[col.name][i]
                 )
@@ -510,7 +565,7 @@ def link(
         found = pc.index_in(arrow[0], value_set=arrow[1])
         index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
-        index = pd.Index(keys).get_indexer(ids)
+        index = pd.Index(np.asarray(keys, dtype=object)).get_indexer(np.asarray(ids, dtype=object))
     missing = index < 0
     if missing.any():
         i = _first(missing)
