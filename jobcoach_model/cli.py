@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -88,12 +89,21 @@ def read_inputs(
     return frames, sources, mapping
 
 
-def in_export_terms(err: InputError, sources: dict[str, str], mapping: ColumnMap | None):
-    """An error about a mapped table, naming the export's own header."""
-    for name, source in sources.items():
-        if err.source == source:
-            return export_error(err, TABLES[name], mapping)
-    return err
+@contextmanager
+def export_terms(sources: dict[str, str], mapping: ColumnMap | None):
+    """Errors raised inside about a mapped table name the export's own header."""
+    try:
+        yield
+    except InputError as err:
+        for name, source in sources.items():
+            if err.source == source:
+                raise export_error(err, TABLES[name], mapping) from None
+        raise
+
+
+def input_paths(cases: Path, coaches: Path, services: Path, columns: Path | None) -> tuple:
+    """Every file a command reads (an output may be none of them)."""
+    return (cases, coaches, services, *((columns,) if columns else ()))
 
 
 def adjudicate_files(
@@ -107,12 +117,10 @@ def adjudicate_files(
 ) -> pd.DataFrame:
     """Adjudicate an export's three tables under one rulebook and write the result
     atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
-    check_not_input(out, (cases, coaches, services, *((columns,) if columns else ())))
+    check_not_input(out, input_paths(cases, coaches, services, columns))
     frames, sources, mapping = read_inputs(cases, coaches, services, columns)
-    try:
+    with export_terms(sources, mapping):
         result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
-    except InputError as err:
-        raise in_export_terms(err, sources, mapping) from None
     write_table(result, out)
     return result
 
@@ -164,10 +172,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     paths = (args.cases, args.coaches, args.services)
     if args.out is not None:
-        check_not_input(args.out, paths)
+        check_not_input(args.out, input_paths(*paths, args.columns))
     frames, sources, mapping = read_inputs(*paths, args.columns)
     book = get_rulebook(args.rules, parse_sets(args.set))
-    try:
+    with export_terms(sources, mapping):
         found = explain_lines(
             *frames,
             rules=book,
@@ -176,8 +184,6 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             provider=args.provider,
             sources=sources,
         )
-    except InputError as err:
-        raise in_export_terms(err, sources, mapping) from None
     if args.format == "html":
         what = (
             f"line {args.line}"

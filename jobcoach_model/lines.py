@@ -110,24 +110,9 @@ def prepare(
     k = normalize(coaches, COACHES, sources["coaches"])
     s = normalize(services, SERVICES, sources["services"])
 
-    def arrow(table: dict, name: str):
-        return table["_arrow"].get(name)
-
-    case_idx = link(
-        s["case_id"],
-        c["case_id"],
-        sources["services"],
-        "case_id",
-        sources["cases"],
-        (arrow(s, "case_id"), arrow(c, "case_id")),
-    )
+    case_idx = link(s["case_id"], c["case_id"], sources["services"], "case_id", sources["cases"])
     coach_idx = link(
-        s["coach_id"],
-        k["coach_id"],
-        sources["services"],
-        "coach_id",
-        sources["coaches"],
-        (arrow(s, "coach_id"), arrow(k, "coach_id")),
+        s["coach_id"], k["coach_id"], sources["services"], "coach_id", sources["coaches"]
     )
     bad_window = c["authorized_to"] < c["authorized_from"]
     if bad_window.any():

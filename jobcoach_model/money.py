@@ -30,9 +30,9 @@ def line_cents(units, rate, divisor=1, rounding: str = "half_up") -> np.ndarray:
     """Cents of lines: ``units`` hours (in HOUR_UNITS) at ``rate`` USD/hour over
     ``divisor``, rounded per line (``half_up`` or ``half_even``)."""
     units = np.asarray(units, dtype=np.int64)
-    num = units * rate_units(rate)
-    if num.size and int(np.abs(units).max()) > 10**12:
+    if units.size and int(np.abs(units).max()) > 10**12:
         raise ValueError("hours beyond a million per line cannot be priced exactly")
+    num = units * rate_units(rate)
     den = _PER_CENT * np.asarray(divisor, dtype=np.int64)
     quotient, remainder = np.divmod(num, den)
     twice = 2 * remainder

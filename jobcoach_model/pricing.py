@@ -25,7 +25,7 @@ from .lines import Lines
 from .money import hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
-from .simulate import Caseload
+from .simulate import SIMULATED_SOURCES, Caseload
 
 PAID, HELD, DENIED = 0, 1, 2
 
@@ -172,7 +172,7 @@ def outcome_lines(caseload: Caseload) -> Lines:
         {"date": hire, "_n": len(hire)},
         np.arange(len(hire)),
         caseload.outcomes["coach_idx"],
-        {"cases": "simulated cases", "coaches": "simulated coaches", "services": "simulated"},
+        SIMULATED_SOURCES,
     )
 
 

@@ -161,17 +161,8 @@ def _cells(series: pd.Series, unique_values: bool = False) -> tuple[np.ndarray, 
     text goes through its dictionary unless ``unique_values`` (ids: a dictionary would
     be as long as the column).
     """
-    if isinstance(series.array, pd.arrays.ArrowStringArray):
-        if not unique_values:
-            return _arrow_cells(series)
-        import pyarrow.compute as pc
-
-        data = _arrow(series)
-        text = data.to_numpy(zero_copy_only=False)
-        blank = pc.or_kleene(data.is_null(), pc.equal(data, "")).fill_null(True)
-        if data.null_count:
-            text = np.where(data.is_null().to_numpy(zero_copy_only=False), "", text)
-        return text, blank.to_numpy(zero_copy_only=False)
+    if isinstance(series.array, pd.arrays.ArrowStringArray) and not unique_values:
+        return _arrow_cells(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         labels = np.array([_text(c) for c in series.cat.categories] + [""], dtype=object)
@@ -258,7 +249,7 @@ def _arrow(series: pd.Series):
     return pa.chunked_array(series.array.__arrow_array__()).combine_chunks()
 
 
-def _arrow_fast(col: Column, data, n: int) -> np.ndarray | None:
+def _arrow_fast(col: Column, data) -> np.ndarray | None:
     """A date or number column parsed with pyarrow when every cell is well formed (the
     usual case, in milliseconds); None sends the column to the checks below, which find
     and name the first bad cell exactly as before."""
@@ -323,7 +314,7 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
     if col.kind in ("date", "number", "int", "bool"):
         data = _arrow(series)
         if data is not None:
-            fast = _arrow_fast(col, data, len(series))
+            fast = _arrow_fast(col, data)
             if fast is not None:
                 return fast
     if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
@@ -405,16 +396,13 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
 _FORMULA = r"^[=+\-@\t\r]"
 
 
-def _refuse_formulas(frame: pd.DataFrame, col: Column, text: np.ndarray, source: str) -> None:
+def _refuse_formulas(col: Column, text, source: str) -> None:
     """Refuse an id a spreadsheet would run as a formula (it reaches our CSV outputs):
-    checked on the Arrow column where there is one (milliseconds), else on the text."""
-    series = frame[col.name] if col.name in frame.columns else None
-    if series is not None and isinstance(series.array, pd.arrays.ArrowStringArray):
-        import pyarrow as pa
+    checked on the Arrow column where the ids are one (milliseconds), else on the text."""
+    if isinstance(text, ArrowText):
         import pyarrow.compute as pc
 
-        data = pa.chunked_array(series.array.__arrow_array__())
-        bad = pc.match_substring_regex(data, _FORMULA).fill_null(False)
+        bad = pc.match_substring_regex(text.data, _FORMULA).fill_null(False)
         if not pc.any(bad).as_py():
             return
         bad = bad.to_numpy(zero_copy_only=False)
@@ -466,7 +454,7 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
             out[col.name] = _absent(col, n)
     for col in table.columns:
         if col.unique or col.name == "provider_id":
-            _refuse_formulas(frame, col, out[col.name], source)
+            _refuse_formulas(col, out[col.name], source)
         if col.unique:
             values = out[col.name]
             if isinstance(values, ArrowText):
@@ -480,13 +468,6 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
                 )
     out["_n"] = n
     out["_frame"] = frame
-    out["_arrow"] = {
-        c.name: data
-        for c in table.columns
-        if c.name.endswith("_id")
-        and c.name in frame.columns
-        and (data := _arrow(frame[c.name])) is not None
-    }
     return out
 
 
@@ -549,20 +530,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def link(
-    ids: np.ndarray,
-    keys: np.ndarray,
-    source: str,
-    column: str,
-    target: str,
-    arrow: tuple | None = None,
-) -> np.ndarray:
+def link(ids, keys, source: str, column: str, target: str) -> np.ndarray:
     """Row positions in ``keys`` of each id, or InputError at the first unknown id
-    (hashed on the Arrow columns when both are Arrow text: ``arrow`` = (ids, keys))."""
-    if arrow is not None and all(a is not None for a in arrow):
+    (hashed on Arrow when both are Arrow text)."""
+    if isinstance(ids, ArrowText) and isinstance(keys, ArrowText):
         import pyarrow.compute as pc
 
-        found = pc.index_in(arrow[0], value_set=arrow[1])
+        found = pc.index_in(ids.data, value_set=keys.data)
         index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
         index = pd.Index(np.asarray(keys, dtype=object)).get_indexer(np.asarray(ids, dtype=object))

@@ -70,7 +70,7 @@ def _apply(rule, contexts: list[LineContext], argument) -> None:
     """Run a rule's twin, recording what it did to each line when explaining."""
     for ctx in contexts:
         ctx.rule_id = rule.id
-    explaining = contexts and getattr(contexts[0], "outcomes", None) is not None
+    explaining = bool(contexts) and contexts[0].outcomes is not None
     before = [_state(ctx) for ctx in contexts] if explaining else ()
     rule.line(argument)
     for ctx, was in zip(contexts, before, strict=False):

@@ -65,6 +65,14 @@ def simulate_plan(scenario: Scenario):
         yield simulate_chunk(scenario, first, count, block)
 
 
+#: what errors call the simulated tables
+SIMULATED_SOURCES = {
+    "cases": "simulated cases",
+    "coaches": "simulated coaches",
+    "services": "simulated",
+}
+
+
 @dataclass
 class Caseload:
     """Simulated replications stacked: the three contract tables as engine arrays, and
@@ -96,7 +104,7 @@ class Caseload:
             self.services,
             self.case_idx,
             self.coach_idx,
-            {"cases": "simulated cases", "coaches": "simulated coaches", "services": "simulated"},
+            SIMULATED_SOURCES,
         )
 
     def line_reps(self) -> np.ndarray:
