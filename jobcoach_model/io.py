@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .arrow_text import holds_any
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -49,29 +51,27 @@ def _float_text(values: np.ndarray):
     return labels.take(pa.array(codes))
 
 
-_QUOTE = '[,"\r\n]'  # a cell holding one of these needs quotes
+#: a cell holding one of these needs quotes
+_QUOTE = b',"\r\n'
 
 
 def _text_column(series: pd.Series):
-    """A text or categorical column as an Arrow array (a categorical stays dictionary
-    encoded), or None when a cell needs quoting (then pandas writes the file)."""
+    """A text or categorical column as plain Arrow text (a categorical decoded through
+    its labels, which a CSV writer writes faster than dictionary cells), or None when a
+    cell needs quoting (then pandas writes the file)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if isinstance(series.dtype, pd.CategoricalDtype):
-        labels = pa.array([str(c) for c in series.cat.categories], type=pa.string())
-        if len(labels) and pc.any(pc.match_substring_regex(labels, _QUOTE)).as_py():
+        labels = pa.array([str(c) for c in series.cat.categories] + [""], type=pa.string())
+        if holds_any(labels, _QUOTE):
             return None
         codes = series.cat.codes.to_numpy()
-        if (codes < 0).any():
-            labels = pa.concat_arrays([labels, pa.array([""])])
-            codes = np.where(codes < 0, len(labels) - 1, codes)
-        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), labels)
+        return labels.take(pa.array(np.where(codes < 0, len(labels) - 1, codes)))
     if isinstance(series.array, pd.arrays.ArrowStringArray):
         text = pa.chunked_array(series.array.__arrow_array__()).combine_chunks().fill_null("")
     else:
         text = pa.array(series.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
-    if len(text) and pc.any(pc.match_substring_regex(text, _QUOTE)).as_py():
+    if holds_any(text, _QUOTE):
         return None
     return text
 

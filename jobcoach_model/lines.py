@@ -9,6 +9,7 @@ this in one place means the engines differ only in how they apply the rules.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -58,6 +59,20 @@ class Lines:
     def line(self, name: str) -> np.ndarray:
         """A service column."""
         return self.services[name]
+
+    def line_in(self, name: str, values) -> np.ndarray:
+        """Whether each line's text column ``name`` holds one of ``values``: asked once
+        per distinct value when the column was read that way, else compared cell by
+        cell (plain comparisons beat hashing for a few values)."""
+        values = list(values)
+        coded = self.services.get("_coded", {}).get(name)
+        if coded is not None:
+            return np.isin(coded.values, values)[coded.codes]
+        column = self.services[name]
+        found = np.zeros(self.n, dtype=bool)
+        for value in values:
+            found |= column == value
+        return found
 
     def with_case_column(self, name: str, values: np.ndarray) -> Lines:
         """The same lines with one case column replaced; what was derived from the other
@@ -110,10 +125,16 @@ def prepare(
     k = normalize(coaches, COACHES, sources["coaches"])
     s = normalize(services, SERVICES, sources["services"])
 
-    case_idx = link(s["case_id"], c["case_id"], sources["services"], "case_id", sources["cases"])
-    coach_idx = link(
-        s["coach_id"], k["coach_id"], sources["services"], "coach_id", sources["coaches"]
-    )
+    # the two links hash on Arrow, which releases the GIL: the coach link runs beside
+    # the case link, and an unknown case is still reported before an unknown coach
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        coach_link = beside.submit(
+            link, s["coach_id"], k["coach_id"], sources["services"], "coach_id", sources["coaches"]
+        )
+        case_idx = link(
+            s["case_id"], c["case_id"], sources["services"], "case_id", sources["cases"]
+        )
+        coach_idx = coach_link.result()
     bad_window = c["authorized_to"] < c["authorized_from"]
     if bad_window.any():
         i = int(np.argmax(bad_window))

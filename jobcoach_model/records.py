@@ -9,12 +9,14 @@ bad export fails with one clear line instead of a wrong number.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .arrow_text import ArrowText, starts_with_any
 from .dates import NEVER
 from .errors import InputError
 
@@ -201,45 +203,6 @@ def _datetime_days(series: pd.Series, blank: np.ndarray, col: Column, source: st
     return stamps.astype("datetime64[D]").astype(np.int64)
 
 
-class ArrowText:
-    """An Arrow id column kept as it is, with no Python string per row, until cells are
-    asked for (``ids[i]``, ``ids[positions]``, ``ids == value``): ids are linked and
-    checked for duplicates on Arrow, and only named in errors, ties and explanations."""
-
-    def __init__(self, data) -> None:
-        self.data = data
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index):
-        if isinstance(index, int | np.integer):
-            return self.data[int(index)].as_py()
-        import pyarrow as pa
-
-        return self.data.take(pa.array(np.asarray(index))).to_numpy(zero_copy_only=False)
-
-    def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
-        import pyarrow.compute as pc
-
-        return pc.equal(self.data, other).to_numpy(zero_copy_only=False)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        values = self.data.to_numpy(zero_copy_only=False)
-        return values if dtype is None else values.astype(dtype)
-
-    def first_duplicate(self) -> int | None:
-        """Position of the first id seen before, or None when every id is distinct."""
-        import pyarrow.compute as pc
-
-        if len(pc.dictionary_encode(self.data).dictionary) == len(self.data):
-            return None
-        seen = pd.Series(self.data.to_numpy(zero_copy_only=False), dtype=object).duplicated()
-        return _first(seen.to_numpy())
-
-
 def _arrow(series: pd.Series):
     """The Arrow array behind an Arrow-backed text column (None for any other column)."""
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
@@ -249,55 +212,44 @@ def _arrow(series: pd.Series):
     return pa.chunked_array(series.array.__arrow_array__()).combine_chunks()
 
 
-def _arrow_fast(col: Column, data) -> np.ndarray | None:
-    """A date or number column parsed with pyarrow when every cell is well formed (the
-    usual case, in milliseconds); None sends the column to the checks below, which find
-    and name the first bad cell exactly as before."""
-    import pyarrow as pa
+@dataclass(frozen=True)
+class Coded:
+    """A column read one distinct value at a time: ``values[codes]`` is the column.
+    Kept for text columns so that a rule asking "is this line's code one of these?"
+    asks once per distinct value (``Lines.line_in``)."""
+
+    values: np.ndarray
+    codes: np.ndarray
+
+    def cells(self) -> np.ndarray:
+        """The column, one cell per row."""
+        return self.values[self.codes]
+
+
+def _parse_distinct(col: Column, data, source: str) -> Coded:
+    """An Arrow text column checked and converted one distinct value at a time: the
+    column is dictionary encoded (a few hundred dates, codes or hours in a million rows),
+    the dictionary goes through the same checks as any column, and the rows take their
+    value by code. The dictionary lists values in order of first appearance, so its first
+    bad entry is the column's first bad cell: the error names that row."""
     import pyarrow.compute as pc
 
-    blank = pc.equal(pc.fill_null(data, ""), "")
-    if col.required and pc.any(blank).as_py():
-        return None
-    if col.kind == "bool":
-        truth = pc.is_in(data, value_set=pa.array(_TRUE))
-        ok = pc.or_(pc.or_(truth, blank), pc.is_in(data, value_set=pa.array(_FALSE)))
-        if not pc.all(ok).as_py():
-            return None
-        truth = truth.to_numpy(zero_copy_only=False)
-        if col.default:
-            return truth | blank.to_numpy(zero_copy_only=False)
-        return truth
-    if col.kind == "date":
-        shaped = pc.match_substring_regex(data, r"^\d{4}-\d{2}-\d{2}$")
-        parsed = pc.strptime(data, format="%Y-%m-%d", unit="s", error_is_null=True)
-        ok = pc.or_(blank, pc.and_(shaped, pc.is_valid(parsed)))
-        if not pc.all(ok).as_py():
-            return None
-        days = pc.cast(pc.cast(parsed, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False)
-        blank_np = blank.to_numpy(zero_copy_only=False)
-        return np.where(blank_np, NEVER, np.nan_to_num(days, nan=0)).astype(np.int64)
+    encoded = pc.dictionary_encode(pc.fill_null(data, ""))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     try:
-        values = pc.cast(pc.if_else(blank, "0", data), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    values = values.to_numpy(zero_copy_only=False)
-    blank_np = blank.to_numpy(zero_copy_only=False)
-    bad = ~blank_np & ~np.isfinite(values)
-    if col.kind == "int":
-        bad |= ~blank_np & (values % 1 != 0)
-    if col.minimum is not None:
-        bad |= ~blank_np & (values <= col.minimum if col.strict_minimum else values < col.minimum)
-    if bad.any():
-        return None
-    if col.default is not None:
-        values = np.where(blank_np, float(col.default), values)
-    elif blank_np.any():
-        values = np.where(blank_np, np.nan, values)
-    return values.astype(np.int64) if col.kind == "int" else values
+        values = _parse(col, distinct, source)
+    except InputError as err:
+        if err.row is None:
+            raise
+        row = _first(codes == err.row)
+        raise InputError(
+            source, err.expected, row=row, column=err.column, got=err.got, header=err.header
+        ) from None
+    return Coded(values, codes)
 
 
-def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
+def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     """One column converted to its engine type, or InputError at the first bad cell."""
     if col.kind == "text" and col.name.endswith("_id"):
         data = _arrow(series)
@@ -311,12 +263,9 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
                     source, f"a value ({col.kind}, required)", row=i, column=col.name, got=""
                 )
             return ArrowText(data)
-    if col.kind in ("date", "number", "int", "bool"):
-        data = _arrow(series)
-        if data is not None:
-            fast = _arrow_fast(col, data)
-            if fast is not None:
-                return fast
+    data = _arrow(series)
+    if data is not None:
+        return _parse_distinct(col, data, source)
     if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
         return series.to_numpy(dtype=bool)
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
@@ -393,23 +342,19 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray:
 
 
 #: an id starting with one of these would run as a formula in a spreadsheet
-_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA = "=+-@\t\r"
 
 
 def _refuse_formulas(col: Column, text, source: str) -> None:
     """Refuse an id a spreadsheet would run as a formula (it reaches our CSV outputs):
-    checked on the Arrow column where the ids are one (milliseconds), else on the text."""
+    checked on the first byte of each Arrow cell (milliseconds), else on the text."""
     if isinstance(text, ArrowText):
-        import pyarrow.compute as pc
-
-        bad = pc.match_substring_regex(text.data, _FORMULA).fill_null(False)
-        if not pc.any(bad).as_py():
-            return
-        bad = bad.to_numpy(zero_copy_only=False)
+        bad = starts_with_any(text.data, _FORMULA.encode())
     else:
-        bad = pd.Series(text, dtype=object).str.match(_FORMULA).fillna(False).to_numpy(bool)
-        if not bad.any():
-            return
+        cells = pd.Series(text, dtype=object).fillna("").astype(str)
+        bad = cells.str[:1].isin(list(_FORMULA)).to_numpy(dtype=bool)
+    if not bad.any():
+        return
     i = _first(bad)
     raise InputError(
         source,
@@ -435,6 +380,15 @@ def _absent(col: Column, n: int) -> np.ndarray:
     return np.full(n, "" if col.default is None else col.default, dtype=object)
 
 
+def _first_duplicate(values, pending: Future | None) -> int | None:
+    """Position of the first repeated id: from the Arrow check already running, else
+    hashed here."""
+    if pending is not None:
+        return pending.result()
+    dup = pd.Series(values, dtype=object).duplicated().to_numpy()
+    return _first(dup) if dup.any() else None
+
+
 def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> dict:
     """A table's columns, checked and converted to numpy arrays keyed by column name.
 
@@ -445,29 +399,37 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
         raise InputError(source, "a table (pandas DataFrame)", got=type(frame).__name__)
     out: dict[str, np.ndarray] = {}
     n = len(frame)
-    for col in table.columns:
-        if col.name in frame.columns:
-            out[col.name] = _parse(col, frame[col.name], source)
-        elif col.required:
-            raise InputError(source, f"a column '{col.name}'", column=col.name)
-        else:
-            out[col.name] = _absent(col, n)
-    for col in table.columns:
-        if col.unique or col.name == "provider_id":
-            _refuse_formulas(col, out[col.name], source)
-        if col.unique:
-            values = out[col.name]
-            if isinstance(values, ArrowText):
-                i = values.first_duplicate()
+    duplicates: dict[str, Future] = {}
+    coded: dict[str, Coded] = {}
+    # Arrow ids are hashed for duplicates on a second thread while the other columns are
+    # checked (Arrow releases the GIL); errors are still raised in the order below.
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        for col in table.columns:
+            if col.name in frame.columns:
+                parsed = _parse(col, frame[col.name], source)
+                if isinstance(parsed, Coded):
+                    if col.kind in ("text", "choice"):
+                        coded[col.name] = parsed
+                    parsed = parsed.cells()
+                out[col.name] = parsed
+            elif col.required:
+                raise InputError(source, f"a column '{col.name}'", column=col.name)
             else:
-                dup = pd.Series(values, dtype=object).duplicated().to_numpy()
-                i = _first(dup) if dup.any() else None
-            if i is not None:
-                raise InputError(
-                    source, "a unique id", row=i, column=col.name, got=out[col.name][i]
-                )
+                out[col.name] = _absent(col, n)
+            if col.unique and isinstance(out[col.name], ArrowText):
+                duplicates[col.name] = beside.submit(out[col.name].first_duplicate)
+        for col in table.columns:
+            if col.unique or col.name == "provider_id":
+                _refuse_formulas(col, out[col.name], source)
+            if col.unique:
+                i = _first_duplicate(out[col.name], duplicates.get(col.name))
+                if i is not None:
+                    raise InputError(
+                        source, "a unique id", row=i, column=col.name, got=out[col.name][i]
+                    )
     out["_n"] = n
     out["_frame"] = frame
+    out["_coded"] = coded
     return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrow_text import ArrowText
 from ..lines import HOUR_UNITS, Lines
 from .context import LineContext, VectorContext
 from .registry import RuleUnit
@@ -41,21 +42,38 @@ def _application_order(lines: Lines) -> np.ndarray:
     if lines.n == 0:
         return np.zeros(0, dtype=np.int64)
     span = int(day.max() - day.min()) + 1
+    key = case.astype(np.int64) * span + (day - day.min())
+    if key.max() < 2**31:  # a narrower key sorts faster
+        key = key.astype(np.int32)
     # unstable is fine: equal keys (same case and day) are re-ordered by id just below
-    order = np.argsort(case.astype(np.int64) * span + (day - day.min()))
-    sc, sd = case[order], day[order]
-    tie = (sc[1:] == sc[:-1]) & (sd[1:] == sd[:-1])
+    order = np.argsort(key)
+    sk = key[order]
+    tie = sk[1:] == sk[:-1]
     if tie.any():
         member = np.zeros(len(order), dtype=bool)
         member[1:] |= tie
         member[:-1] |= tie
         pos = np.flatnonzero(member)
         sub = order[pos]
-        ids = lines.line("service_id")[sub]
-        rank = np.empty(len(sub), dtype=np.int64)
-        rank[np.argsort(ids, kind="stable")] = np.arange(len(sub))
-        order[pos] = sub[np.lexsort((rank, day[sub], case[sub]))]
+        # by key, then id: the tied lines sit together in ``order``, so sorting them on
+        # (key, id) puts each group's lines in id order in the group's own places
+        order[pos] = sub[_by_key_then_id(key[sub], lines.line("service_id"), sub)]
     return order
+
+
+def _by_key_then_id(key: np.ndarray, ids, positions: np.ndarray) -> np.ndarray:
+    """The stable order of ``positions`` by key, then by id: text in code point order
+    (UTF-8 byte order: Arrow and Python agree), numbers (simulated ids) by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(ids, ArrowText):
+        text = ids.data.take(pa.array(positions))
+    else:
+        text = pa.array(np.asarray(ids)[positions])
+    table = pa.table({"key": key, "id": text})
+    order = pc.sort_indices(table, sort_keys=[("key", "ascending"), ("id", "ascending")])
+    return order.to_numpy()
 
 
 def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:

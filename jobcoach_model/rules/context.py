@@ -131,6 +131,10 @@ class VectorContext:
         """A service column."""
         return self.lines.line(name)
 
+    def line_in(self, name: str, *values: str) -> np.ndarray:
+        """Whether each line's text column ``name`` is one of ``values``."""
+        return self.lines.line_in(name, values)
+
     def param(self, name: str) -> Any:
         """A parameter on every line's date (a scalar when one value covers them all).
 

@@ -124,7 +124,7 @@ class IaOffsite(RuleUnit):
 
     @staticmethod
     def vector(ctx: VectorContext) -> None:
-        ctx.deny((ctx.line("setting") == "off_site") & ~ctx.case("offsite_approved"))
+        ctx.deny(ctx.line_in("setting", "off_site") & ~ctx.case("offsite_approved"))
 
     @staticmethod
     def line(ctx: LineContext) -> None:

@@ -42,10 +42,9 @@ class KsServiceCode(RuleUnit):
 
     @staticmethod
     def vector(ctx: VectorContext) -> None:
-        code = ctx.line("service_code")
-        allowed = np.full(ctx.n, ctx.choice("missing_service_code") == "allow") & (code == "")
-        for listed in ctx.param("service_codes"):  # plain comparisons beat hashing
-            allowed |= code == listed
+        allowed = ctx.line_in("service_code", *ctx.param("service_codes"))
+        if ctx.choice("missing_service_code") == "allow":
+            allowed |= ctx.line_in("service_code", "")
         ctx.deny(~allowed)
 
     @staticmethod
@@ -114,7 +113,7 @@ class KsOnsite(RuleUnit):
             ctx.case("offsite_approved"),
         )
         placement = ctx.case("with_placement")
-        off_site = ctx.line("setting") == "off_site"
+        off_site = ctx.line_in("setting", "off_site")
         absent = ~ctx.line("consumer_present")
         if ctx.choice("offsite_approval_scope") == "offsite_and_absent":
             ctx.deny(placement & (off_site | absent) & ~approved)
