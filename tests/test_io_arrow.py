@@ -58,3 +58,66 @@ def test_the_arrow_reader_reads_what_pandas_read(tmp_path, newline):
     assert list(frame.columns) == list(expected.columns)
     for column in frame.columns:
         assert frame[column].tolist() == expected[column].tolist()
+
+
+def test_a_long_table_written_in_two_halves_is_what_pandas_writes(tmp_path):
+    n = 150_000  # above the size at which the two halves are formatted at once
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "service_id": pd.Series([f"S{i}" for i in range(n)], dtype="str"),
+            "status": pd.Categorical.from_codes(rng.integers(0, 3, n), categories=STATUSES),
+            "amount": np.round(rng.uniform(0, 200, n), 2),
+        }
+    )
+    write_csv(frame, tmp_path / "pandas.csv")
+    write_result_csv(frame, tmp_path / "arrow.csv")
+    assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_a_quoted_line_break_is_read_as_part_of_its_cell(tmp_path):
+    path = tmp_path / "services.csv"
+    path.write_text('service_id,case_id,service_code\nS1,C1,"57\n5"\nS2,C1,576\n')
+    frame = read_table(path, SERVICES)
+    assert frame["service_code"].tolist() == ["57\n5", "576"]
+
+
+# Columns are checked one distinct value at a time; the error must still name the first
+# bad cell of the column, whatever the values before and after it.
+cells = st.lists(
+    st.sampled_from(["2026-03-01", "2026-03-02", "2026-3-01", "tomorrow", "", "2026-02-30"]),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(dates=cells)
+def test_a_bad_date_is_reported_at_its_first_row(tmp_path_factory, dates):
+    from jobcoach_model.errors import InputError
+    from jobcoach_model.records import normalize
+
+    good = {"2026-03-01", "2026-03-02"}
+    frame = pd.DataFrame(
+        {
+            "service_id": [f"S{i}" for i in range(len(dates))],
+            "case_id": "C1",
+            "coach_id": "K1",
+            "date": dates,
+            "hours": "1",
+        },
+        dtype=pd.StringDtype("pyarrow", na_value=np.nan),
+    )
+    # a blank in a required column is reported first, then a malformed date
+    bad = [i for i, d in enumerate(dates) if d == ""] or [
+        i for i, d in enumerate(dates) if d not in good
+    ]
+    if not bad:
+        out = normalize(frame, SERVICES)
+        assert len(out["date"]) == len(dates)
+        return
+    with pytest.raises(InputError) as err:
+        normalize(frame, SERVICES)
+    assert err.value.row == bad[0]
+    assert err.value.column == "date"
+    assert err.value.got == dates[bad[0]]
