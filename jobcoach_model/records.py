@@ -140,32 +140,14 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _arrow_cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """An Arrow-backed text column as object text through its dictionary: each distinct
-    value becomes one Python string, shared by every row that holds it (a column of a
-    few codes converts in milliseconds instead of a string object per row)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    data = pa.chunked_array(series.array.__arrow_array__()).combine_chunks()
-    encoded = pc.dictionary_encode(data)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-    labels = np.array([*encoded.dictionary.to_pylist(), ""], dtype=object)
-    text = labels[codes]  # code -1 (missing) takes the trailing ""
-    return text, text == ""
-
-
-def _cells(series: pd.Series, unique_values: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A column as an object array of CSV text (missing cells as "") and its blank mask.
 
     Text is taken as given (no stripping): a stray space is reported, not guessed at.
     Typed cells (numbers, booleans, dates, categories) become the text the CLI would
-    have read for them (``_text``); each distinct value is converted once. Arrow-backed
-    text goes through its dictionary unless ``unique_values`` (ids: a dictionary would
-    be as long as the column).
+    have read for them (``_text``); each distinct value is converted once. (Arrow-backed
+    text never comes here: ``_parse`` checks it by distinct value, ids as Arrow text.)
     """
-    if isinstance(series.array, pd.arrays.ArrowStringArray) and not unique_values:
-        return _arrow_cells(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         labels = np.array([_text(c) for c in series.cat.categories] + [""], dtype=object)
@@ -252,19 +234,17 @@ def _parse_distinct(col: Column, data, source: str) -> Coded:
 
 def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     """One column converted to its engine type, or InputError at the first bad cell."""
-    if col.kind == "text" and col.name.endswith("_id"):
-        data = _arrow(series)
-        if data is not None:
-            import pyarrow.compute as pc
-
-            data = pc.fill_null(data, "")
-            if col.required and pc.any(pc.equal(data, "")).as_py():
-                i = _first(pc.equal(data, "").to_numpy(zero_copy_only=False))
-                raise InputError(
-                    source, f"a value ({col.kind}, required)", row=i, column=col.name, got=""
-                )
-            return ArrowText(data)
     data = _arrow(series)
+    if data is not None and col.kind == "text" and col.name.endswith("_id"):
+        import pyarrow.compute as pc
+
+        data = pc.fill_null(data, "")
+        if col.required and pc.any(pc.equal(data, "")).as_py():
+            i = _first(pc.equal(data, "").to_numpy(zero_copy_only=False))
+            raise InputError(
+                source, f"a value ({col.kind}, required)", row=i, column=col.name, got=""
+            )
+        return ArrowText(data)
     if data is not None:
         return _parse_distinct(col, data, source)
     if col.kind == "bool" and pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
@@ -276,7 +256,7 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     if typed or (col.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype)):
         text, blank = None, series.isna().to_numpy()
     else:
-        text, blank = _cells(series, unique_values=col.kind == "text" and col.name.endswith("_id"))
+        text, blank = _cells(series)
     if col.required and blank.any():
         i = _first(blank)
         raise InputError(source, f"a value ({col.kind}, required)", row=i, column=col.name, got="")
