@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from tabulate import tabulate
@@ -20,7 +21,7 @@ from tabulate import tabulate
 from .adjudication import adjudicate
 from .catalog import rules_catalog, rules_table
 from .errors import InputError, JobcoachError, OverrideError
-from .exports import ColumnMap, export_error, load_column_map, read_export
+from .exports import ColumnMap, LineMap, export_error, load_column_map, read_export
 from .io import write_table
 from .money import usd
 from .outputs import check_not_input, output_folder
@@ -75,29 +76,46 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_inputs(
-    cases: Path, coaches: Path, services: Path, columns: Path | None = None
-) -> tuple[list[pd.DataFrame], dict[str, str], ColumnMap | None]:
+class Inputs(NamedTuple):
+    """An export's three tables as read: frames, the names their errors give them, the
+    mapping, and each table's row-to-line map (the file's own line numbers)."""
+
+    frames: list[pd.DataFrame]
+    sources: dict[str, str]
+    mapping: ColumnMap | None
+    lines: dict[str, LineMap | None]
+
+
+def read_inputs(cases: Path, coaches: Path, services: Path, columns: Path | None = None) -> Inputs:
     """The three tables of an export (CSV, Parquet or Excel; mapped when ``columns``
-    names a mapping file), and the names their errors give them."""
+    names a mapping file), the names their errors give them and their line maps."""
     mapping = load_column_map(columns) if columns is not None else None
-    frames, sources = [], {}
+    frames, sources, lines = [], {}, {}
     for path, table in ((cases, CASES), (coaches, COACHES), (services, SERVICES)):
-        frame, source = read_export(path, table, mapping)
+        frame, source, line_map = read_export(path, table, mapping)
         frames.append(frame)
         sources[table.name] = source
-    return frames, sources, mapping
+        lines[table.name] = line_map
+    return Inputs(frames, sources, mapping, lines)
+
+
+def _line(err: InputError, lines: LineMap | None) -> int | None:
+    if err.line is not None or err.row is None or lines is None:
+        return err.line
+    return lines(err.row)
 
 
 @contextmanager
-def export_terms(sources: dict[str, str], mapping: ColumnMap | None):
-    """Errors raised inside about a mapped table name the export's own header."""
+def export_terms(inputs: Inputs):
+    """Errors raised inside about an input table name the export's own header and the
+    row's own line in its file."""
     try:
         yield
     except InputError as err:
-        for name, source in sources.items():
+        for name, source in inputs.sources.items():
             if err.source == source:
-                raise export_error(err, TABLES[name], mapping) from None
+                worded = export_error(err, TABLES[name], inputs.mapping)
+                raise worded.at_line(_line(err, inputs.lines[name])) from None
         raise
 
 
@@ -118,9 +136,11 @@ def adjudicate_files(
     """Adjudicate an export's three tables under one rulebook and write the result
     atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
     check_not_input(out, input_paths(cases, coaches, services, columns))
-    frames, sources, mapping = read_inputs(cases, coaches, services, columns)
-    with export_terms(sources, mapping):
-        result = adjudicate(*frames, rules=rules, overrides=overrides, sources=sources)
+    inputs = read_inputs(cases, coaches, services, columns)
+    with export_terms(inputs):
+        result = adjudicate(
+            *inputs.frames, rules=rules, overrides=overrides, sources=inputs.sources
+        )
     write_table(result, out)
     return result
 
@@ -173,16 +193,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     paths = (args.cases, args.coaches, args.services)
     if args.out is not None:
         check_not_input(args.out, input_paths(*paths, args.columns))
-    frames, sources, mapping = read_inputs(*paths, args.columns)
+    inputs = read_inputs(*paths, args.columns)
     book = get_rulebook(args.rules, parse_sets(args.set))
-    with export_terms(sources, mapping):
+    with export_terms(inputs):
         found = explain_lines(
-            *frames,
+            *inputs.frames,
             rules=book,
             line=args.line,
             case=args.case,
             provider=args.provider,
-            sources=sources,
+            sources=inputs.sources,
         )
     if args.format == "html":
         what = (

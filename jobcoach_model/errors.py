@@ -17,8 +17,20 @@ class InputError(JobcoachError):
 
     The message names the file (or table), the row and the column, and what was expected,
     so the user can go straight to the cell; ``header`` is an export's own name for the
-    column, when a column mapping renamed it.
+    column, when a column mapping renamed it; ``line`` is the row's own line in its file.
     """
+
+    def at_line(self, line: int | None) -> InputError:
+        """The same error, naming the row's own line in its file."""
+        return InputError(
+            self.source,
+            self.expected,
+            row=self.row,
+            column=self.column,
+            got=self.got,
+            header=self.header,
+            line=line,
+        )
 
     def __init__(
         self,
@@ -29,6 +41,7 @@ class InputError(JobcoachError):
         column: str | None = None,
         got: object = None,
         header: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.source, self.row, self.column, self.expected, self.got = (
             source,
@@ -37,10 +50,12 @@ class InputError(JobcoachError):
             expected,
             got,
         )
-        self.header = header
+        self.header, self.line = header, line
         where = [source]
         if row is not None:
-            where.append(f"row {row + 1} (line {row + 2})")
+            # the file's own line: given by a reader that knows it (blank lines, quoted
+            # line breaks, a sheet's offset), else the header line plus the row
+            where.append(f"row {row + 1} (line {row + 2 if line is None else line})")
         if column is not None and header not in (None, column):  # an export's own header
             where.append(f"column '{header}' (contract column '{column}')")
         elif column is not None:

@@ -11,6 +11,8 @@ one sheet); Parquet with pyarrow, its typed columns judged as their CSV text.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import InputError, JobcoachError
-from .records import TABLES, Table, read_table
+from .records import TABLES, Table, read_table, refuse_duplicate_headers
 from .scenario import DuplicateKeyError, StrictLoader
+from .workbooks import EXCEL, read_sheet, refuse_findings
 
-EXCEL = (".xlsx", ".xlsm", ".xls", ".ods")
+#: a row's own line in its file (None: the header line plus the row)
+LineMap = Callable[[int], int | None]
+#: a date that every format in use writes with a distinct day, month and year
+_PROBE = dt.datetime(2026, 3, 31)
 
 
 class ColumnMapError(JobcoachError):
@@ -122,47 +128,115 @@ def load_column_map(path: str | Path) -> ColumnMap:
                     )
                 if section == "formats" and known[name].kind != "date":
                     raise ColumnMapError(f"{path}: formats.{table}.{name}: not a date column")
+    _check_meanings(mapping, path)
     return mapping
 
 
-def _read_excel(path: Path, table: Table) -> tuple[pd.DataFrame, str]:
-    """The sheet named after the table, or the only sheet of a one-sheet workbook, and
-    the name errors give it (``file.xlsx, sheet services``)."""
-    try:
-        sheets = pd.ExcelFile(path, engine="calamine")
-    except Exception as err:  # calamine's errors have no common base class
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(str(path), f"a readable Excel workbook ({first})") from None
-    names = sheets.sheet_names
-    if table.name in names:
-        sheet = table.name
-    elif len(names) == 1:
-        sheet = names[0]
-    else:
-        raise InputError(
-            str(path), f"a sheet named {table.name!r} (the workbook has {', '.join(names)})"
-        )
-    frame = pd.read_excel(sheets, sheet_name=sheet, dtype=object, na_filter=False)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, f"{path}, sheet {sheet}"
+def _check_meanings(mapping: ColumnMap, path: Path) -> None:
+    """Refuse what a mapping could only mean by guessing: two headers for one column, a
+    spelling that is not text or a value that is not one, a date format that does not
+    write and read back a whole date."""
+    for table, renames in mapping.columns.items():
+        seen: dict[str, str] = {}
+        for export, contract in renames.items():
+            if contract in seen:
+                raise ColumnMapError(
+                    f"{path}: columns.{table}: {seen[contract]!r} and {export!r} are both "
+                    f"mapped to {contract}; expected one export header per column"
+                )
+            seen[contract] = export
+    for table, columns in mapping.values.items():
+        for column, spellings in columns.items():
+            for spelling, value in spellings.items():
+                where = f"{path}: values.{table}.{column}.{spelling}"
+                if isinstance(spelling, bool) or spelling is None:
+                    raise ColumnMapError(
+                        f"{where}: expected a spelling as text; YAML read it as "
+                        f"{spelling!r}: quote it"
+                    )
+                if not isinstance(value, str | bool | int | float):
+                    raise ColumnMapError(
+                        f"{where}: expected one value (text, number, true or false), "
+                        f"got {type(value).__name__} {value!r}"
+                    )
+    for table, formats in mapping.formats.items():
+        for column, fmt in formats.items():
+            try:
+                back = dt.datetime.strptime(_PROBE.strftime(fmt), fmt)
+            except ValueError as err:
+                raise ColumnMapError(
+                    f"{path}: formats.{table}.{column}: expected a strptime date format "
+                    f"such as '%m/%d/%Y', got {fmt!r} ({err})"
+                ) from None
+            if back.date() != _PROBE.date():
+                raise ColumnMapError(
+                    f"{path}: formats.{table}.{column}: expected a format with the day, "
+                    f"month and year (%d, %m or %b, %Y), got {fmt!r}"
+                )
 
 
 def read_export(
     path: str | Path, table: Table, mapping: ColumnMap | None = None
-) -> tuple[pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, str, LineMap | None]:
     """One table of an export (CSV, Parquet or Excel by extension), mapped to the
-    contract's columns, spellings and ISO dates (``normalize`` then checks it), and the
-    name its errors give it."""
+    contract's columns, spellings and ISO dates (``normalize`` then checks it), the name
+    its errors give it and each row's own line in the file."""
     path = Path(path)
+    lines: LineMap | None = None
     if path.suffix.lower() in EXCEL:
         if not path.is_file():
             raise InputError(str(path), "an existing Excel workbook")
-        frame, source = _read_excel(path, table)
+        sheet = read_sheet(path, table.name)
+        frame, source = sheet.frame, sheet.source
+        refuse_duplicate_headers(list(frame.columns), source)
+        refuse_findings(sheet, _wanted(list(frame.columns), table, mapping))
+        lines = _line_of(sheet.lines)
     else:
         frame, source = read_table(path, table), str(path)
+        if path.suffix.lower() != ".parquet":
+            lines = _csv_lines(path)
     if mapping is not None:
-        frame = apply_map(frame, table, mapping, source)
-    return frame, source
+        try:
+            frame = apply_map(frame, table, mapping, source)
+        except InputError as err:
+            if err.row is None or lines is None:
+                raise
+            raise err.at_line(lines(err.row)) from None
+    return frame, source, lines
+
+
+def _line_of(lines) -> LineMap:
+    return lambda row: int(lines[row]) if 0 <= row < len(lines) else None
+
+
+def _csv_lines(path: Path) -> LineMap:
+    """A CSV data row's first line in the file, found only when an error asks: blank
+    lines are skipped (as the reader skips them) and a quoted line break counts."""
+    import csv
+
+    def line(row: int) -> int | None:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            seen, last = -1, reader.line_num
+            for record in reader:
+                if record:
+                    seen += 1
+                    if seen == row:
+                        return last + 1
+                last = reader.line_num
+        return None
+
+    return line
+
+
+def _wanted(headers: list[str], table: Table, mapping: ColumnMap | None) -> dict[str, str]:
+    """The export headers the contract reads, each with its contract column."""
+    renames = mapping.columns.get(table.name, {}) if mapping else {}
+    names = {c.name for c in table.columns}
+    wanted = {h: renames[h] for h in headers if h in renames}
+    wanted.update({h: h for h in headers if h in names and h not in wanted})
+    return wanted
 
 
 def apply_map(frame: pd.DataFrame, table: Table, mapping: ColumnMap, source: str) -> pd.DataFrame:
@@ -171,12 +245,21 @@ def apply_map(frame: pd.DataFrame, table: Table, mapping: ColumnMap, source: str
     for export, contract in renames.items():
         if export not in frame.columns:
             raise InputError(source, f"a column {export!r} (mapped to {contract})")
+        if contract in frame.columns and contract not in renames:
+            raise InputError(
+                source,
+                f"one column {contract!r}, but the export has a column {contract!r} and "
+                f"{export!r} is mapped to it; map or rename one of them",
+            )
     frame = frame.rename(columns=renames)
     for column, spellings in mapping.values.get(table.name, {}).items():
         if column in frame.columns:
             text = {str(k): v for k, v in spellings.items()}
-            cells = frame[column].map(lambda v: "" if v is None else str(v).strip())
-            mapped = cells.map(text)
+            raw = frame[column]
+            # only text cells are spellings: a date, number or flag cell keeps its type
+            is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            cells = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+            mapped = cells.where(is_text, None).map(lambda v, text=text: text.get(v) if v else None)
             frame[column] = mapped.where(mapped.notna(), cells)
     for column, fmt in mapping.formats.get(table.name, {}).items():
         if column not in frame.columns:

@@ -7,7 +7,9 @@ place only once complete, so a failure never leaves a half-written table behind.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .arrow_text import holds_any
+from .errors import JobcoachError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -134,14 +137,44 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     return write_atomic(path, lambda tmp: pq.write_table(table, tmp))
 
 
+#: rows of one Excel sheet, the header's included
+EXCEL_ROWS = 1_048_576
+
+
 def write_excel(frame: pd.DataFrame, path: str | Path, sheet: str = "result") -> Path:
-    """A DataFrame written as an .xlsx workbook of one sheet (no index), atomically."""
+    """A DataFrame written as an .xlsx workbook of one sheet (no index), atomically and
+    byte-identical from run to run (no clock in the file); a table longer than a sheet
+    is refused before anything is written."""
+    if len(frame) + 1 > EXCEL_ROWS:
+        raise JobcoachError(
+            f"{path}: {len(frame):,} lines do not fit one Excel sheet "
+            f"({EXCEL_ROWS - 1:,} rows after the header); write .csv or .parquet"
+        )
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name=sheet, index=False)
+        _without_clock(tmp)
 
     return write_atomic(path, write)
+
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _without_clock(path: Path) -> None:
+    """An .xlsx rewritten with its members dated 1980-01-01 and its document properties'
+    created and modified times fixed, so that the same table gives the same bytes."""
+    with zipfile.ZipFile(path) as book:
+        members = [(info.filename, book.read(info)) for info in book.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as book:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            book.writestr(info, data)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

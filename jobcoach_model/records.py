@@ -17,8 +17,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .arrow_text import ArrowText, starts_with_any
-from .dates import NEVER
+from .arrow_text import ArrowText, holds_any, starts_with_any
+from .dates import NEVER, to_day
+from .domains import (
+    AUTHORIZED_HOURS,
+    DATE_TEXT,
+    FIRST_DATE,
+    GROUP_SIZE,
+    HOURLY_RATE,
+    HOURS,
+    LAST_DATE,
+    Domain,
+)
 from .errors import InputError
 
 CREDENTIALS = (
@@ -43,8 +53,7 @@ class Column:
     required: bool = False
     default: object = None
     choices: tuple[str, ...] = ()
-    minimum: float | None = None
-    strict_minimum: bool = False
+    domain: Domain | None = None  # numbers: the declared interval (domains.py)
     unique: bool = False
 
 
@@ -62,7 +71,7 @@ CASES = Table(
         Column("case_id", "text", required=True, unique=True),
         Column("authorized_from", "date", required=True),
         Column("authorized_to", "date", required=True),
-        Column("authorized_hours", "number", required=True, minimum=0.0),
+        Column("authorized_hours", "number", required=True, domain=AUTHORIZED_HOURS),
         Column("plan_approved_on", "date"),
         Column("with_placement", "bool", default=False),
         Column("offsite_approved", "bool", default=False),
@@ -80,7 +89,7 @@ COACHES = Table(
     "coaches",
     (
         Column("coach_id", "text", required=True, unique=True),
-        Column("hourly_rate", "number", minimum=0.0, strict_minimum=True),
+        Column("hourly_rate", "number", domain=HOURLY_RATE),
         Column("credential", "choice", default="none", choices=CREDENTIALS),
         Column("training_started_on", "date"),
         Column("w9_on_file", "bool", default=False),
@@ -97,10 +106,10 @@ SERVICES = Table(
         Column("case_id", "text", required=True),
         Column("coach_id", "text", required=True),
         Column("date", "date", required=True),
-        Column("hours", "number", required=True, minimum=0.0, strict_minimum=True),
+        Column("hours", "number", required=True, domain=HOURS),
         Column("setting", "choice", default="on_site", choices=SETTINGS),
         Column("consumer_present", "bool", default=True),
-        Column("group_size", "int", default=1, minimum=1),
+        Column("group_size", "int", default=1, domain=GROUP_SIZE),
         Column("service_code", "text", default=""),
         Column("group_approved", "bool", default=True),
     ),
@@ -108,6 +117,7 @@ SERVICES = Table(
 TABLES = {t.name: t for t in (CASES, COACHES, SERVICES)}
 
 _DATE_RE = r"\d{4}-\d{2}-\d{2}"
+_FIRST_DAY, _LAST_DAY = to_day(FIRST_DATE), to_day(LAST_DATE)
 _TRUE = ("true", "True", "TRUE")
 _FALSE = ("false", "False", "FALSE")
 
@@ -170,20 +180,21 @@ def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _datetime_days(series: pd.Series, blank: np.ndarray, col: Column, source: str) -> np.ndarray:
-    """Days of a datetime column; a time of day or a time zone is refused, as the CLI
-    refuses ``2026-03-01 10:00`` in a date column."""
+    """Days of a datetime column, in the column's own unit (a nanosecond column ends in
+    2262, a second or microsecond one does not: 9999-12-31 is a day like another); a time
+    of day or a time zone is refused, as the CLI refuses ``2026-03-01 10:00``."""
     if getattr(series.dtype, "tz", None) is not None:
         bad = ~blank
     else:
-        stamps = series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-        bad = ~blank & (stamps != stamps.astype("datetime64[D]"))
+        stamps = np.asarray(series.to_numpy())
+        days = stamps.astype("datetime64[D]")
+        bad = ~blank & (stamps != days.astype(stamps.dtype))
     if bad.any():
         i = _first(bad)
         raise InputError(
             source, "a date YYYY-MM-DD", row=i, column=col.name, got=str(series.iloc[i])
         )
-    stamps = series.to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
-    return stamps.astype("datetime64[D]").astype(np.int64)
+    return days.astype(np.int64)  # NaT (blank) becomes a large negative: replaced by NEVER
 
 
 def _arrow(series: pd.Series):
@@ -294,6 +305,10 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
                     source, "a date YYYY-MM-DD", row=i, column=col.name, got=series.iloc[i]
                 )
             days = parsed.to_numpy().astype("datetime64[D]").astype(np.int64)
+        outside = ~blank & ((days < _FIRST_DAY) | (days > _LAST_DAY))
+        if outside.any():
+            i = _first(outside)
+            raise InputError(source, DATE_TEXT, row=i, column=col.name, got=series.iloc[i])
         days = np.where(blank, NEVER, days)
         return days.astype(np.int64)
     # number / int
@@ -308,10 +323,11 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     what = "a whole number" if col.kind == "int" else "a number"
     if col.kind == "int":
         bad |= ~blank & (np.where(blank, 0.0, values) % 1 != 0)
-    if col.minimum is not None:
-        below = values <= col.minimum if col.strict_minimum else values < col.minimum
-        bad |= ~blank & below
-        what += f" {'>' if col.strict_minimum else '>='} {col.minimum:g}"
+    if col.domain is not None:
+        d = col.domain
+        below = values <= d.low if d.low_open else values < d.low
+        bad |= ~blank & (below | (values > d.high))
+        what += f" {d.text()}"
     if bad.any():
         i = _first(bad)
         raise InputError(source, what, row=i, column=col.name, got=series.iloc[i])
@@ -344,6 +360,31 @@ def _refuse_formulas(col: Column, text, source: str) -> None:
         row=i,
         column=col.name,
         got=text[i],
+    )
+
+
+#: control characters: no spreadsheet cell may hold them, and no id needs one
+_CONTROL = bytes([*range(0x20), 0x7F])
+_CONTROL_RE = "[\\x00-\\x1f\\x7f]"
+
+
+def _refuse_controls(col: Column, text, source: str) -> None:
+    """Refuse an id holding a control character (a line break, a NUL): it cannot be
+    written to an .xlsx result, and in a CSV it is an invisible difference between ids."""
+    if isinstance(text, ArrowText):
+        if not holds_any(text.data, _CONTROL):
+            return
+        import pyarrow.compute as pc
+
+        bad = pc.match_substring_regex(text.data, _CONTROL_RE).to_numpy(zero_copy_only=False)
+    else:
+        cells = pd.Series(text, dtype=object).fillna("").astype(str)
+        bad = cells.str.contains(_CONTROL_RE, regex=True).to_numpy(dtype=bool)
+    if not bad.any():
+        return
+    i = _first(bad)
+    raise InputError(
+        source, "an id without control characters", row=i, column=col.name, got=text[i]
     )
 
 
@@ -402,6 +443,7 @@ def normalize(frame: pd.DataFrame, table: Table, source: str | None = None) -> d
         for col in table.columns:
             if col.unique or col.name == "provider_id":
                 _refuse_formulas(col, out[col.name], source)
+                _refuse_controls(col, out[col.name], source)
             if col.unique:
                 i = _first_duplicate(out[col.name], duplicates.get(col.name))
                 if i is not None:
@@ -427,13 +469,46 @@ def read_table(path: str | Path, table: Table) -> pd.DataFrame:
         import pyarrow.parquet as pq
 
         try:
-            frame = pq.read_table(path).to_pandas()
+            data = pq.read_table(path)
         except (pa.ArrowException, OSError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise InputError(str(path), f"a readable Parquet file ({first})") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
+        names = [str(c).strip() for c in data.column_names]
+        refuse_duplicate_headers(names, str(path))
+        wanted = {c.name for c in table.columns}
+        for name, field in zip(names, data.schema, strict=True):
+            kind = field.type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if name in wanted and pa.types.is_nested(kind):
+                raise InputError(
+                    str(path),
+                    f"a column of single values (text, number, date or flag), got {kind}",
+                    column=name,
+                )
+        try:
+            frame = data.to_pandas()
+        except (pa.ArrowException, ValueError, OverflowError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise InputError(str(path), f"a readable Parquet file ({first})") from None
+        frame.columns = names
         return frame
     return _read_csv(path)
+
+
+def refuse_duplicate_headers(headers: list[str], source: str) -> None:
+    """A header given twice could mean either column: refused, naming both places."""
+    seen: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        if not header:
+            continue
+        if header in seen:
+            raise InputError(
+                source,
+                f"each header once, but {header!r} heads columns {seen[header] + 1} and "
+                f"{i + 1}; rename or delete one",
+            )
+        seen[header] = i
 
 
 def _holds_quote(path: Path) -> bool:
@@ -465,6 +540,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not header:
         raise InputError(str(path), "a readable CSV file (No columns to parse from file)")
     names = [str(c).strip() for c in header]
+    refuse_duplicate_headers(names, str(path))
     try:
         table = pv.read_csv(
             path,

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .dates import to_day
+from .domains import BY_UNIT
 from .errors import OverrideError, ParameterDateError
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
@@ -275,6 +276,9 @@ def _coerce(param: Parameter, raw: Any, override: bool = False) -> Any:
                 raise fail("a number") from None
         if not isinstance(raw, int | float) or not np.isfinite(raw) or raw < 0:
             raise fail("a number >= 0")
+        domain = BY_UNIT.get(param.unit)
+        if domain is not None and not domain.holds(float(raw)):
+            raise fail(f"a number in {param.unit} {domain.text()}")
         if kind == "integer":
             if float(raw) != int(raw):
                 raise fail("a whole number")
