@@ -152,3 +152,40 @@ def check(scenario: Scenario, limit: float | None = None) -> Estimate | None:
             f"simulation.replications ({R:,}), or lift the limit with --time-limit"
         )
     return est
+
+
+#: the most points one sweep or sensitivity run may have (each is a whole simulation)
+MAX_POINTS = 100_000
+
+
+def check_runs(
+    scenario: Scenario,
+    runs: list[tuple[int, int]],
+    workers: int,
+    what: str,
+    shrink: str,
+    limit: float | None = None,
+) -> None:
+    """Refuse, before any point starts, a sweep or sensitivity run whose points would not
+    fit the time limit: ``runs`` is a list of (points, replications per point) over the
+    scenario's caseload, timed from the same pilot ``validate`` uses, shared among
+    ``workers`` (0 or 1: one at a time). ``shrink`` names the field to shrink."""
+    limit = time_limit() if limit is None else limit
+    points = sum(count for count, _ in runs)
+    if points > MAX_POINTS:
+        raise BudgetError(
+            f"{what}: {points:,} points, more than the {MAX_POINTS:,} one run may have; "
+            f"shrink {shrink}"
+        )
+    n = scenario.caseload.consumers
+    work = n * sum(count * reps for count, reps in runs)  # consumer-replications
+    if not limit or work <= SMALL_RUN:
+        return
+    pilot = estimate(scenario)
+    per = pilot.seconds / (n * scenario.simulation.replications)
+    seconds = per * work / max(1, workers)
+    if seconds > limit:
+        raise BudgetError(
+            f"{what}: {points:,} points would take about {_duration(seconds)} (limit "
+            f"{_duration(limit)}); shrink {shrink}, or lift the limit with --time-limit"
+        )

@@ -24,7 +24,7 @@ from .errors import InputError, JobcoachError, OverrideError
 from .exports import ColumnMap, LineMap, export_error, load_column_map, read_export
 from .io import write_table
 from .money import usd
-from .outputs import check_not_input, output_folder
+from .outputs import OutputError, check_not_input, check_replaceable, output_folder, record
 from .records import CASES, COACHES, SERVICES, TABLES
 from .runner import run, write_outputs
 from .scenario import load_scenario
@@ -132,16 +132,18 @@ def adjudicate_files(
     overrides: dict,
     out: Path,
     columns: Path | None = None,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Adjudicate an export's three tables under one rulebook and write the result
     atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
     check_not_input(out, input_paths(cases, coaches, services, columns))
+    check_replaceable(out, force)
     inputs = read_inputs(cases, coaches, services, columns)
     with export_terms(inputs):
         result = adjudicate(
             *inputs.frames, rules=rules, overrides=overrides, sources=inputs.sources
         )
-    write_table(result, out)
+    record(write_table(result, out))
     return result
 
 
@@ -164,6 +166,7 @@ def _cmd_adjudicate(args: argparse.Namespace) -> int:
         parse_sets(args.set),
         args.out,
         args.columns,
+        args.force,
     )
     print(f"{args.rules}: {len(result)} lines -> {args.out} ({_summary(result)})")
     return 0
@@ -193,6 +196,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     paths = (args.cases, args.coaches, args.services)
     if args.out is not None:
         check_not_input(args.out, input_paths(*paths, args.columns))
+        check_replaceable(args.out, args.force)
     inputs = read_inputs(*paths, args.columns)
     book = get_rulebook(args.rules, parse_sets(args.set))
     with export_terms(inputs):
@@ -216,7 +220,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
         print(f"{len(found)} line(s) explained -> {args.out}")
     return 0
 
@@ -287,6 +291,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             raise OverrideError(
                 "--out: expected no --out with --all (each brief goes to reports/<name>/)"
             )
+        _refuse_shared_folders(paths)
     elif args.scenario:
         paths = [args.scenario]
     else:
@@ -302,6 +307,25 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         )
         print(html)
     return 0
+
+
+def _refuse_shared_folders(paths: list[Path]) -> None:
+    """Two scenarios whose names give one brief folder would keep one brief and lose the
+    other: refused up front, naming both files."""
+    from .outputs import slug
+    from .scenario import read_scenario_data
+
+    folders: dict[str, Path] = {}
+    for path in paths:
+        name = str(read_scenario_data(path).get("name") or path.stem)
+        folder = slug(name)
+        if folder in folders:
+            raise OutputError(
+                f"brief --all: {folders[folder]} and {path} both write reports/{folder}/ "
+                "(their names differ only in case or punctuation, or are the same); "
+                "give one of them another name"
+            )
+        folders[folder] = path
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
@@ -336,16 +360,29 @@ def _cmd_init(args: argparse.Namespace) -> int:
     from .resources import NOTEBOOKS, bundled_scenarios
 
     out = output_folder(args.folder, args.force, option="init")
+    plan = [
+        (path, out / "scenarios" / f"{name}.yaml") for name, path in bundled_scenarios().items()
+    ]
+    notebooks = sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("*.cfg")])
+    plan += [(path, out / "notebooks" / path.name) for path in notebooks]
+    # a copy the user has edited is theirs now: nothing is copied while one would be lost
+    edited = [t for s, t in plan if t.exists() and t.read_bytes() != s.read_bytes()]
+    if edited and not args.force:
+        shown = ", ".join(str(t.relative_to(out)) for t in edited[:3])
+        more = f" and {len(edited) - 3} more" if len(edited) > 3 else ""
+        raise OutputError(
+            f"init {out}: {shown}{more} differ from the bundled copies (edited since the "
+            "last init?); nothing was copied; choose a new folder, or pass --force to "
+            "replace them"
+        )
     (out / "scenarios").mkdir(exist_ok=True)
     (out / "notebooks").mkdir(exist_ok=True)
     copied = 0
-    for name, path in bundled_scenarios().items():
-        shutil.copyfile(path, out / "scenarios" / f"{name}.yaml")
-        copied += 1
-    for path in sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("*.cfg")]):
-        shutil.copyfile(path, out / "notebooks" / path.name)
-        copied += 1
-    print(f"{copied} files -> {out}/scenarios and {out}/notebooks")
+    for source, target in plan:
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)
+            copied += 1
+    print(f"{copied} of {len(plan)} files -> {out}/scenarios and {out}/notebooks")
     print(f"  edit a scenario, then: jobcoach brief {out}/scenarios/baseline.yaml")
     return 0
 
@@ -389,6 +426,16 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     base.setdefault("name", args.scenario.stem)
     base = apply_sets(base, parse_sets(args.set), source)
     scenario = scenario_from_dict(base, source)
+    from .budget import check_runs
+    from .sensitivity import plan
+
+    check_runs(
+        scenario,
+        plan(scenario, args.replications, args.sobol),
+        _parallel(args),
+        str(args.scenario),
+        "--replications or --sobol",
+    )
     output_folder(args.out, args.force)
     sens = run_sensitivity(
         base,
@@ -412,11 +459,17 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .budget import check_runs
     from .reports import write_sweep
-    from .sweep import expand, load_sweep, run_points
+    from .scenario import scenario_from_dict
+    from .sweep import count_points, expand, load_sweep, run_points
 
     spec, base, source = load_sweep(args.sweep)
-    points = expand(spec)
+    scenario = scenario_from_dict(base, source)
+    reps = scenario.simulation.replications
+    shrink = "the grid's values or points" + (" (or use --workers)" if not args.scheduler else "")
+    check_runs(scenario, [(count_points(spec), reps)], _parallel(args), str(args.sweep), shrink)
+    points = expand(spec)  # counted and timed first: a grid too large is never built
     output_folder(args.out, args.force)
     results = run_points(
         base,
@@ -435,6 +488,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if failed:
         print(f"  {len(failed)} failed, listed in {written[1]}")
     return 0 if len(failed) < len(points) else 2
+
+
+def _parallel(args: argparse.Namespace) -> int:
+    """Points run at once: the local workers (a cluster behind --scheduler counts as 2,
+    its size being unknown until it is asked)."""
+    return 2 if args.scheduler else max(1, args.workers)
 
 
 def _add_cluster(parser: argparse.ArgumentParser) -> None:
@@ -464,7 +523,8 @@ def _add_force(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="write into an output folder that holds files this tool did not write",
+        help="write into a folder, or over a file, that this tool did not write (or that "
+        "was edited since)",
     )
 
 
@@ -502,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
     _add_columns(p)
     p.add_argument("--out", required=True, type=Path, help="result file: .csv, .parquet or .xlsx")
+    _add_force(p)
     p.set_defaults(func=_cmd_adjudicate)
 
     p = sub.add_parser("columns", help="column mappings for billing exports")
@@ -523,6 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_columns(p)
     p.add_argument("--out", type=Path, help="write here (atomically) instead of printing")
     _add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
+    _add_force(p)
     p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("validate", help="check scenario files against the schema")
@@ -637,8 +699,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _stop(signum: int, _frame) -> None:
-    """SIGTERM and SIGHUP end the command as Ctrl-C does: every ``finally`` and context
-    manager runs, so clusters, kernels and temporary files are cleaned up."""
+    """SIGINT, SIGTERM and SIGHUP end the command alike: every ``finally`` and context
+    manager runs, so clusters, kernels and temporary files are cleaned up, and what the
+    closing cluster would log about the cancelled work is silenced (one line stays)."""
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
@@ -650,7 +717,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     limit_before = os.environ.get(TIME_LIMIT_ENV)
     if getattr(args, "time_limit", None) is not None:
         os.environ[TIME_LIMIT_ENV] = str(args.time_limit)  # kernels and workers inherit it
-    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGINT too, explicitly: a process started in the background by a shell script
+    # inherits SIGINT ignored, and would otherwise run on after Ctrl-C or kill -INT
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {s: signal.signal(s, _stop) for s in stops}
     try:
         return args.func(args)
     except JobcoachError as err:

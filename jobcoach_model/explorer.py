@@ -476,7 +476,16 @@ class Explorer:
                 f"inside {html.escape(str(self.export_root))} only.</span>"
             )
             return None
-        export_scenario(self.scenario(replications=self.base.simulation.replications), path)
+        from .outputs import ours, record
+
+        if path.exists() and not ours(path):  # a user's own file, or one they edited
+            self.export_note.value = (
+                "<span class='jc-export-refused'>Not saved: "
+                f"{html.escape(str(path))} exists and was not written by Export (or was "
+                "edited since); choose another file name.</span>"
+            )
+            return None
+        record(export_scenario(self.scenario(replications=self.base.simulation.replications), path))
         self.export_note.value = (
             f"<span class='jc-exported'>Saved {html.escape(str(path))}: "
             f"run <code>jobcoach brief {html.escape(str(path))}</code></span>"

@@ -9,6 +9,9 @@ is refused unless ``--force``. In a folder of ours, what a killed run left half-
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -17,6 +20,11 @@ from pathlib import Path
 from .errors import JobcoachError
 
 MARKER = ".jobcoach-output"
+#: the files this tool wrote into a folder that is not one of its own, with their digests
+MANIFEST = ".jobcoach-written"
+_MARKER_TEXT = "Written by jobcoach; files here may be replaced by its next run.\n"
+#: open lock files, held until the process ends (the OS releases them, whatever ends it)
+_LOCKS: dict[str, int] = {}
 #: a cell starting with one of these is run as a formula by spreadsheet programs
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +53,8 @@ def output_folder(out: Path, force: bool = False, option: str = "--out") -> Path
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{option} {out}: is a file; expected a folder")
+    if out.is_dir() and (out / MARKER).is_file():
+        lock(out, option)  # before anything of a run that may still be writing is touched
     if out.is_dir():
         entries = [p for p in out.iterdir() if p.name != MARKER]
         ours = (out / MARKER).is_file()
@@ -63,12 +73,82 @@ def output_folder(out: Path, force: bool = False, option: str = "--out") -> Path
                     path.unlink(missing_ok=True)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / MARKER).write_text(
-            "Written by jobcoach; files here may be replaced by its next run.\n", encoding="utf-8"
-        )
+        if not (out / MARKER).is_file():
+            (out / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     except OSError as err:
         raise OutputError(f"{option} {out}: cannot write here ({err.strerror})") from None
+    lock(out, option)
     return out
+
+
+def lock(folder: Path, option: str = "--out") -> None:
+    """Hold the folder's lock (its marker file) until this process ends, or refuse at once
+    when another run holds it: a second run never removes or replaces what a first one is
+    still writing."""
+    key = str(Path(folder).resolve())
+    if key in _LOCKS:
+        return
+    fd = os.open(Path(folder) / MARKER, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutputError(
+            f"{option} {folder}: another jobcoach run is writing here; wait for it to "
+            "finish, or choose another folder"
+        ) from None
+    _LOCKS[key] = fd
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    entries = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        if name:
+            entries[name] = digest
+    return entries
+
+
+def ours(path: Path) -> bool:
+    """Whether a file is one this tool wrote and nobody has changed since: listed with
+    its digest in its folder's manifest."""
+    path = Path(path)
+    return _manifest(path.parent).get(path.name) == _digest(path)
+
+
+def check_replaceable(out: Path | None, force: bool = False, option: str = "--out") -> None:
+    """Refuse an output file that exists and is not ours (a user's file, or one of ours
+    the user has edited), unless ``force``."""
+    if out is None or force or not Path(out).exists():
+        return
+    if Path(out).is_dir():
+        raise OutputError(f"{option} {out}: is a folder; expected a file")
+    if not ours(Path(out)):
+        raise OutputError(
+            f"{option} {out}: exists and was not written by this tool (or was edited since); "
+            "choose another file, or pass --force to replace it"
+        )
+
+
+def record(path: Path) -> Path:
+    """Note a file this tool has just written (its digest) in its folder's manifest, so
+    that a later run may replace it while it stays as written."""
+    path = Path(path)
+    entries = _manifest(path.parent)
+    entries[path.name] = _digest(path)
+    text = "".join(f"{d}  {n}\n" for n, d in sorted(entries.items()))
+    tmp = path.parent / f".{MANIFEST}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path.parent / MANIFEST)
+    return path
 
 
 def slug(text: str) -> str:

@@ -487,7 +487,8 @@ def read_table(path: str | Path, table: Table) -> pd.DataFrame:
                     column=name,
                 )
         try:
-            frame = data.to_pandas()
+            # the file's own types, not pandas' metadata (which may cast them back to text)
+            frame = data.to_pandas(ignore_metadata=True)
         except (pa.ArrowException, ValueError, OverflowError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise InputError(str(path), f"a readable Parquet file ({first})") from None

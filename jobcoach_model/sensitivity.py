@@ -200,6 +200,22 @@ class Sensitivity:
         )
 
 
+def plan(
+    scenario: Scenario,
+    replications: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+) -> list[tuple[int, int]]:
+    """The points ``run_sensitivity`` will run, as (points, replications per point): the
+    baseline, each interpretation, each input at its low and high, and with ``sobol=N``
+    Saltelli's N x (inputs + 2) points."""
+    k = len(inputs(scenario))
+    runs = [(1 + len(interpretation_points(scenario)) + 2 * k, replications)]
+    if sobol:
+        runs.append((sobol * (k + 2), sobol_replications))
+    return runs
+
+
 def run_sensitivity(
     base: dict,
     source: str,

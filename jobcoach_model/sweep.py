@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +108,13 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict, str]:
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"{path}: expected an existing sweep file (YAML)")
+    from .scenario import DuplicateKeyError, StrictLoader
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
+    except DuplicateKeyError as err:
+        raise SweepError(f"{path}: {err}") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
         raise SweepError(f"{path}: expected valid YAML") from None
     if not isinstance(data, dict):
         raise SweepError(f"{path}: expected a mapping with scenario: and grid: or sample:")
@@ -123,7 +128,22 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict, str]:
     scenario_path = (path.parent / spec.scenario).resolve()
     base = read_scenario_data(scenario_path)
     base.setdefault("name", scenario_path.stem)
+    # every path must name a scenario field: one point with each path's first value
+    first = {key: values[0] for key, values in spec.grid.items() if values}
+    for key, bounds in (spec.sample or {}).items():
+        first[key] = bounds[0] if isinstance(bounds, list | tuple) else bounds
+    for key, value in first.items():
+        try:
+            scenario_from_dict(apply_sets(base, {key: value}, str(path)), str(scenario_path))
+        except (ScenarioError, JobcoachError) as err:
+            raise SweepError(f"{path}: {key}: not a field the scenario can take ({err})") from None
     return spec, base, str(scenario_path)
+
+
+def count_points(spec: SweepSpec) -> int:
+    """How many points ``expand`` would make, counted without making them."""
+    grid = math.prod(len(v) for v in spec.grid.values()) if spec.grid else 1
+    return grid * (spec.points if spec.sample else 1)
 
 
 @dataclass
