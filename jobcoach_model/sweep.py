@@ -164,6 +164,40 @@ def run_point(base: dict, source: str, sets: dict[str, Any]) -> PointResult:
     return PointResult(results.summary[SUMMARY_COLUMNS].copy())
 
 
+#: seconds to wait for a scheduler to answer, whatever it does with the connection
+CONNECT_SECONDS = 20.0
+
+
+def _connect(client_type, scheduler: str):
+    """A client of the scheduler at ``scheduler``, or SweepError in one line: a garbage
+    address, a refused connection, or one that is accepted and never answered (the wait
+    runs on a daemon thread with a deadline that holds, which distributed's own timeout
+    does not on a silent peer)."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = client_type(scheduler, timeout=f"{CONNECT_SECONDS:g}s")
+        except BaseException as err:  # any failure is reported as one line below
+            box["error"] = err
+
+    thread = threading.Thread(target=connect, daemon=True, name="jobcoach-connect")
+    thread.start()
+    thread.join(CONNECT_SECONDS + 5)
+    if "client" in box:
+        return box["client"]
+    if "error" in box:
+        err = box["error"]
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise SweepError(f"--scheduler {scheduler}: could not connect ({first})")
+    raise SweepError(
+        f"--scheduler {scheduler}: no answer within {CONNECT_SECONDS + 5:g} s (is it a Dask "
+        "scheduler? expected an address such as tcp://host:8786)"
+    )
+
+
 def _client(workers: int, scheduler: str | None):
     """A dask.distributed client and the local cluster it made (None with ``scheduler``):
     on the cluster behind ``scheduler``, or on a new local cluster of ``workers``
@@ -171,10 +205,7 @@ def _client(workers: int, scheduler: str | None):
     from distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            return Client(scheduler, timeout="20s"), None
-        except OSError as err:
-            raise SweepError(f"--scheduler {scheduler}: could not connect ({err})") from None
+        return _connect(Client, scheduler), None
     import dask
 
     # distributed starts workers with MALLOC_TRIM_THRESHOLD_ set, which also fixes glibc's
@@ -265,8 +296,20 @@ def failures_frame(
 ) -> pd.DataFrame:
     """The points that failed, with their changes and the one-line reason."""
     rows = [
-        {"point": i, "sets": "; ".join(f"{k}={v}" for k, v in p.items()), "error": r.error}
+        {
+            "point": i,
+            "sets": _as_text("; ".join(f"{k}={v}" for k, v in p.items())),
+            "error": _as_text(r.error),
+        }
         for i, (p, r) in enumerate(zip(points, results, strict=True))
         if r.error is not None
     ]
     return pd.DataFrame(rows, columns=["point", "sets", "error"])
+
+
+def _as_text(text: str) -> str:
+    """Prose a spreadsheet would run as a formula, kept as text by a leading apostrophe
+    (our own messages, never ids: those are refused on input)."""
+    from .outputs import formula_like
+
+    return f"'{text}" if formula_like(text) else text

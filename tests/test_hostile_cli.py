@@ -402,3 +402,33 @@ def test_sigint_stops_a_command_started_in_the_background(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1].startswith("jobcoach: stopped (SIGINT)"), err
+
+
+@pytest.mark.parametrize("kind", ["silent", "garbage"])
+def test_a_scheduler_that_never_answers_or_is_no_address_is_one_line(tmp_path, capsys, kind):
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    held = []  # accepted and never answered
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}" if kind == "silent" else "no:such:addr"
+    path = _sweep(tmp_path, "grid:\n  caseload.consumers: [10]\n")
+    started = time.perf_counter()
+    try:
+        code = main(
+            ["sweep", str(path), "--out", str(tmp_path / "o"), "--scheduler", address, "--quiet"]
+        )
+    finally:
+        server.close()
+    assert code == 2 and f"--scheduler {address}" in _one_line(capsys)
+    assert time.perf_counter() - started < 40  # the deadline holds
+
+
+def test_failures_csv_holds_no_cell_a_spreadsheet_runs(tmp_path):
+    from jobcoach_model.sweep import PointResult, failures_frame
+
+    frame = failures_frame([{"a": 1}], [PointResult(None, "=HYPERLINK(1)")])
+    assert frame["error"].tolist() == ["'=HYPERLINK(1)"]
