@@ -48,22 +48,29 @@ _NS = {
 
 @dataclass(frozen=True)
 class Finding:
-    """A cell whose value cannot be known: 0-based sheet row and column, and what it is."""
+    """Cells whose value cannot be known: the 0-based sheet row and column of the first,
+    how many rows and columns they span (a merged region is one finding), and what they
+    are; row -1 when only the sheet is known."""
 
     row: int
     col: int
     what: str
+    rows: int = 1
+    cols: int = 1
 
 
 @dataclass
 class Sheet:
-    """A sheet's table: header, data rows as a frame of typed cells, and each data row's
-    line in the sheet (1-based, as the spreadsheet numbers it)."""
+    """A sheet's table: header, data rows as a frame of typed cells, each data row's line
+    in the sheet (1-based, as the spreadsheet numbers it), and the findings in sheet
+    coordinates with the header's row and the table's first column."""
 
     frame: pd.DataFrame
     lines: np.ndarray
     source: str
     findings: list[Finding] = field(default_factory=list)
+    header_row: int = 0
+    left: int = 0
 
 
 def column_letters(col: int) -> str:
@@ -139,13 +146,20 @@ def _scan_xlsx(path: Path, sheet: str, source: str) -> tuple[list[Finding], tupl
     for m in _MERGE.finditer(data):
         first = _cell_ref(m.group(1).decode())
         last = _cell_ref(m.group(2).decode()) if m.group(2) else first
-        for r in range(first[0], last[0] + 1):
-            for c in range(first[1], last[1] + 1):
-                if (r, c) != first:
-                    ref = f"{column_letters(first[1])}{first[0] + 1}"
-                    findings.append(Finding(r, c, f"a cell merged into {ref}"))
-        findings.append(Finding(first[0], first[1], "a merged region"))
+        findings.append(_merged(first, last))
     return findings, (rows, cols)
+
+
+def _merged(first: tuple[int, int], last: tuple[int, int]) -> Finding:
+    """A merged region as one finding (never cell by cell: a region may span a sheet)."""
+    ref = f"{column_letters(first[1])}{first[0] + 1}:{column_letters(last[1])}{last[0] + 1}"
+    return Finding(
+        first[0],
+        first[1],
+        f"a merged region {ref}",
+        rows=last[0] - first[0] + 1,
+        cols=last[1] - first[1] + 1,
+    )
 
 
 def _xlsx_cell_findings(data: bytes, source: str) -> list[Finding]:
@@ -277,13 +291,7 @@ def read_sheet(path: Path, table_name: str) -> Sheet:
         cells = sheet.to_python(skip_empty_area=True)
         start = sheet.start or (0, 0)
         if suffix == ".xls":
-            merged = sheet.merged_cell_ranges or []
-            for (r0, c0), (r1, c1) in merged:
-                findings += [
-                    Finding(r, c, "a merged region" if (r, c) == (r0, c0) else "a merged cell")
-                    for r in range(r0, r1 + 1)
-                    for c in range(c0, c1 + 1)
-                ]
+            findings += [_merged(a, b) for a, b in sheet.merged_cell_ranges or []]
     except Exception as err:  # calamine's errors have no common base class
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(source, f"a readable sheet ({first})") from None
@@ -301,60 +309,46 @@ def _as_table(cells: list[list], start: tuple[int, int], source: str, findings) 
     order = [i for i, row in enumerate(cells) if not all(_blank(v) for v in row)]
     if not order:
         return Sheet(pd.DataFrame(), np.zeros(0, dtype=np.int64), source, findings)
-    head = cells[order[0]]
-    header = ["" if _blank(v) else str(v).strip() for v in head]
+    header = ["" if _blank(v) else str(v).strip() for v in cells[order[0]]]
     body = order[1:]
     frame = pd.DataFrame([cells[i] for i in body], columns=range(len(header)), dtype=object)
     frame.columns = header
     lines = np.array([top + i + 1 for i in body], dtype=np.int64)
-    header_line = top + order[0] + 1
-    # findings move to frame coordinates: column index in the header, row in the body
-    moved = []
-    row_of = {top + i: k for k, i in enumerate(body)}
-    for f in findings:
-        col = f.col - left if f.col >= 0 else -1
-        if f.row == header_line - 1:
-            moved.append(Finding(-2, col, f.what))  # in the header row
-        elif f.row < 0:
-            moved.append(Finding(-1, -1, f.what))
-        elif f.row in row_of:
-            moved.append(Finding(row_of[f.row], col, f.what))
-        else:  # a blank row of the sheet: its cells are blank or covered
-            moved.append(Finding(-3, col, f.what))
-    sheet = Sheet(frame, lines, source, moved)
-    sheet.frame.attrs["header_line"] = header_line
-    return sheet
+    return Sheet(frame, lines, source, findings, header_row=top + order[0], left=left)
 
 
 def refuse_findings(sheet: Sheet, wanted: dict[str, str]) -> None:
     """Refuse the first finding in a column the contract reads (``wanted``: the export's
     header -> the contract column), naming the place and what was found."""
-    headers = list(sheet.frame.columns)
-    positions = {i: h for i, h in enumerate(headers) if h in wanted}
+    columns = {sheet.left + i: h for i, h in enumerate(sheet.frame.columns) if h in wanted}
+    data_rows = sheet.lines - 1  # 0-based sheet rows of the data, ascending
     for f in sorted(sheet.findings, key=lambda f: (f.row, f.col)):
-        if f.col == -1:  # only the sheet is known (.ods)
+        if f.row == -1:  # only the sheet is known (.ods)
             raise InputError(
                 sheet.source,
                 f"cells that mean their value, but the sheet holds {f.what} (its value "
                 "cannot be read); paste values only, or save the export as .xlsx",
             )
-        if f.col not in positions:
+        hit = [c for c in range(f.col, f.col + f.cols) if c in columns]
+        if not hit:
             continue
-        header = positions[f.col]
+        header = columns[hit[0]]
         what = (
             f"a value, but the sheet holds {f.what} here (its value cannot be read: paste "
             "values only, or unmerge)"
         )
-        if f.row < 0:
-            where = "the header row" if f.row == -2 else "a blank row"
+        k = int(np.searchsorted(data_rows, f.row))
+        if f.row <= sheet.header_row < f.row + f.rows:
+            where = "the header row"
+        elif k < len(data_rows) and data_rows[k] < f.row + f.rows:
             raise InputError(
-                sheet.source, f"{what}, in {where}", column=wanted[header], header=header
+                sheet.source,
+                what,
+                row=k,
+                line=int(sheet.lines[k]),
+                column=wanted[header],
+                header=header,
             )
-        raise InputError(
-            sheet.source,
-            what,
-            row=f.row,
-            line=int(sheet.lines[f.row]),
-            column=wanted[header],
-            header=header,
-        )
+        else:
+            where = "a blank row"
+        raise InputError(sheet.source, f"{what}, in {where}", column=wanted[header], header=header)

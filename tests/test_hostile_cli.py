@@ -5,7 +5,6 @@ replaced, or, where the input means the same records, priced as the clean contra
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import shutil
 import signal
@@ -315,7 +314,6 @@ def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path, capsys):
     finally:
         holder.kill()
         holder.wait()
-    fcntl.flock  # noqa: B018 - the lock is the OS's: released with the process
 
 
 # -- 3. runs bounded before they start ----------------------------------------------------
