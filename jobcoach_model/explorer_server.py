@@ -4,7 +4,9 @@ local what-if tool needs.
 - Only loopback ``Host`` headers are served (Voilà turns Jupyter's check off), so a web
   page elsewhere cannot drive the widgets through DNS rebinding.
 - At most ``max_kernels`` live sessions: every page load starts a kernel (~130 MiB), so
-  further loads get 503 until one ends; idle kernels are culled.
+  further loads get 503 until one ends; idle kernels are culled. Kernels still starting
+  count: simultaneous loads are checked and counted before the first ``await``, on the
+  one event loop, so they cannot all pass the check.
 - It runs as a child of the ``jobcoach explore`` command, which stops it (and every
   kernel it started) whatever signal ends the command (``processes.stop_tree``).
 """
@@ -24,14 +26,20 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Int(4, help="live kernels at most; further page loads get 503").tag(config=True)
 
+    starting = Int(0, help="kernels asked for and not yet started")
+
     async def start_kernel(self, *args, **kwargs):  # noqa: D102
-        if len(self.list_kernel_ids()) >= self.max_kernels:
+        if len(self.list_kernel_ids()) + self.starting >= self.max_kernels:
             raise web.HTTPError(
                 503,
                 f"the explorer already runs {self.max_kernels} sessions; close a tab, or "
                 "wait until an idle one is culled",
             )
-        return await super().start_kernel(*args, **kwargs)
+        self.starting += 1  # before any await: the check and the count are one step
+        try:
+            return await super().start_kernel(*args, **kwargs)
+        finally:
+            self.starting -= 1
 
 
 class ExplorerVoila(Voila):

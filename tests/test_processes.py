@@ -111,6 +111,28 @@ def test_explore_serves_loopback_hosts_only_and_caps_its_sessions(tmp_path):
         proc.wait(timeout=60)
 
 
+def test_explore_cap_holds_under_simultaneous_page_loads(tmp_path):
+    """Three loads at once with --max-sessions 1: one kernel, two 503s (the count of
+    kernels still starting is checked with the cap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = _free_port()
+    proc = _jobcoach(
+        "explore", "--port", str(port), "--max-sessions", "1", "--export-dir", str(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        _wait_for_port(port, proc, 120)
+        root = psutil.Process(proc.pid)
+        with ThreadPoolExecutor(3) as pool:
+            codes = sorted(pool.map(lambda _: _get(port), range(3)))
+        assert codes == [200, 503, 503]
+        assert len(_kernels(root)) == 1
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
 def test_export_writes_only_inside_its_folder(tmp_path):
     inside = tmp_path / "exports"
     inside.mkdir()
