@@ -6,7 +6,8 @@ libraries, one chunk's service lines, and the per-replication sums. The lines pe
 consumer and the seconds per consumer-replication come from a pilot: one replication of
 up to 2,000 consumers (about 10,000 consumer-replications) of the same scenario, simulated
 and priced under every scheme. Estimates err high: a pilot carries more fixed cost per
-consumer than the run's larger chunks.
+consumer than the run's larger chunks. A sweep or sensitivity run adds, per point, the
+fixed cost of a point (a one-consumer run), which dominates when points are small.
 """
 
 from __future__ import annotations
@@ -156,6 +157,27 @@ def check(scenario: Scenario, limit: float | None = None) -> Estimate | None:
 
 #: the most points one sweep or sensitivity run may have (each is a whole simulation)
 MAX_POINTS = 100_000
+#: up to this many small points, a run is not timed (each point costs well under a second)
+FEW_POINTS = 50
+
+
+def point_seconds(scenario: Scenario) -> float:
+    """The fixed cost of one point, whatever its size: one consumer, one replication, run
+    warm (the best of two), so that many small points are not estimated as free."""
+    from .runner import run
+
+    tiny = scenario.model_copy(
+        update={
+            "caseload": scenario.caseload.model_copy(update={"consumers": 1}),
+            "simulation": scenario.simulation.model_copy(update={"replications": 1}),
+        }
+    )
+    best = math.inf
+    for _ in range(2):
+        started = time.perf_counter()
+        run(tiny, keep_sample=False, check=False)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def check_runs(
@@ -179,11 +201,16 @@ def check_runs(
         )
     n = scenario.caseload.consumers
     work = n * sum(count * reps for count, reps in runs)  # consumer-replications
-    if not limit or work <= SMALL_RUN:
+    if not limit or (work <= SMALL_RUN and points <= FEW_POINTS):
         return
     pilot = estimate(scenario)
-    per = pilot.seconds / (n * scenario.simulation.replications)
-    seconds = per * work / max(1, workers)
+    fixed = point_seconds(scenario)
+    pilot_work = min(n, PILOT_CONSUMERS) * max(
+        1, min(scenario.simulation.replications, PILOT_CONSUMERS * 5 // min(n, PILOT_CONSUMERS))
+    )
+    full = pilot.seconds / (n * scenario.simulation.replications) * pilot_work  # the pilot's time
+    per = max(full - fixed, 0.0) / pilot_work
+    seconds = (points * fixed + per * work) / max(1, workers)
     if seconds > limit:
         raise BudgetError(
             f"{what}: {points:,} points would take about {_duration(seconds)} (limit "

@@ -344,6 +344,15 @@ def _sweep(tmp_path: Path, text: str) -> Path:
             ["--time-limit", "60"],
             "would take about",
         ),
+        (  # 2,000 tiny points: each costs its fixed overhead, not nothing
+            "grid:\n  caseload.consumers: ["
+            + ", ".join(str(10 + i) for i in range(40))
+            + "]\n  services.group_share: ["
+            + ", ".join(f"{i / 100:.2f}" for i in range(50))
+            + "]\n",
+            ["--time-limit", "30"],
+            "2,000 points would take about",
+        ),
         ("grid:\n  caseload.consumer: [10, 20]\n", [], "caseload.consumer: not a field"),
         (
             "grid:\n  caseload.consumers: [10]\ngrid:\n  caseload.consumers: [20]\n",
@@ -400,6 +409,84 @@ def test_sigint_stops_a_command_started_in_the_background(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1].startswith("jobcoach: stopped (SIGINT)"), err
+
+
+def _command(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "jobcoach_model", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _started(folder: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not (folder / MARKER).exists():  # the run holds the folder
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_sweep_stopped_while_its_workers_run_prints_one_line(tmp_path, sig):
+    import psutil
+
+    grid = ", ".join(str(2000 + 100 * i) for i in range(41))
+    path = _sweep(tmp_path, f"grid:\n  caseload.consumers: [{grid}]\n")
+    out = tmp_path / "out"
+    proc = _command(
+        "sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", cwd=tmp_path
+    )
+    try:
+        _started(out, proc)
+        time.sleep(4)  # the workers are running points
+        family = psutil.Process(proc.pid).children(recursive=True)
+        assert family, "no workers started"
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    lines = err.strip().splitlines()
+    assert lines == [f"jobcoach: stopped ({sig.name}); nothing half-written was left"], err
+    assert proc.returncode == 130
+    assert not (out / "results.parquet").exists()  # nothing half-written
+
+    def left() -> list:
+        alive = []
+        for p in family:
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+    deadline = time.monotonic() + 30  # the workers end as their nanny does, within seconds
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left()
+
+
+def test_a_second_brief_into_a_folder_in_use_leaves_the_first_to_finish(tmp_path):
+    out = tmp_path / "brief"
+    first = _command("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
+    try:
+        _started(out, first)
+        second = _command("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 2
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "another jobcoach run is writing here" in lines[0], err
+        _, err = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert first.returncode == 0, err
+    assert (out / "brief.html").is_file()
 
 
 @pytest.mark.parametrize("kind", ["silent", "garbage"])
