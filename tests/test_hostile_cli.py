@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
@@ -191,6 +192,18 @@ def test_an_xlsx_result_is_the_same_bytes_every_run(tmp_path, capsys):
     assert _adjudicate(CONTRACT, tmp_path / "b.xlsx") == 0
     capsys.readouterr()
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_an_xlsx_result_longer_than_a_sheet_is_refused_before_writing(tmp_path, capsys):
+    services = pd.read_csv(CONTRACT["services"], dtype=str, keep_default_na=False)
+    n = 1_048_576  # one more line than a sheet holds after its header
+    big = services.iloc[np.arange(n) % len(services)].copy()
+    big["service_id"] = [f"S{i}" for i in range(n)]
+    big.to_csv(tmp_path / "services.csv", index=False)
+    paths = {**CONTRACT, "services": tmp_path / "services.csv"}
+    assert _adjudicate(paths, tmp_path / "r.xlsx") == 2
+    assert "1,048,576 lines do not fit one Excel sheet" in _one_line(capsys)
+    assert list(tmp_path.iterdir()) == [tmp_path / "services.csv"]
 
 
 # -- 5. misleading or inconsistent -------------------------------------------------------
