@@ -278,6 +278,38 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate
+    from .io import write_atomic
+    from .lines import prepare
+
+    paths = (args.cases, args.coaches, args.services)
+    check_not_input(args.out, input_paths(*paths, args.columns))
+    check_replaceable(args.out, args.force)
+    base = load_scenario(args.base)
+    inputs = read_inputs(*paths, args.columns)
+    with export_terms(inputs):
+        lines = prepare(*inputs.frames, None, inputs.sources)
+    names = {k: str(p) for k, p in zip(("cases", "coaches", "services"), paths, strict=True)}
+    result = calibrate(lines, base, names)
+    result.scenario()  # the written scenario validates as any other
+    text = result.yaml()
+    record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+    print(f"{result.provenance} -> {args.out}")
+    print(f"  fitted ({len(result.fits)}):")
+    for fit in result.fits:
+        value = fit.value
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        interval = f"  ({fit.interval()})" if fit.interval() else f"  ({fit.basis})"
+        print(f"    {fit.path} = {value}{interval}")
+    print(f"  kept from {base.name} (not in the records; assumptions as before): ")
+    print("    " + ", ".join(result.kept))
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
 def _cmd_brief(args: argparse.Namespace) -> int:
     from .brief import make_brief
 
@@ -564,6 +596,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="result file: .csv, .parquet or .xlsx")
     _add_force(p)
     p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser(
+        "calibrate", help="a scenario fitted to an agency's records (cases, coaches, services)"
+    )
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    _add_columns(p)
+    p.add_argument(
+        "--base",
+        default="baseline",
+        help="the scenario whose values are kept where the records say nothing "
+        "(default: the bundled baseline)",
+    )
+    p.add_argument("--out", required=True, type=Path, help="the calibrated scenario (YAML)")
+    _add_force(p)
+    p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("columns", help="column mappings for billing exports")
     p.add_argument("--template", action="store_true", help="print a commented example mapping file")

@@ -145,7 +145,8 @@ def cashflow_table(results: Results, threshold: int | None = None) -> pd.DataFra
 
 def assumptions_table(scenario: Scenario) -> pd.DataFrame:
     """The scenario's calibrated inputs with their values and the source or 'assumption'
-    note written beside each default."""
+    note written beside each default (or, for an input fitted from records, where it was
+    fitted from and its interval)."""
     data = scenario.model_dump(mode="json")
     rows = []
     for path, note in field_notes().items():
@@ -153,7 +154,8 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
         for part in path.split("."):
             node = node[part]
         value = ", ".join(f"{k}: {v}" for k, v in node.items()) if isinstance(node, dict) else node
-        rows.append({"Input": path, "Value": str(value), "Source": note})
+        fit = scenario.fitted.get(path)
+        rows.append({"Input": path, "Value": str(value), "Source": fit.source if fit else note})
     return pd.DataFrame(rows)
 
 

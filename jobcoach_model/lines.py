@@ -111,10 +111,12 @@ def prepare(
     cases: pd.DataFrame,
     coaches: pd.DataFrame,
     services: pd.DataFrame,
-    book: Rulebook,
+    book: Rulebook | None,
     sources: Mapping[str, str] | None = None,
 ) -> Lines:
-    """The three tables checked and linked, ready for either engine."""
+    """The three tables checked and linked, ready for either engine (``book``: the
+    rulebook whose own requirements are enforced too; None for none, as calibration
+    reads the records under no rulebook)."""
     sources = {
         "cases": "cases.csv",
         "coaches": "coaches.csv",
@@ -141,7 +143,7 @@ def prepare(
         raise InputError(
             sources["cases"], "a date on or after authorized_from", row=i, column="authorized_to"
         )
-    if book.code == "IA":
+    if book is not None and book.code == "IA":
         missing = np.isnan(k["hourly_rate"])
         if missing.any():
             i = int(np.argmax(missing))

@@ -42,6 +42,8 @@ CREDENTIALS = (
     "none",
 )
 SETTINGS = ("on_site", "off_site")
+#: a consumer's need level (optional ``need`` column of cases; blank: not recorded)
+NEEDS = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ CASES = Table(
         Column("needs_customized_training", "bool", default=True),
         Column("employer_can_train", "bool", default=False),
         Column("stabilized_on", "date"),
+        Column("need", "choice", default="", choices=NEEDS),
     ),
 )
 COACHES = Table(
@@ -276,7 +279,8 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     if col.kind == "choice":
         if blank.any():
             text = np.where(blank, col.default, text).astype(object)
-        bad = ~pd.Series(text, dtype=object).isin(col.choices).to_numpy()
+        allowed = (*col.choices, col.default)  # a blank cell takes the default
+        bad = ~pd.Series(text, dtype=object).isin(allowed).to_numpy()
         if bad.any():
             i = _first(bad)
             raise InputError(

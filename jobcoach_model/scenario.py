@@ -18,10 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import JobcoachError
 from .outputs import formula_like
-from .records import CREDENTIALS
+from .records import CREDENTIALS, NEEDS
 from .rulebook import JURISDICTIONS, get_rulebook
 
-NEEDS = ("low", "medium", "high")
 #: the sensitivity range of stabilization_share, and why
 SRC_STAB = "high 25%: UCP Northwest Missouri (published_figures.md); low: assumption"
 
@@ -292,6 +291,17 @@ class Benchmark(_Model):
     window_days: int | None = Field(None, ge=1)
 
 
+class Fitted(_Model):
+    """Where a calibrated input came from and its 90% interval, which replaces the
+    input's assumed sensitivity range (``scale``: the interval is a factor on every need
+    level, as for a per-need input)."""
+
+    low: float | None = None
+    high: float | None = None
+    scale: bool = False
+    source: str = Field("", max_length=2000)
+
+
 class Simulation(_Model):
     """Seed and replications."""
 
@@ -315,6 +325,8 @@ class Scenario(_Model):
     simulation: Simulation = Simulation()
     #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
     bridges: tuple[tuple[str, str], ...] = ()
+    #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance
+    fitted: dict[str, Fitted] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _bridges(self) -> Scenario:

@@ -82,9 +82,14 @@ def _fields(model, prefix: str):
 def inputs(scenario: Scenario) -> list[Input]:
     """Every input with a sensitivity range: scenario fields (ranges beside their defaults
     in ``scenario.py``) and rulebook parameters labelled assumptions (``swing:`` in
-    ``parameters.yaml``). A range is stretched to include the scenario's own value."""
+    ``parameters.yaml``), or, for an input fitted from records (``scenario.fitted``), its
+    90% interval. A range is stretched to include the scenario's own value."""
     out = []
     for path, value, swing, annotation in _fields(scenario, ""):
+        fit = scenario.fitted.get(path)
+        if fit is not None and fit.low is not None and fit.high is not None:
+            # fitted from records: its 90% interval replaces the assumed range
+            swing = {"low": fit.low, "high": fit.high, "source": fit.source, "scale": fit.scale}
         if swing.get("scale"):  # a per-need input: one factor for every level
             levels = tuple((k, float(v)) for k, v in value.model_dump().items())
             low, high = min(swing["low"], 1.0), max(swing["high"], 1.0)

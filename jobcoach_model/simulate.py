@@ -378,6 +378,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "needs_customized_training": U[:, 14] >= sv.no_customized_training_share,
         "employer_can_train": U[:, 15] < sv.employer_can_train_share,
         "stabilized_on": stabilized_on.astype(np.int64),
+        "need": np.array(NEEDS, dtype=object)[need],
         # approvals and reports are simulated as yes/no, not dated (assumption)
         "offsite_approved_on": np.full(len(reps), NEVER, dtype=np.int64),
         "last_report_on": np.full(len(reps), NEVER, dtype=np.int64),

@@ -1,0 +1,636 @@
+"""Calibrate a scenario from an agency's own records: every scenario input the three
+tables identify, estimated as the simulator would have to be set to produce them, each
+with a 90% interval from a bootstrap over cases (or over coaches and providers for their
+inputs); everything else kept from a base scenario and still labelled an assumption.
+
+How each input is read from the records (the simulator's own model, inverted):
+
+- **intake and horizon**: the cases counted; a case starts on its first day (the earlier
+  of ``authorized_from`` and its first line); the start window spans the first and last
+  start, the horizon runs to the last service line.
+- **coach hours and fading**: a case's coach hours summed by week since its start; on a
+  case with two weeks or more, log weekly hours against week is a line whose start is
+  the first week's hours (``initial_share`` x work hours) and whose slope is the case's
+  weekly fading. ``fade_per_week`` is the mean fading, ``fade_spread`` the sd of its log.
+  Work hours are not in the records: they stay the base's, so ``initial_share`` and
+  ``stabilization_share`` are fitted *given* them.
+- **stabilization**: a stabilized case reaches the stabilization share in the week of its
+  ``stabilized_on``; the share is the geometric mean, over those cases, of the fitted
+  weekly hours half a week before it, over work hours.
+- **job loss before stabilization**: weekly hazard from the weeks each case was coached
+  without stabilizing (a geometric time to loss). A case whose lines reach the export's
+  last full week is censored there, never counted as a loss; a stabilized case is
+  censored at stabilization.
+- **line shares** (group, group sizes, off-site, wrong code) as shares of lines, and
+  **case shares** (placement, late and missing plans, concurrent assessment, late
+  reports, withdrawals, off-site approval, no customized training, employer able to
+  train) as shares of cases; authorized hours and weeks as means.
+- **coaches and providers**: rate mean and sd, credential mix, training months (the
+  largest seen, corrected for a uniform's maximum), CCO, independence (among coaches
+  neither CCO nor CRP-accredited, as the simulator draws it), W-9 and insurance shares;
+  providers and coaches per provider counted; the spread of provider sizes from cases per
+  provider by the method of moments (the variance above a multinomial's).
+
+Need levels come from the optional ``need`` column of cases; without one, every case is
+one level (``medium``) and the per-need inputs are fitted once, never split by a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .dates import NEVER, from_day
+from .lines import Lines
+from .records import NEEDS
+from .rulebook import JURISDICTIONS, get_rulebook
+from .scenario import Scenario, scenario_from_dict
+
+#: bootstrap replicates (Poisson weights), drawn in blocks to bound memory
+BOOTSTRAP = 400
+_BLOCK = 50
+#: the level every case takes when the records have no need column
+ONE_LEVEL = "medium"
+DAYS_PER_MONTH = 30.44  # as the simulator counts training months
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One fitted input: its scenario path, value, 90% interval (None for counts) and
+    what it was read from."""
+
+    path: str
+    value: Any
+    low: float | None = None
+    high: float | None = None
+    basis: str = "cases"
+    per_need: bool = False
+
+    def interval(self) -> str:
+        """The 90% interval as text (empty for a count; a factor on every need level
+        for a per-need input)."""
+        if self.low is None or self.high is None:
+            return ""
+        if self.per_need:
+            return f"90% x{self.low:.3f} to x{self.high:.3f} on every level"
+        return f"90% {_num(self.low)} to {_num(self.high)}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+@dataclass
+class Calibration:
+    """A base scenario's data with the fitted inputs written in, and what was fitted."""
+
+    data: dict
+    fits: list[Fit]
+    provenance: str
+    files: dict[str, str] = field(default_factory=dict)  # basis -> the file it was read from
+    kept: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def scenario(self) -> Scenario:
+        """The calibrated scenario, validated."""
+        return scenario_from_dict(self.data, "calibrated scenario")
+
+    def yaml(self) -> str:
+        """The scenario as YAML, each fitted value with its provenance beside it."""
+        return scenario_text(self.data, {f.path: f for f in self.fits}, self.provenance, self.files)
+
+
+# -- the bootstrap -----------------------------------------------------------------------
+
+
+class Sums:
+    """Column sums of per-unit values (cases, coaches, providers), on the data and under
+    Poisson bootstrap weights, so that every statistic is a function of sums."""
+
+    def __init__(self, seed: int, n: int) -> None:
+        self.seed, self.n = seed, n
+        self.columns: dict[str, np.ndarray] = {}
+
+    def add(self, name: str, values: np.ndarray) -> str:
+        """Register a per-unit column; returns its name."""
+        self.columns[name] = np.asarray(values, dtype=np.float64)
+        return name
+
+    def compute(self) -> None:
+        """The sums on the data (``point``) and under each bootstrap replicate (``boot``)."""
+        names = list(self.columns)
+        M = np.column_stack([self.columns[k] for k in names]) if names else np.zeros((self.n, 0))
+        self.point = dict(zip(names, M.sum(axis=0), strict=True))
+        rng = np.random.default_rng(self.seed)
+        parts = []
+        for start in range(0, BOOTSTRAP, _BLOCK):
+            k = min(_BLOCK, BOOTSTRAP - start)
+            W = rng.poisson(1.0, size=(k, self.n)).astype(np.float64)
+            parts.append(W @ M)
+        B = np.vstack(parts)
+        self.boot = {k: B[:, i] for i, k in enumerate(names)}
+
+    def stat(self, f) -> tuple[float, float, float]:
+        """A statistic ``f(sums)`` (sums: name -> value or array): its value on the data
+        and the 5th and 95th percentiles of its bootstrap replicates."""
+        value = float(f(self.point))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps = np.asarray(f(self.boot), dtype=np.float64)
+        reps = reps[np.isfinite(reps)]
+        if not reps.size or not math.isfinite(value):
+            return value, value, value
+        lo, hi = np.percentile(reps, [5, 95])
+        return value, float(lo), float(hi)
+
+
+#: hours are recorded to the quarter hour: a fitted hours level is known no closer
+#: than half of that over the weekly hours it rests on
+HOURS_RESOLUTION = 0.125
+
+
+def _resolved(fit: tuple[float, float, float], hours: float) -> tuple[float, float, float]:
+    """A fit's interval widened, if narrower, to the recording resolution of the
+    ``hours`` it rests on (a caseload whose hours follow one curve exactly is otherwise
+    reported as known to a few parts in ten thousand)."""
+    value, lo, hi = fit
+    rel = HOURS_RESOLUTION / hours if hours > 0 else 0.0
+    return value, min(lo, value * (1 - rel)), max(hi, value * (1 + rel))
+
+
+def _share(sums: Sums, num: str, den: str):
+    """A share of lines, bootstrapped over the units that hold them (lines of one case
+    are not independent: the bootstrap keeps them together)."""
+    return sums.stat(lambda s: s[num] / s[den])
+
+
+Z90 = 1.6448536269514722  # the normal quantile of a two-sided 90% interval
+
+
+def _wilson(sums: Sums, num: str, den: str) -> tuple[float, float, float]:
+    """A share of independent units (cases, coaches) with Wilson's 90% score interval,
+    which keeps its coverage where a bootstrap of a few events does not (three CCO
+    coaches in sixty: the bootstrap's interval covered the truth 79% of the time)."""
+    x, n = sums.point[num], sums.point[den]
+    if n <= 0:
+        return math.nan, math.nan, math.nan
+    p, z2 = x / n, Z90**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z90 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _sd_interval(sd: float, n: int) -> tuple[float, float, float]:
+    """A standard deviation of ``n`` normal draws with its chi-square 90% interval (the
+    simulator draws rates from a normal; a bootstrap of sixty under-covers)."""
+    from scipy.stats import chi2
+
+    df = n - 1
+    return sd, sd * math.sqrt(df / chi2.ppf(0.95, df)), sd * math.sqrt(df / chi2.ppf(0.05, df))
+
+
+# -- reading the records -----------------------------------------------------------------
+
+
+def _wrong_code(lines: Lines) -> np.ndarray:
+    """Lines whose service code is given and is none a rulebook accepts for job coaching
+    (every registered rulebook with a ``service_codes`` parameter is asked)."""
+    codes = lines.line("service_code")
+    wrong = np.zeros(lines.n, dtype=bool)
+    for code in JURISDICTIONS:
+        book = get_rulebook(code)
+        if "service_codes" in book.names():
+            accepted = book.value("service_codes", book.effective)
+            wrong |= ~lines.line_in("service_code", accepted) & (codes != "")
+    return wrong
+
+
+def _need_index(lines: Lines) -> tuple[np.ndarray, list[str]]:
+    need = lines.cases["need"]
+    given = need != ""
+    if not given.any():
+        return np.full(len(need), NEEDS.index(ONE_LEVEL)), [ONE_LEVEL]
+    levels = [n for n in NEEDS if (need == n).any()]
+    idx = np.array([NEEDS.index(n) if n else -1 for n in need])
+    return idx, levels
+
+
+def calibrate(
+    lines: Lines,
+    base: Scenario,
+    names: Mapping[str, str],
+) -> Calibration:
+    """Fit every input the records identify (see the module's notes) into a copy of
+    ``base``; ``names`` gives each table's file name for the provenance."""
+    c, k, s = lines.cases, lines.coaches, lines.services
+    nc, nk, nl = c["_n"], k["_n"], s["_n"]
+    if nc == 0 or nl == 0:
+        from .errors import InputError
+
+        raise InputError(names["services"], "at least one case with a service line")
+    seed = base.simulation.seed
+    data = base.model_dump(mode="json")
+    data["name"] = f"{base.name} calibrated"
+    fits: list[Fit] = []
+    notes: list[str] = []
+
+    case = lines.case_idx
+    date = s["date"]
+    first_line = np.full(nc, NEVER, dtype=np.int64)
+    np.minimum.at(first_line, case, date)
+    start = np.minimum(c["authorized_from"], first_line)
+    last_date = int(date.max())
+    end_obs = last_date + 1
+    lo_day = int(start.min())
+    provenance = (
+        f"fitted from {Path(names['services']).name}: {nl:,} lines, {nc:,} cases, "
+        f"{from_day(int(date.min()))} to {from_day(last_date)}"
+    )
+    data["description"] = (
+        f"{base.name} calibrated to an agency's records ({provenance}); inputs the "
+        f"records do not identify keep {base.name}'s values."
+    )
+    need_idx, levels = _need_index(lines)
+    if len(levels) == 1 and (c["need"] == "").all():
+        notes.append(
+            f"no need column: every case is one level ({ONE_LEVEL}); per-need inputs "
+            "are fitted once"
+        )
+
+    # -- intake and horizon (counted) -------------------------------------------------
+    window = int(math.ceil((int(start.max()) - lo_day + 1) / 7))
+    weeks = int(math.ceil((end_obs - lo_day) / 7))
+    caseload = data["caseload"]
+    caseload["consumers"] = int(nc)
+    caseload["start_date"] = str(from_day(lo_day))
+    caseload["start_window_weeks"] = max(1, window)
+    caseload["weeks"] = max(1, min(weeks, 520))
+    for path, value in (
+        ("caseload.consumers", nc),
+        ("caseload.start_date", str(from_day(lo_day))),
+        ("caseload.start_window_weeks", window),
+        ("caseload.weeks", weeks),
+    ):
+        fits.append(Fit(path, value, basis="counted"))
+
+    # -- per-case columns for the case bootstrap ----------------------------------------
+    cs = Sums(seed, nc)
+    one = cs.add("cases", np.ones(nc))
+
+    def per_case(values: np.ndarray) -> np.ndarray:
+        return np.bincount(case, weights=values.astype(np.float64), minlength=nc)
+
+    cs.add("lines", per_case(np.ones(nl)))
+    grouped = s["group_size"] > 1
+    cs.add("group", per_case(grouped))
+    sizes = sorted({int(x) for x in np.unique(s["group_size"][grouped])})
+    for size in sizes:
+        cs.add(f"size{size}", per_case(s["group_size"] == size))
+    cs.add("offsite", per_case(s["setting"] == "off_site"))
+    cs.add("absent_on_site", per_case(~s["consumer_present"] & (s["setting"] != "off_site")))
+    cs.add("wrong", per_case(_wrong_code(lines)))
+
+    # weekly hours by week since the case's start
+    week = (date - start[case]) // 7
+    wmax = int(week.max()) + 1
+    key = case.astype(np.int64) * wmax + week
+    uniq, inv = np.unique(key, return_inverse=True)
+    weekly = np.bincount(inv, weights=s["hours"])
+    wk_case, wk = uniq // wmax, (uniq % wmax).astype(np.float64)
+    lines_per_week = np.bincount(inv)
+    y = np.log(np.maximum(weekly, 1e-9))
+    n_w = np.bincount(wk_case, minlength=nc).astype(np.float64)
+    sx = np.bincount(wk_case, wk, nc)
+    sy = np.bincount(wk_case, y, nc)
+    sxy = np.bincount(wk_case, wk * y, nc)
+    sxx = np.bincount(wk_case, wk * wk, nc)
+    den = n_w * sxx - sx**2
+    fitted_case = (n_w >= 2) & (den > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(fitted_case, (n_w * sxy - sx * sy) / den, 0.0)
+        intercept = np.where(fitted_case, (sy - slope * sx) / n_w, 0.0)
+    fade = np.clip(1 - np.exp(slope), 1e-4, 0.95)
+    h0 = np.exp(intercept)
+    last_week = np.full(nc, -1, dtype=np.int64)
+    np.maximum.at(last_week, case, week)
+    coached = last_week + 1  # weeks with coaching observed (0: no line)
+    stab = c["stabilized_on"] < NEVER
+    stab_week = np.where(stab, (c["stabilized_on"] - start) // 7, 0)
+
+    work_base = base.caseload.work_hours_per_week
+    sessions = int(max(1, round(float(np.median(lines_per_week)))))
+    data["services"]["sessions_per_week"] = min(sessions, 5)
+    fits.append(Fit("services.sessions_per_week", sessions, basis="counted"))
+
+    by_need_cols = {}
+    for lvl in levels:
+        m = need_idx == NEEDS.index(lvl)
+        work = work_base.get(lvl)  # the hours the calibrated scenario will use
+        ok = m & fitted_case
+        st = ok & stab & (stab_week >= 1)
+        by_need_cols[lvl] = work
+        cs.add(f"fit_{lvl}", ok)
+        cs.add(f"fade_{lvl}", np.where(ok, fade, 0))
+        logf = np.log(fade)
+        cs.add(f"logf_{lvl}", np.where(ok, logf, 0))
+        cs.add(f"logf2_{lvl}", np.where(ok, logf**2, 0))
+        cs.add(f"h0_{lvl}", np.where(ok, h0, 0))
+        log_s = intercept + slope * (stab_week - 0.5) - math.log(work)
+        cs.add(f"stab_{lvl}", st)
+        cs.add(f"logs_{lvl}", np.where(st, log_s, 0))
+        # job loss before stabilization: weeks survived and losses (censored cases: none)
+        full_weeks = (end_obs - start) // 7  # weeks fully inside the export
+        lost = m & ~stab & (coached < full_weeks)
+        survived = np.where(
+            stab, stab_week + 1, np.where(lost, coached, np.minimum(coached, full_weeks))
+        )
+        cs.add(f"lost_{lvl}", lost)
+        cs.add(f"exposed_{lvl}", np.where(m, survived, 0))
+        cs.add(f"n_{lvl}", m)
+        cs.add(f"auth_{lvl}", np.where(m, c["authorized_hours"], 0))
+
+    for name, values in (
+        ("placement", c["with_placement"]),
+        ("plan_missing", c["plan_approved_on"] >= NEVER),
+        (
+            "plan_late",
+            (c["plan_approved_on"] < NEVER) & (c["plan_approved_on"] > c["authorized_from"]),
+        ),
+        ("concurrent", c["concurrent_services"] != ""),
+        ("report_late", ~c["reports_current"]),
+        ("withdrawal", c["withdrawal_notice_on"] < NEVER),
+        ("offsite_approved", c["offsite_approved"]),
+        ("no_training", ~c["needs_customized_training"]),
+        ("employer_trains", c["employer_can_train"]),
+        ("auth_weeks", (c["authorized_to"] - c["authorized_from"] + 1) / 7),
+    ):
+        cs.add(name, values)
+    for lvl in NEEDS:
+        cs.add(f"need_{lvl}", c["need"] == lvl)
+    cs.compute()
+
+    def put(path: str, fit: tuple[float, float, float], basis: str = "cases", digits: int = 4):
+        value, lo, hi = (round(float(x), digits) for x in fit)
+        node = data
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = value
+        fits.append(Fit(path, value, lo, hi, basis))
+
+    sv = data["services"]
+    put("services.group_share", _share(cs, "group", "lines"), "lines")
+    if sizes:
+        mix = {}
+        for size in sizes:
+            mix[size] = round(float(cs.point[f"size{size}"] / cs.point["group"]), 4)
+        mix[sizes[-1]] = round(1 - sum(v for k2, v in mix.items() if k2 != sizes[-1]), 4)
+        sv["group_sizes"] = mix
+        fits.append(Fit("services.group_sizes", mix, basis="lines"))
+    put("services.offsite_share", _share(cs, "offsite", "lines"), "lines")
+    absent = cs.point["absent_on_site"] / cs.point["lines"]
+    if absent > 0:
+        notes.append(
+            f"{absent:.1%} of lines are on site with the consumer absent: the simulator "
+            "draws absence only off site, so these are not in the calibrated scenario"
+        )
+    put("services.wrong_code_share", _share(cs, "wrong", "lines"), "lines")
+    for path, name in (
+        ("services.placement_share", "placement"),
+        ("services.plan_missing_share", "plan_missing"),
+        ("services.plan_late_share", "plan_late"),
+        ("services.concurrent_assessment_share", "concurrent"),
+        ("outcomes.report_late_share", "report_late"),
+        ("outcomes.withdrawal_share", "withdrawal"),
+        ("services.offsite_approved_share", "offsite_approved"),
+        ("services.no_customized_training_share", "no_training"),
+        ("services.employer_can_train_share", "employer_trains"),
+    ):
+        put(path, _wilson(cs, name, one))
+    weeks_fit = cs.stat(lambda t: t["auth_weeks"] / t["cases"])
+    data["authorizations"]["length_weeks"] = max(1, int(round(weeks_fit[0])))
+    fits.append(
+        Fit("authorizations.length_weeks", data["authorizations"]["length_weeks"], *weeks_fit[1:])
+    )
+
+    # per-need inputs: fitted per level present (one level: every level the same)
+    targets = levels if len(levels) > 1 or not (c["need"] == "").all() else list(NEEDS)
+    if (c["need"] == "").all():
+        caseload["need_mix"] = {n: (1.0 if n == ONE_LEVEL else 0.0) for n in NEEDS}
+    else:
+        mix = {n: round(float(cs.point[f"need_{n}"] / cs.point["cases"]), 4) for n in NEEDS}
+        last = max(mix, key=mix.get)
+        mix[last] = round(1 - sum(v for n, v in mix.items() if n != last), 4)
+        caseload["need_mix"] = mix
+        fits.append(Fit("caseload.need_mix", mix))
+
+    def per_need(path: str, stat, digits: int = 4) -> None:
+        values, lows, highs = {}, [], []
+        node = data
+        for part in path.split("."):
+            node = node[part]
+        for lvl in targets:
+            src = lvl if lvl in levels else levels[0]
+            got = stat(src)
+            if not math.isfinite(got[0]):
+                return  # not identified: the base value stays
+            values[lvl] = round(float(got[0]), digits)
+            lows.append(float(got[1] / got[0]) if got[0] else 1.0)
+            highs.append(float(got[2] / got[0]) if got[0] else 1.0)
+        node.update(values)
+        fits.append(Fit(path, dict(values), min(lows), max(highs), per_need=True))
+
+    per_need(
+        "services.fade_per_week", lambda lv: cs.stat(lambda t: t[f"fade_{lv}"] / t[f"fit_{lv}"])
+    )
+    per_need(
+        "services.initial_share",
+        lambda lv: _resolved(
+            cs.stat(lambda t: t[f"h0_{lv}"] / t[f"fit_{lv}"] / by_need_cols[lv]),
+            cs.point[f"h0_{lv}"] / cs.point[f"fit_{lv}"],
+        ),
+    )
+    per_need(
+        "outcomes.weekly_job_loss",
+        lambda lv: cs.stat(lambda t: t[f"lost_{lv}"] / (t[f"exposed_{lv}"] + t[f"lost_{lv}"])),
+        5,
+    )
+    per_need(
+        "authorizations.hours", lambda lv: cs.stat(lambda t: t[f"auth_{lv}"] / t[f"n_{lv}"]), 2
+    )
+
+    def total(t, prefix):
+        return sum(t[f"{prefix}_{lv}"] for lv in levels)
+
+    def spread(t):  # within need levels: the levels' own means differ by design
+        n = total(t, "fit")
+        within = sum(t[f"logf2_{lv}"] - t[f"logf_{lv}"] ** 2 / t[f"fit_{lv}"] for lv in levels)
+        return np.sqrt(np.maximum(within / n, 0))
+
+    if cs.point[f"fit_{levels[0]}"] > 1:
+        put("services.fade_spread", cs.stat(spread))
+    if sum(cs.point[f"stab_{lv}"] for lv in levels) > 0:
+        share = cs.stat(lambda t: np.exp(total(t, "logs") / total(t, "stab")))
+        hours = share[0] * float(np.mean([by_need_cols[lv] for lv in levels]))
+        put("services.stabilization_share", _resolved(share, hours))
+    else:
+        notes.append("no case has a stabilized_on date: stabilization_share kept from the base")
+
+    # -- coaches (bootstrap over coaches) -----------------------------------------------
+    co = data["caseload"]["coaches"]
+    ks = Sums(seed + 1, nk)
+    ks.add("coaches", np.ones(nk))
+    rated = np.isfinite(k["hourly_rate"])
+    rate = np.where(rated, k["hourly_rate"], 0.0)
+    ks.add("rated", rated)
+    ks.add("rate", rate)
+    training = (k["credential"] == "none") & (k["training_started_on"] < NEVER)
+    cred = np.where(training, "none_in_training", k["credential"])
+    for name in co["credential_mix"]:
+        ks.add(f"cred_{name}", cred == name)
+    cco = k["cco_approved"]
+    ks.add("cco", cco)
+    eligible = ~cco & (k["credential"] != "crp_accredited")
+    ks.add("eligible", eligible)
+    ks.add("independent", eligible & k["independent"])
+    ks.add("w9", k["w9_on_file"])
+    ks.add("insurance", k["liability_insurance"])
+    ks.compute()
+    if rated.sum() >= 2:
+        put("caseload.coaches.rate_mean", ks.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2)
+        rates = k["hourly_rate"][rated]
+        put(
+            "caseload.coaches.rate_sd",
+            _sd_interval(float(np.std(rates, ddof=1)), int(rated.sum())),
+            "coaches",
+            2,
+        )
+        co["rate_min"] = round(min(co["rate_min"], float(k["hourly_rate"][rated].min())), 2)
+        co["rate_max"] = round(max(co["rate_max"], float(k["hourly_rate"][rated].max())), 2)
+    mix = {name: round(float(ks.point[f"cred_{name}"] / nk), 4) for name in co["credential_mix"]}
+    biggest = max(mix, key=mix.get)
+    mix[biggest] = round(1 - sum(v for n, v in mix.items() if n != biggest), 4)
+    co["credential_mix"] = mix
+    fits.append(Fit("caseload.coaches.credential_mix", mix, basis="coaches"))
+    put("caseload.coaches.cco_share", _wilson(ks, "cco", "coaches"), "coaches")
+    if ks.point["eligible"] > 0:
+        put("caseload.coaches.independent_share", _wilson(ks, "independent", "eligible"), "coaches")
+    put("caseload.coaches.w9_share", _wilson(ks, "w9", "coaches"), "coaches")
+    put("caseload.coaches.insurance_share", _wilson(ks, "insurance", "coaches"), "coaches")
+    months = (lo_day - k["training_started_on"][training]) / DAYS_PER_MONTH
+    months = months[months >= 0]
+    if months.size:
+        n, top = months.size, float(months.max())
+        value = top * (n + 1) / n  # the unbiased maximum of a uniform
+        low, high = top / 0.95 ** (1 / n), top / 0.05 ** (1 / n)
+        put("caseload.coaches.training_months_max", (value, low, high), "coaches", 2)
+
+    # -- providers (bootstrap over providers) -------------------------------------------
+    provider = np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(object)
+    names_p, p_of_coach = np.unique(provider.astype(str), return_inverse=True)
+    n_p = len(names_p)
+    co["providers"] = int(n_p)
+    co["coaches_per_provider"] = max(1, int(round(nk / n_p)))
+    fits.append(Fit("caseload.coaches.providers", n_p, basis="counted"))
+    fits.append(
+        Fit("caseload.coaches.coaches_per_provider", co["coaches_per_provider"], basis="counted")
+    )
+    first_coach = np.full(nc, -1, dtype=np.int64)
+    order = np.argsort(date, kind="stable")
+    first_coach[case[order][::-1]] = lines.coach_idx[order][::-1]  # each case's first line
+    has = first_coach >= 0
+    per_provider = np.bincount(p_of_coach[first_coach[has]], minlength=n_p).astype(np.float64)
+    if n_p >= 3:
+        ps = Sums(seed + 2, n_p)
+        ps.add("p", np.ones(n_p))
+        ps.add("c", per_provider)
+        ps.add("c2", per_provider**2)
+        ps.compute()
+
+        def cv(t):
+            mean = t["c"] / t["p"]
+            var = (t["c2"] / t["p"] - mean**2) * t["p"] / (t["p"] - 1)
+            return np.sqrt(np.maximum(var - mean, 0)) / mean
+
+        put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers")
+
+    fitted_paths = {f.path for f in fits}
+    data["fitted"] = {
+        f.path: {
+            "low": f.low,
+            "high": f.high,
+            "scale": f.per_need,
+            "source": f"{provenance}; {f.interval()}".rstrip("; "),
+        }
+        for f in fits
+        if f.low is not None and f.high is not None
+    }
+    from .scenario import field_notes
+
+    kept = [p for p in field_notes() if p not in fitted_paths]
+    file = {k: Path(v).name for k, v in names.items()}
+    files = {
+        "cases": file["cases"],
+        "lines": file["services"],
+        "counted": f"{file['cases']}, {file['services']}",
+        "coaches": file["coaches"],
+        "providers": f"{file['coaches']}, {file['services']}",
+    }
+    return Calibration(data, fits, provenance, files, kept, notes)
+
+
+# -- the calibrated scenario as YAML, with its provenance beside each value -------------
+
+_SECTIONS = {"caseload", "services", "outcomes", "authorizations", "benchmark", "simulation"}
+
+
+def _flow(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000)
+    return text.strip().removesuffix("...").strip()
+
+
+def scenario_text(
+    data: dict, fits: Mapping[str, Fit], provenance: str, files: Mapping[str, str]
+) -> str:
+    """Scenario data as YAML: sections as blocks, each value on its line, a fitted value
+    with ``# fitted ...`` beside it and an input kept from the base with nothing (its
+    note in scenario.py still says assumption). Read back, it is ``data`` exactly."""
+    out = [
+        f"# Calibrated by jobcoach calibrate: {provenance}.",
+        "# A value marked 'fitted' was estimated from the records (90% interval from a",
+        "# bootstrap over cases, coaches or providers); every other value is the base",
+        "# scenario's (cited, or an assumption as scenario.py says).",
+    ]
+
+    def emit(node: dict, prefix: str, indent: int) -> None:
+        pad = " " * indent
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict) and (key in _SECTIONS or path == "caseload.coaches"):
+                out.append(f"{pad}{key}:")
+                emit(value, f"{path}.", indent + 2)
+                continue
+            line = f"{pad}{_flow(key)}: {_flow(value)}"
+            fit = fits.get(path)
+            if fit is not None:
+                how = "counted" if fit.basis == "counted" else "fitted"
+                where = files.get(fit.basis, "the records")
+                line += f"  # {how} from {where}; {fit.interval()}".rstrip("; ")
+            out.append(line)
+
+    body = {k: v for k, v in data.items() if k not in ("schemes", "fitted", "bridges")}
+    emit(body, "", 0)
+    rest = {k: data[k] for k in ("schemes", "bridges", "fitted") if k in data}
+    out.append(yaml.safe_dump(rest, sort_keys=False, allow_unicode=True, width=100).rstrip())
+    text = "\n".join(out) + "\n"
+    assert yaml.safe_load(text) == _plain(data), "the calibrated YAML does not read back"
+    return text
+
+
+def _plain(data: Any) -> Any:
+    return yaml.safe_load(yaml.safe_dump(data, sort_keys=False))

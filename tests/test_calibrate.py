@@ -1,0 +1,208 @@
+"""Calibration is tested by recovery: simulate a caseload with known inputs, write its
+records as `jobcoach simulate` does, calibrate, and compare with the truth.
+
+Coverage is counted over 20 seeds. An honest 90% interval covers the truth in at least
+17 of 20 seeds only with probability 0.87, so over 27 inputs some would fall short by
+chance alone: the test asks at least 85% over all inputs and seeds together (540
+intervals: a 90% interval falls below that with probability under 0.1%), at least 14 of
+20 for each input (below that with probability 0.2% for a true 90% interval), and an
+estimate without bias (the mean of 20 estimates within 3 standard errors of the truth).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from jobcoach_model.calibrate import calibrate
+from jobcoach_model.cli import main
+from jobcoach_model.lines import prepare
+from jobcoach_model.scenario import load_scenario
+from jobcoach_model.sensitivity import inputs
+from jobcoach_model.simulate import simulate_chunk
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+NAMES = {"cases": "cases.csv", "coaches": "coaches.csv", "services": "services.csv"}
+SEEDS = range(20)
+
+
+def _truth(seed: int):
+    """The baseline at one need level (the records carry none), with its own seed."""
+    return BASE.model_copy(
+        update={
+            "caseload": BASE.caseload.model_copy(
+                update={"need_mix": {"low": 0.0, "medium": 1.0, "high": 0.0}}
+            ),
+            "simulation": BASE.simulation.model_copy(update={"seed": seed}),
+        }
+    )
+
+
+def _records(scenario):
+    tables = simulate_chunk(scenario, 0, 1).tables()
+    return tables["cases"].drop(columns=["need"]), tables["coaches"], tables["services"]
+
+
+def _at(data: dict, path: str):
+    for part in path.split("."):
+        data = data[part]
+    return data
+
+
+@pytest.fixture(scope="module")
+def recoveries():
+    out = []
+    for seed in SEEDS:
+        truth = _truth(seed)
+        lines = prepare(*_records(truth), None, NAMES)
+        out.append((truth.model_dump(mode="json"), calibrate(lines, BASE, NAMES)))
+    return out
+
+
+def _estimates(recoveries):
+    """path -> list of (truth, estimate, low, high) over the seeds, intervals in units."""
+    got: dict[str, list] = {}
+    for truth, cal in recoveries:
+        for fit in cal.fits:
+            if fit.low is None:
+                continue
+            true, value, low, high = _at(truth, fit.path), fit.value, fit.low, fit.high
+            if fit.per_need:
+                true, value = true["medium"], value["medium"]
+                low, high = low * value, high * value
+            got.setdefault(fit.path, []).append((true, value, low, high))
+    return got
+
+
+def test_every_identified_input_is_fitted_with_an_interval(recoveries):
+    _, cal = recoveries[0]
+    paths = {f.path for f in cal.fits if f.low is not None}
+    for path in (
+        "services.group_share",
+        "services.offsite_share",
+        "services.wrong_code_share",
+        "services.fade_per_week",
+        "services.fade_spread",
+        "services.initial_share",
+        "services.stabilization_share",
+        "outcomes.weekly_job_loss",
+        "caseload.coaches.rate_mean",
+        "caseload.coaches.provider_size_cv",
+        "authorizations.hours",
+    ):
+        assert path in paths
+    assert "caseload.work_hours_per_week" in cal.kept  # not in the records: an assumption
+    assert "outcomes.objectives_median_days" in cal.kept
+
+
+def test_intervals_cover_the_truth(recoveries):
+    got = _estimates(recoveries)
+    assert len(got) >= 25
+    hits = {p: sum(lo - 1e-9 <= t <= hi + 1e-9 for t, _, lo, hi in rows) for p, rows in got.items()}
+    total = sum(hits.values()) / sum(len(rows) for rows in got.values())
+    assert total >= 0.85, hits
+    short = {p: h for p, h in hits.items() if h < 14}
+    assert not short, short
+
+
+def test_estimates_are_unbiased(recoveries):
+    for path, rows in _estimates(recoveries).items():
+        true = rows[0][0]
+        values = np.array([v for _, v, _, _ in rows])
+        se = values.std(ddof=1) / math.sqrt(len(values))
+        assert abs(values.mean() - true) <= 3 * se + 1e-3 * abs(true) + 1e-9, (path, values, true)
+
+
+def test_counts_are_exact(recoveries):
+    for truth, cal in recoveries:
+        fits = {f.path: f.value for f in cal.fits}
+        assert fits["caseload.consumers"] == truth["caseload"]["consumers"]
+        assert fits["caseload.start_window_weeks"] == truth["caseload"]["start_window_weeks"]
+        assert fits["caseload.coaches.providers"] == truth["caseload"]["coaches"]["providers"]
+        assert fits["authorizations.length_weeks"] == truth["authorizations"]["length_weeks"]
+        assert fits["services.sessions_per_week"] == truth["services"]["sessions_per_week"]
+
+
+def test_fitted_ranges_replace_the_assumed_ones_in_sensitivity(recoveries):
+    _, cal = recoveries[0]
+    scenario = cal.scenario()
+    swung = {i.name: i for i in inputs(scenario)}
+    group = swung["services.group_share"]
+    fit = scenario.fitted["services.group_share"]
+    assert (group.low, group.high) == (fit.low, fit.high)
+    assert group.source.startswith("fitted from services.csv: ")
+    assert swung["caseload.work_hours_per_week"].source == "assumption"
+
+
+def test_need_levels_come_from_the_need_column_and_are_never_invented():
+    truth = BASE.model_copy(update={"simulation": BASE.simulation.model_copy(update={"seed": 7})})
+    tables = simulate_chunk(truth, 0, 1).tables()
+    records = (tables["cases"], tables["coaches"], tables["services"])
+    with_need = calibrate(prepare(*records, None, NAMES), BASE, NAMES)
+    mix = with_need.data["caseload"]["need_mix"]
+    assert mix == pytest.approx(dict(truth.caseload.need_mix), abs=0.05)
+    fade = with_need.data["services"]["fade_per_week"]
+    assert fade == pytest.approx(truth.services.fade_per_week.model_dump(), rel=0.05)
+    without = calibrate(
+        prepare(records[0].drop(columns=["need"]), *records[1:], None, NAMES), BASE, NAMES
+    )
+    assert without.data["caseload"]["need_mix"] == {"low": 0.0, "medium": 1.0, "high": 0.0}
+    assert any("no need column" in n for n in without.notes)
+
+
+def test_calibrate_cli_writes_a_scenario_that_validates_with_its_provenance(tmp_path, capsys):
+    truth = _truth(3)
+    tables = simulate_chunk(truth, 0, 1).tables()
+    for name in NAMES:
+        tables[name].to_csv(tmp_path / f"{name}.csv", index=False)
+    out = tmp_path / "mine.yaml"
+    args = [f"--{n}={tmp_path / f'{n}.csv'}" for n in NAMES]
+    assert main(["calibrate", *args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "fitted (" in printed and "kept from baseline" in printed
+    text = out.read_text()
+    assert "group_share: " in text and "# fitted from services.csv; 90% " in text
+    assert "work_hours_per_week: {low: 25.0, medium: 20.0, high: 15.0}\n" in text  # kept, bare
+    scenario = load_scenario(out, {"simulation.replications": "2"})
+    assert scenario.fitted["services.offsite_share"].source.startswith("fitted from services.csv")
+    assert yaml.safe_load(text)["caseload"]["consumers"] == truth.caseload.consumers
+    # a second run never replaces a file the user edited
+    out.write_text(text + "# my note\n")
+    assert main(["calibrate", *args, "--out", str(out)]) == 2
+    assert out.read_text().endswith("# my note\n")
+
+
+def test_a_simulated_baseline_export_is_recovered_and_its_totals_reproduced(tmp_path):
+    """`simulate` on the baseline (1,000 consumers, three need levels written in the need
+    column), calibrated: group share, off-site share and mean rate within their
+    intervals, and the calibrated scenario's simulated totals within 10% of the records'
+    own paid totals under each rulebook."""
+    import pandas as pd
+
+    from jobcoach_model.adjudication import adjudicate
+    from jobcoach_model.runner import run
+
+    sim = tmp_path / "sim"
+    assert (
+        main(["simulate", "baseline", "--out", str(sim), "--set", "simulation.replications=2"]) == 0
+    )
+    paths = {n: sim / f"{n}.csv" for n in NAMES}
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", *[f"--{n}={p}" for n, p in paths.items()], "--out", str(out)]) == 0
+    fitted = load_scenario(out, {"simulation.replications": "40"})
+    for path in ("services.group_share", "services.offsite_share", "caseload.coaches.rate_mean"):
+        fit = fitted.fitted[path]
+        assert fit.low <= _at(BASE.model_dump(mode="json"), path) <= fit.high, path
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths.values()]
+    summary = run(fitted).summary
+    simulated = summary[summary["metric"] == "total_paid"].set_index("scheme")["mean"]
+    for scheme in ("Kansas hourly", "Iowa hourly"):
+        rules = next(s.rules for s in fitted.schemes if s.name == scheme)
+        priced = adjudicate(*frames, rules=rules)
+        paid = priced.loc[priced["status"] == "paid", "amount"].sum()
+        assert simulated[scheme] == pytest.approx(paid, rel=0.10), scheme
