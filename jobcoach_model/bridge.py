@@ -151,6 +151,27 @@ def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -
     steps.add("rounding", ROUNDING, rep, end - nxt)
 
 
+def lines_bridge(a: LineTerms, b: LineTerms, group: np.ndarray, groups: int) -> Steps:
+    """The bridge between two per-line schemes' terms on the same lines (an agency's own
+    records), summed per group (e.g. each line's provider): the steps of every group add
+    up to that group's change, and the groups' to the whole change, to the cent."""
+    steps = Steps(groups)
+    _lines_to_lines(steps, np.asarray(group, dtype=np.int64), a, b)
+    return steps
+
+
+def rule_statement(rule_id: str, books) -> str:
+    """The statement of a rule id in the first of ``books`` that has it ("" if none)."""
+    if rule_id == ROUNDING:
+        return "rounding each line to the cent"
+    for book in books:
+        try:
+            return book.rule(rule_id).statement
+        except KeyError:
+            continue
+    return ""
+
+
 def _parts(steps: Steps, caseload: Caseload, scenario: Scenario, scheme: Scheme, lines, sign):
     """Add (sign +1) or remove (-1) a scheme's whole money as steps: hourly money as one
     step, outcome money as each milestone's amount less each eligibility rule's refusals."""
@@ -181,17 +202,9 @@ def _scheme(scenario: Scenario, name: str) -> Scheme:
 
 def _statement(key: tuple[str, str], schemes: tuple[Scheme, Scheme]) -> str:
     kind, rule_id = key
-    if rule_id == ROUNDING:
-        return "rounding each line to the cent"
     if kind == "milestone":
         return f"Iowa outcome payment {rule_id} for each case reaching the milestone"
-    for scheme in schemes:
-        book = get_rulebook(scheme.rules)
-        try:
-            return book.rule(rule_id).statement
-        except KeyError:
-            continue
-    return ""
+    return rule_statement(rule_id, [get_rulebook(s.rules) for s in schemes])
 
 
 @dataclass

@@ -82,45 +82,112 @@ def make_brief(
 
     The default folder is ``reports/<slug of the scenario name>``: a name is a label,
     never a path. A folder of the user's own files is refused unless ``force``."""
-    import papermill as pm
-
     scenario = scenario_path(scenario).resolve()
     parsed = load_scenario(scenario, sets)  # a bad scenario fails here, before any work
     check(parsed)  # and so does one that cannot fit in memory or time
     out = (Path(out) if out else Path("reports") / slug(parsed.name)).resolve()
+    parameters = {
+        "scenario": str(scenario),
+        "sets": dict(sets or {}),
+        "suppress_below": suppress_below,
+        # the kernel runs in the brief's own temporary folder, so the
+        # parameter (and the brief's bytes) never name a random path
+        "output_dir": ".",
+    }
+    return _run_brief(BRIEF_NOTEBOOK, parameters, out, force, progress, scenario.name)
+
+
+def _run_brief(
+    notebook: Path,
+    parameters: dict,
+    out: Path,
+    force: bool,
+    progress: bool,
+    label: str,
+    beside=None,
+) -> Path:
+    """Execute a brief notebook into a temporary folder inside ``out``, write its HTML,
+    call ``beside(folder)`` for files written next to it, and move everything into place
+    only when all of it succeeded (a failed run leaves the previous brief untouched)."""
+    import papermill as pm
+
     output_folder(out, force)
     with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
         tmp_path = Path(tmp)
-        executed = tmp_path / "cost_brief.ipynb"
+        executed = tmp_path / notebook.name
         try:
             pm.execute_notebook(
-                str(BRIEF_NOTEBOOK),
+                str(notebook),
                 str(executed),
-                parameters={
-                    "scenario": str(scenario),
-                    "sets": dict(sets or {}),
-                    "suppress_below": suppress_below,
-                    # the kernel runs in the brief's own temporary folder, so the
-                    # parameter (and the brief's bytes) never name a random path
-                    "output_dir": ".",
-                },
+                parameters=parameters,
                 kernel_name=KERNEL,
                 progress_bar=progress,
                 cwd=str(tmp_path),
                 extra_arguments=KERNEL_ARGS,
             )
         except Exception as err:  # papermill raises PapermillExecutionError and others
-            raise BriefError(
-                f"{scenario.name}: brief not written; {_failure(err, executed)}"
-            ) from None
+            raise BriefError(f"{label}: brief not written; {_failure(err, executed)}") from None
         _tidy(executed)
         to_html(executed, tmp_path / "brief.html")
+        if beside is not None:
+            beside(tmp_path)
         for item in sorted(tmp_path.iterdir()):
             target = out / item.name
-            if target.exists() and target.is_file():
+            if target.exists() and target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a folder this tool wrote (the folder is ours)
+            elif target.exists():
                 target.unlink()
             shutil.move(str(item), target)
     return out / "brief.html"
+
+
+RECORDS_NOTEBOOK = NOTEBOOKS / "records_brief.ipynb"
+
+
+def make_records_brief(
+    cases: str | Path,
+    coaches: str | Path,
+    services: str | Path,
+    columns: str | Path | None = None,
+    rules: str = "KS,IA",
+    sets: dict[str, str] | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    suppress_below: int = 10,
+    force: bool = False,
+) -> Path:
+    """The records brief of an agency's own export (``records_brief.ipynb``), with one
+    statement per provider and rulebook in ``statements/`` beside it; returns the HTML
+    brief's path. The export is read and priced here first, so a bad export fails in one
+    line before any kernel starts. Default folder: ``reports/records-<services file>``."""
+    from .records_figures import write_statements
+    from .records_pricing import read_and_price
+
+    codes = [c.strip().upper() for c in rules.split(",") if c.strip()]
+    if not codes:
+        raise BriefError("--rules: expected rulebook codes, e.g. KS,IA")
+    priced = read_and_price(cases, coaches, services, columns, codes, sets)
+    paths = {
+        "cases": str(Path(cases).resolve()),
+        "coaches": str(Path(coaches).resolve()),
+        "services": str(Path(services).resolve()),
+        "columns": str(Path(columns).resolve()) if columns else None,
+    }
+    out = (Path(out) if out else Path("reports") / f"records-{slug(Path(services).stem)}").resolve()
+    parameters = {
+        **paths,
+        "rules": ",".join(codes),
+        "sets": dict(sets or {}),
+        "suppress_below": suppress_below,
+        "output_dir": ".",
+    }
+
+    def statements(folder: Path) -> None:
+        write_statements(priced, folder / "statements")
+
+    return _run_brief(
+        RECORDS_NOTEBOOK, parameters, out, force, progress, Path(services).name, statements
+    )
 
 
 SUITE = (
@@ -132,6 +199,8 @@ SUITE = (
     "05_what_if_explorer.ipynb",
     "06_sensitivity.ipynb",
 )
+#: notebooks of an agency's records, parameterized by record paths (not by a scenario)
+RECORD_SUITE = ("records_brief.ipynb",)
 
 
 def _tidy(path: Path) -> None:

@@ -11,21 +11,18 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 from tabulate import tabulate
 
 from .adjudication import adjudicate
 from .catalog import rules_catalog, rules_table
-from .errors import InputError, JobcoachError, OverrideError
-from .exports import ColumnMap, LineMap, export_error, load_column_map, read_export
+from .errors import JobcoachError, OverrideError
+from .inputs import export_terms, input_paths, read_inputs, read_lines
 from .io import write_table
 from .money import usd
 from .outputs import OutputError, check_not_input, check_replaceable, output_folder, record
-from .records import CASES, COACHES, SERVICES, TABLES
 from .runner import run, write_outputs
 from .scenario import load_scenario
 
@@ -74,54 +71,6 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     else:
         print(show_table(table, args.width))
     return 0
-
-
-class Inputs(NamedTuple):
-    """An export's three tables as read: frames, the names their errors give them, the
-    mapping, and each table's row-to-line map (the file's own line numbers)."""
-
-    frames: list[pd.DataFrame]
-    sources: dict[str, str]
-    mapping: ColumnMap | None
-    lines: dict[str, LineMap | None]
-
-
-def read_inputs(cases: Path, coaches: Path, services: Path, columns: Path | None = None) -> Inputs:
-    """The three tables of an export (CSV, Parquet or Excel; mapped when ``columns``
-    names a mapping file), the names their errors give them and their line maps."""
-    mapping = load_column_map(columns) if columns is not None else None
-    frames, sources, lines = [], {}, {}
-    for path, table in ((cases, CASES), (coaches, COACHES), (services, SERVICES)):
-        frame, source, line_map = read_export(path, table, mapping)
-        frames.append(frame)
-        sources[table.name] = source
-        lines[table.name] = line_map
-    return Inputs(frames, sources, mapping, lines)
-
-
-def _line(err: InputError, lines: LineMap | None) -> int | None:
-    if err.line is not None or err.row is None or lines is None:
-        return err.line
-    return lines(err.row)
-
-
-@contextmanager
-def export_terms(inputs: Inputs):
-    """Errors raised inside about an input table name the export's own header and the
-    row's own line in its file."""
-    try:
-        yield
-    except InputError as err:
-        for name, source in inputs.sources.items():
-            if err.source == source:
-                worded = export_error(err, TABLES[name], inputs.mapping)
-                raise worded.at_line(_line(err, inputs.lines[name])) from None
-        raise
-
-
-def input_paths(cases: Path, coaches: Path, services: Path, columns: Path | None) -> tuple:
-    """Every file a command reads (an output may be none of them)."""
-    return (cases, coaches, services, *((columns,) if columns else ()))
 
 
 def adjudicate_files(
@@ -281,15 +230,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
     from .io import write_atomic
-    from .lines import prepare
 
     paths = (args.cases, args.coaches, args.services)
     check_not_input(args.out, input_paths(*paths, args.columns))
     check_replaceable(args.out, args.force)
     base = load_scenario(args.base)
-    inputs = read_inputs(*paths, args.columns)
-    with export_terms(inputs):
-        lines = prepare(*inputs.frames, None, inputs.sources)
+    lines = read_lines(*paths, args.columns)
     names = {k: str(p) for k, p in zip(("cases", "coaches", "services"), paths, strict=True)}
     result = calibrate(lines, base, names)
     result.scenario()  # the written scenario validates as any other
@@ -311,8 +257,30 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_brief(args: argparse.Namespace) -> int:
-    from .brief import make_brief
+    from .brief import make_brief, make_records_brief
 
+    records = [args.cases, args.coaches, args.services]
+    if any(records):
+        if args.scenario or args.all:
+            raise OverrideError(
+                "brief: expected a SCENARIO or --cases/--coaches/--services, not both"
+            )
+        if not all(records):
+            raise OverrideError("brief: a records brief needs --cases, --coaches and --services")
+        if args.out is not None:
+            check_not_input(args.out, input_paths(*records, args.columns))
+        html = make_records_brief(
+            *records,
+            columns=args.columns,
+            rules=args.rules,
+            sets=parse_sets(args.set),
+            out=args.out,
+            progress=not args.quiet,
+            suppress_below=args.suppress_below,
+            force=args.force,
+        )
+        print(html)
+        return 0
     if args.all:
         paths = sorted(Path("scenarios").glob("*.yaml"))
         if not paths:
@@ -361,7 +329,7 @@ def _refuse_shared_folders(paths: list[Path]) -> None:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from .brief import execute_suite
+    from .brief import RECORD_SUITE, execute_suite
     from .resources import IN_CHECKOUT, scenario_path
 
     scenario = scenario_path(args.scenario).resolve() if args.scenario else None
@@ -373,6 +341,8 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
         output_folder(out, args.force)
     for path in execute_suite(out, parameters, progress=not args.quiet):
         print(path)
+    for path in execute_suite(out, None, RECORD_SUITE, progress=not args.quiet):
+        print(path)  # on their own bundled sample export
     return 0
 
 
@@ -652,11 +622,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_time_limit(p)
     p.set_defaults(func=_cmd_simulate)
 
-    p = sub.add_parser("brief", help="run the cost brief notebook and write HTML and CSV")
+    p = sub.add_parser(
+        "brief",
+        help="the cost brief of a scenario, or the records brief of an export "
+        "(--cases/--coaches/--services), as HTML and CSV",
+    )
     p.add_argument("scenario", nargs="?", type=Path)
     p.add_argument("--all", action="store_true", help="every scenario in scenarios/")
-    p.add_argument("--out", type=Path, help="output folder (default reports/<scenario name>/)")
-    _add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
+    p.add_argument("--cases", type=Path, help="records brief: the export's cases table")
+    p.add_argument("--coaches", type=Path, help="records brief: the export's coaches table")
+    p.add_argument("--services", type=Path, help="records brief: the export's service lines")
+    _add_columns(p)
+    p.add_argument(
+        "--rules",
+        default="KS,IA",
+        type=str.upper,
+        help="records brief: the rulebooks to price under, in order (default KS,IA)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default reports/<scenario name>/, or reports/records-<services>/)",
+    )
+    _add_set(
+        p,
+        "PATH=VALUE",
+        "change a scenario field by its dotted path (records brief: a rulebook parameter, "
+        "CODE.name to one rulebook)",
+    )
     p.add_argument(
         "--suppress-below",
         type=int,

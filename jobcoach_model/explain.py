@@ -248,33 +248,50 @@ def _appeal(book: Rulebook, when) -> str:
 def statement_html(explanations: list[LineExplanation], book: Rulebook, title: str) -> str:
     """A statement for one provider or case: totals paid, held and denied by rule, each
     rule's clause, every line with the rule that decided it, and the appeal route."""
-    esc = html.escape
-    rows, by_rule = [], {}
+    rows = []
     for e in explanations:
         d = e.decision
-        deciding = [s for s in e.steps if s.outcome in ("denied", "held")]
-        key = (d["status"], ";".join(s.rule_id for s in deciding) if deciding else "")
+        deciding = [s.rule_id for s in e.steps if s.outcome in ("denied", "held")]
         money = e.claimed if d["status"] == "denied" else d["amount"]
-        total = by_rule.setdefault(key, [0.0, 0])
-        total[0] += money
-        total[1] += 1
         rows.append(
-            f"<tr><td>{esc(e.service_id)}</td><td>{esc(e.date)}</td><td>{esc(e.case_id)}</td>"
-            f"<td>{e.hours:g}</td><td>{esc(d['status'])}</td>"
-            f"<td>{usd(money, cents=True)}</td><td>{esc(key[1] or '')}</td></tr>"
+            (e.service_id, e.date, e.case_id, e.hours, d["status"], money, ";".join(deciding))
+        )
+    cited = sorted({s.rule_id for e in explanations for s in e.steps if s.outcome != "passed"})
+    return statement_page(rows, cited, book, title)
+
+
+def statement_page(
+    rows: list[tuple[str, str, str, float, str, float, str]],
+    cited: list[str],
+    book: Rulebook,
+    title: str,
+) -> str:
+    """The statement's page from its lines: (service id, date, case id, hours, status,
+    amount, the rules that denied or held it) and the ids of the rules applied. Used for
+    one line's explanation and for a whole export's statements alike."""
+    esc = html.escape
+    by_rule: dict[tuple[str, str], list] = {}
+    body = []
+    for service_id, date, case_id, hours, status, money, deciding in rows:
+        total = by_rule.setdefault((status, deciding), [0, 0])
+        total[0] += int(round(money * 100))
+        total[1] += 1
+        body.append(
+            f"<tr><td>{esc(service_id)}</td><td>{esc(date)}</td><td>{esc(case_id)}</td>"
+            f"<td>{hours:g}</td><td>{esc(status)}</td>"
+            f"<td>{usd(money, cents=True)}</td><td>{esc(deciding)}</td></tr>"
         )
     totals = "".join(
         f"<tr><td>{esc(status)}</td><td>{esc(rule or '-')}</td><td>{count}</td>"
-        f"<td>{usd(money, cents=True)}</td></tr>"
-        for (status, rule), (money, count) in sorted(by_rule.items())
+        f"<td>{usd(cents / 100, cents=True)}</td></tr>"
+        for (status, rule), (cents, count) in sorted(by_rule.items())
     )
-    cited = sorted({s.rule_id for e in explanations for s in e.steps if s.outcome != "passed"})
     clauses = "".join(
         f"<li><b>{esc(r.id)}</b>: {esc(r.statement)} <i>{esc(r.reference.source)}: "
         f"&ldquo;{esc(r.reference.quote)}&rdquo;</i></li>"
         for r in (book.rule(rule_id) for rule_id in cited)
     )
-    when = explanations[0].date if explanations else None
+    when = rows[0][1] if rows else None
     appeal = _appeal(book, pd.Timestamp(when).date()) if when else ""
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
@@ -288,6 +305,6 @@ def statement_html(explanations: list[LineExplanation], book: Rulebook, title: s
         "that holds them is satisfied; denied lines, what was claimed and is not paid.</p>"
         "<h2>Lines</h2><table><thead><tr><th>Line</th><th>Date</th><th>Case</th><th>Hours</th>"
         "<th>Status</th><th>Amount</th><th>Decided by</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table>"
         f"<h2>The rules applied</h2><ul>{clauses}</ul>{appeal}</body></html>"
     )

@@ -143,12 +143,21 @@ def prepare(
         raise InputError(
             sources["cases"], "a date on or after authorized_from", row=i, column="authorized_to"
         )
-    if book is not None and book.code == "IA":
-        missing = np.isnan(k["hourly_rate"])
+    lines = Lines(c, k, s, case_idx, coach_idx, sources)
+    if book is not None:
+        require(lines, book)
+    return lines
+
+
+def require(lines: Lines, book: Rulebook) -> None:
+    """Refuse lines a rulebook cannot price: Iowa needs every coach's negotiated rate,
+    and prices hourly lines only on an hourly authorization basis."""
+    if book.code == "IA":
+        missing = np.isnan(lines.coaches["hourly_rate"])
         if missing.any():
             i = int(np.argmax(missing))
             raise InputError(
-                sources["coaches"],
+                lines.sources["coaches"],
                 "a number > 0 (the negotiated rate is required under Iowa rules)",
                 row=i,
                 column="hourly_rate",
@@ -161,4 +170,3 @@ def prepare(
                 "scheme, not per service line)",
                 got="outcome",
             )
-    return Lines(c, k, s, case_idx, coach_idx, sources)

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jobcoach_model.brief import SUITE, BriefError, execute_suite, make_brief
+from jobcoach_model.brief import RECORD_SUITE, SUITE, BriefError, execute_suite, make_brief
 from jobcoach_model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_every_notebook_has_a_tagged_parameters_cell_first():
 
 
 def test_no_rule_logic_in_notebooks():
-    for name in SUITE:
+    for name in (*SUITE, *RECORD_SUITE):
         source = "\n".join(
             c.source
             for c in nbformat.read(ROOT / "notebooks" / name, as_version=4).cells

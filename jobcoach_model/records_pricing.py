@@ -1,0 +1,343 @@
+"""An agency's own records priced under each rulebook, and what the records brief shows
+of them: money by status, rule and month, the rule-by-rule bridge between two rulebooks
+on these very lines, and who gains and who loses (each provider, each consumer).
+
+Everything is exact to the cent: money is summed in whole cents, the bridge is the
+line-by-line bridge of ``bridge.lines_bridge`` summed per provider, so the providers'
+changes add up to the bridge's total and the bridge to the difference of the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .bridge import STEP_ORDER, lines_bridge, rule_statement
+from .inputs import export_terms, read_inputs
+from .lines import Lines, prepare, require
+from .pricing import DENIED, HELD, PAID, LineTerms, hourly_terms
+from .rulebook import Rulebook, get_rulebook
+
+STATUSES = {PAID: "paid", HELD: "held", DENIED: "denied"}
+#: a provider gains or loses when its money changes by more than this share
+MATERIAL_CHANGE = 0.05
+#: provider size bands, by consumers served in the records
+SIZE_BANDS = ((1, 10), (11, 50), (51, 200), (201, None))
+
+
+def _cents(amount: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(amount, dtype=np.float64) * 100).astype(np.int64)
+
+
+def band_label(low: int, high: int | None) -> str:
+    """A size band's label, e.g. ``11-50 consumers``."""
+    return f"{low}-{high} consumers" if high else f"over {low - 1} consumers"
+
+
+@dataclass
+class PricedRecords:
+    """The records with each rulebook's terms for every line, and each line's provider."""
+
+    lines: Lines
+    books: dict[str, Rulebook]
+    terms: dict[str, LineTerms]
+    provider: np.ndarray  # each line's provider (index into provider_ids)
+    provider_ids: np.ndarray
+
+    @property
+    def codes(self) -> list[str]:
+        """The rulebooks priced, in the order asked."""
+        return list(self.books)
+
+    def cents(self, code: str) -> np.ndarray:
+        """Each line's money under one rulebook in cents (denied: what was claimed)."""
+        return _cents(self.terms[code].amount)
+
+    def status(self, code: str) -> np.ndarray:
+        """Each line's status code under one rulebook."""
+        return self.terms[code].judgement.status
+
+
+def rulebook_overrides(codes: Sequence[str], sets: Mapping[str, str]) -> dict[str, dict]:
+    """``--set`` changes shared out to the rulebooks: ``CODE.name=value`` to that
+    rulebook, a plain ``name=value`` to every rulebook that has the parameter or
+    interpretation (an unknown name is refused by the rulebooks themselves)."""
+    out: dict[str, dict] = {code: {} for code in codes}
+    for key, value in sets.items():
+        head, _, rest = key.partition(".")
+        if rest and head.upper() in out:
+            out[head.upper()][rest] = value
+            continue
+        holders = [c for c in codes if key in get_rulebook(c).names()]
+        for code in holders or codes:  # nobody has it: let a rulebook refuse it
+            out[code][key] = value
+    return out
+
+
+def price_records(
+    lines: Lines, codes: Sequence[str], overrides: Mapping[str, Mapping] | None = None
+) -> PricedRecords:
+    """Every line judged under each rulebook in ``codes`` (with its overrides); lines a
+    rulebook cannot price (Iowa without a coach's rate) are refused first."""
+    books = {c: get_rulebook(c, (overrides or {}).get(c)) for c in codes}
+    for book in books.values():
+        require(lines, book)
+    terms = {c: hourly_terms(book, lines) for c, book in books.items()}
+    pid = np.asarray(lines.coaches["provider_id"], dtype=object)
+    cid = np.asarray(lines.coaches["coach_id"], dtype=object)
+    pid = np.where(pid == "", cid, pid)  # a coach with no provider is its own provider
+    ids, of_coach = np.unique(pid.astype(str), return_inverse=True)
+    return PricedRecords(lines, books, terms, of_coach[lines.coach_idx], ids.astype(object))
+
+
+def _consumers(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Distinct cases per key."""
+    pairs = np.unique(np.stack([key, case]), axis=1)
+    return np.bincount(pairs[0], minlength=n_keys)
+
+
+def totals(p: PricedRecords) -> pd.DataFrame:
+    """Lines, consumers and money (USD, exact) per rulebook and status."""
+    rows = []
+    case = p.lines.case_idx
+    for code in p.codes:
+        status, cents = p.status(code), p.cents(code)
+        for value, name in STATUSES.items():
+            sel = status == value
+            rows.append(
+                {
+                    "rulebook": code,
+                    "status": name,
+                    "lines": int(sel.sum()),
+                    "consumers": int(len(np.unique(case[sel]))),
+                    "amount": int(cents[sel].sum()) / 100,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _split_by_rule(p: PricedRecords, code: str, sel: np.ndarray):
+    """(rule id, line positions, cents) of lines ``sel``, each line's cents shared
+    equally among the rules that refused it (as the bridge shares them)."""
+    t = p.terms[code]
+    v = t.judgement.verdicts
+    codes = v.reason_codes()
+    cents = p.cents(code)
+    for value in np.unique(codes[sel]):
+        rules = [r for r in v.order if int(value) & int(v.bit[r])]
+        at = np.flatnonzero(sel & (codes == value))
+        size, k = np.abs(cents[at]), max(1, len(rules))
+        share, left = size // k, size % k
+        for i, rule_id in enumerate(rules):
+            yield rule_id, at, np.sign(cents[at]) * (share + (i < left))
+
+
+def by_rule(p: PricedRecords) -> pd.DataFrame:
+    """Held and denied money by the rule that held or denied it, per rulebook: lines,
+    consumers and USD (a line refused by several rules is shared equally among them, so
+    the rows add up to the status's total)."""
+    rows = []
+    case = p.lines.case_idx
+    for code in p.codes:
+        status = p.status(code)
+        for value in (HELD, DENIED):
+            acc: dict[str, list] = {}
+            for rule_id, at, cents in _split_by_rule(p, code, status == value):
+                got = acc.setdefault(rule_id, [[], 0])
+                got[0].append(at)
+                got[1] += int(cents.sum())
+            for rule_id, (ats, cents) in acc.items():
+                at = np.concatenate(ats)
+                rows.append(
+                    {
+                        "rulebook": code,
+                        "status": STATUSES[value],
+                        "rule_id": rule_id,
+                        "statement": rule_statement(rule_id, [p.books[code]]),
+                        "lines": int(len(np.unique(at))),
+                        "consumers": int(len(np.unique(case[at]))),
+                        "amount": cents / 100,
+                    }
+                )
+    frame = pd.DataFrame(
+        rows, columns=["rulebook", "status", "rule_id", "statement", "lines", "consumers", "amount"]
+    )
+    return frame.sort_values(
+        ["rulebook", "status", "amount", "rule_id"], ascending=[True, False, False, True]
+    ).reset_index(drop=True)
+
+
+def by_month(p: PricedRecords) -> pd.DataFrame:
+    """Money by month of service per rulebook and status (USD), with consumers served."""
+    day = p.lines.line("date")
+    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    labels, idx = np.unique(month, return_inverse=True)
+    served = _consumers(p.lines.case_idx, idx, len(labels))
+    rows = []
+    for code in p.codes:
+        status, cents = p.status(code), p.cents(code)
+        for value, name in STATUSES.items():
+            sel = status == value
+            money = np.bincount(idx[sel], weights=cents[sel], minlength=len(labels))
+            for m, (label, amount) in enumerate(zip(labels, money, strict=True)):
+                rows.append(
+                    {
+                        "rulebook": code,
+                        "month": str(label),
+                        "status": name,
+                        "amount": int(round(amount)) / 100,
+                        "consumers": int(served[m]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class RecordBridge:
+    """The bridge from one rulebook's paid total to another's on the same records, and
+    each provider's change (which add up to the bridge's total, to the cent)."""
+
+    source: str
+    target: str
+    from_cents: int
+    to_cents: int
+    steps: pd.DataFrame  # step, rule_id, statement, amount (USD)
+    providers: pd.DataFrame  # provider_id, consumers, lines, from, to, change, change_share
+
+    def table(self) -> pd.DataFrame:
+        """The steps between the two totals, as a waterfall reads them."""
+        first = {"step": f"total: {self.source}", "rule_id": "", "statement": ""}
+        last = {"step": f"total: {self.target}", "rule_id": "", "statement": ""}
+        return pd.DataFrame(
+            [
+                {**first, "amount": self.from_cents / 100},
+                *self.steps.to_dict("records"),
+                {**last, "amount": self.to_cents / 100},
+            ]
+        )
+
+
+def record_bridge(p: PricedRecords, source: str, target: str) -> RecordBridge:
+    """The rule-by-rule bridge from ``source``'s paid money to ``target``'s, per provider."""
+    a, b = p.terms[source], p.terms[target]
+    n = len(p.provider_ids)
+    steps = lines_bridge(a, b, p.provider, n)
+    paid = {c: np.where(p.status(c) == PAID, p.cents(c), 0) for c in (source, target)}
+    start = np.bincount(p.provider, weights=paid[source], minlength=n)
+    end = np.bincount(p.provider, weights=paid[target], minlength=n)
+    start, end = np.rint(start).astype(np.int64), np.rint(end).astype(np.int64)
+    keys = sorted(
+        (k for k in steps.cents if steps.cents[k].any()),
+        key=lambda k: (STEP_ORDER.index(k[0]), -abs(int(steps.cents[k].sum())), k[1]),
+    )
+    books = [p.books[source], p.books[target]]
+    table = pd.DataFrame(
+        [
+            {
+                "step": kind,
+                "rule_id": rule_id,
+                "statement": rule_statement(rule_id, books),
+                "amount": int(steps.cents[(kind, rule_id)].sum()) / 100,
+            }
+            for kind, rule_id in keys
+        ],
+        columns=["step", "rule_id", "statement", "amount"],
+    )
+    moved = sum((steps.cents[k] for k in keys), np.zeros(n, dtype=np.int64))
+    if not np.array_equal(moved, end - start):  # the bridge's own invariant, per provider
+        raise AssertionError("the records bridge does not add up per provider")
+    case = p.lines.case_idx
+    change = end - start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(start > 0, change / start, np.where(change > 0, np.inf, 0.0))
+    providers = pd.DataFrame(
+        {
+            "provider_id": p.provider_ids,
+            "consumers": _consumers(case, p.provider, n),
+            "lines": np.bincount(p.provider, minlength=n),
+            "from": start / 100,
+            "to": end / 100,
+            "change": change / 100,
+            "change_share": share,
+        }
+    )
+    return RecordBridge(
+        source, target, int(start.sum()), int(end.sum()), table, providers.reset_index(drop=True)
+    )
+
+
+def _band(consumers: np.ndarray) -> np.ndarray:
+    out = np.empty(len(consumers), dtype=object)
+    for low, high in SIZE_BANDS:
+        sel = (consumers >= low) & (consumers <= (high if high else np.iinfo(np.int64).max))
+        out[sel] = band_label(low, high)
+    return out
+
+
+def who_gains(b: RecordBridge) -> pd.DataFrame:
+    """Per provider size band (and all providers): providers, consumers, how many gain or
+    lose more than 5%, the median change (USD and share) and the band's total change."""
+    prov = b.providers
+    band = _band(prov["consumers"].to_numpy())
+    rows = []
+    order = [band_label(lo, hi) for lo, hi in SIZE_BANDS]
+    for label in [*order, "all providers"]:
+        sel = np.ones(len(prov), dtype=bool) if label == "all providers" else band == label
+        if not sel.any():
+            continue
+        part = prov[sel]
+        finite = part["change_share"].replace([np.inf, -np.inf], np.nan)
+        rows.append(
+            {
+                "band": label,
+                "providers": int(sel.sum()),
+                "consumers": int(part["consumers"].sum()),
+                "gain_over_5pct": int((part["change_share"] > MATERIAL_CHANGE).sum()),
+                "lose_over_5pct": int((part["change_share"] < -MATERIAL_CHANGE).sum()),
+                "median_change": float(part["change"].median()),
+                "median_change_share": float(finite.median()) if finite.notna().any() else 0.0,
+                "total_change": round(float(part["change"].sum()), 2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def consumer_hours(p: PricedRecords, source: str, target: str) -> pd.DataFrame:
+    """Coaching hours paid under one rulebook and unpaid (held or denied) under the
+    other: consumers with any, their hours, and the money at the paying rulebook's terms."""
+    rows = []
+    case = p.lines.case_idx
+    for one, other in ((source, target), (target, source)):
+        sel = (p.status(one) == PAID) & (p.status(other) != PAID)
+        hours = p.terms[one].hours[sel]
+        rows.append(
+            {
+                "paid_under": one,
+                "unpaid_under": other,
+                "consumers": int(len(np.unique(case[sel]))),
+                "lines": int(sel.sum()),
+                "hours": round(float(hours.sum()), 2),
+                "amount": int(p.cents(one)[sel].sum()) / 100,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def read_and_price(
+    cases,
+    coaches,
+    services,
+    columns=None,
+    codes: Sequence[str] = ("KS", "IA"),
+    sets: Mapping[str, str] | None = None,
+) -> PricedRecords:
+    """An export read exactly as ``adjudicate`` reads it (any format, through a mapping)
+    and priced under each rulebook; every error in the export's own terms."""
+    overrides = rulebook_overrides(codes, dict(sets or {}))
+    inputs = read_inputs(cases, coaches, services, columns)
+    with export_terms(inputs):
+        lines = prepare(*inputs.frames, None, inputs.sources)
+        return price_records(lines, codes, overrides)
