@@ -169,6 +169,7 @@ def main() -> None:
             "explorer",
             "sweep",
             "sensitivity",
+            "records",
         ),
         default=None,
     )
@@ -194,6 +195,7 @@ def main() -> None:
         "explorer": bench_explorer,
         "sweep": bench_sweep,
         "sensitivity": bench_sensitivity,
+        "records": bench_records,
     }
     for name, section in sections.items():
         if args.only in (None, name):
@@ -314,6 +316,50 @@ def bench_notebooks() -> None:
     print(
         f"  one brief (execute with findings, bridge and sensitivity; HTML, CSV): {brief:.1f} s "
         "(target <= 60 s)"
+    )
+
+
+def bench_records() -> None:
+    """An agency's export: the records brief on about 100,000 lines <= 60 s as a whole
+    command, and calibrate on the same export; both against the same commands on a tenth
+    of the lines (how they scale)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    print("\nRecords (brief --cases ... and calibrate, whole commands, simulated exports)")
+    with tempfile.TemporaryDirectory() as tmp:
+        times = {}
+        for consumers in (1_300, 13_000):
+            sim = Path(tmp) / f"sim{consumers}"
+            cmd = [sys.executable, "-m", "jobcoach_model"]
+            subprocess.run(
+                [*cmd, "simulate", "baseline", "--out", str(sim), "--set",
+                 f"caseload.consumers={consumers}", "--set", "simulation.replications=1"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            files = [f"--{n}={sim / f'{n}.csv'}" for n in ("cases", "coaches", "services")]
+            lines = len((sim / "services.csv").read_text().splitlines()) - 1
+            t0 = time.perf_counter()
+            subprocess.run(
+                [*cmd, "brief", *files, "--out", str(Path(tmp) / f"brief{consumers}"), "--quiet"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            brief = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            subprocess.run(
+                [*cmd, "calibrate", *files, "--out", str(Path(tmp) / f"cal{consumers}.yaml")],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            times[consumers] = (lines, brief, time.perf_counter() - t0)
+    (small_n, small_b, small_c), (big_n, big_b, big_c) = times[1_300], times[13_000]
+    print(
+        f"  records brief, {big_n:,} lines: {big_b:.1f} s (target <= 60 s); "
+        f"{big_b / small_b:.2f}x the {small_n:,}-line brief for {big_n / small_n:.1f}x the lines"
+    )
+    print(
+        f"  calibrate, {big_n:,} lines: {big_c:.1f} s (no target); "
+        f"{big_c / small_c:.2f}x the {small_n:,}-line run"
     )
 
 
