@@ -105,6 +105,7 @@ def _run_brief(
     progress: bool,
     label: str,
     beside=None,
+    page: str = "brief.html",
 ) -> Path:
     """Execute a brief notebook into a temporary folder inside ``out``, write its HTML,
     call ``beside(folder)`` for files written next to it, and move everything into place
@@ -128,7 +129,7 @@ def _run_brief(
         except Exception as err:  # papermill raises PapermillExecutionError and others
             raise BriefError(f"{label}: brief not written; {_failure(err, executed)}") from None
         _tidy(executed)
-        to_html(executed, tmp_path / "brief.html")
+        to_html(executed, tmp_path / page)
         if beside is not None:
             beside(tmp_path)
         for item in sorted(tmp_path.iterdir()):
@@ -138,10 +139,36 @@ def _run_brief(
             elif target.exists():
                 target.unlink()
             shutil.move(str(item), target)
-    return out / "brief.html"
+    return out / page
 
 
 RECORDS_NOTEBOOK = NOTEBOOKS / "records_brief.ipynb"
+FIT_NOTEBOOK = NOTEBOOKS / "07_calibration.ipynb"
+
+
+def make_fit_report(
+    cases: str | Path,
+    coaches: str | Path,
+    services: str | Path,
+    scenario: str | Path,
+    out: str | Path,
+    columns: str | Path | None = None,
+    progress: bool = True,
+    force: bool = False,
+) -> Path:
+    """The calibration fit report (``07_calibration.ipynb``): the records against the
+    calibrated scenario's simulated band, panel by panel; returns ``report.html``."""
+    parameters = {
+        "cases": str(Path(cases).resolve()),
+        "coaches": str(Path(coaches).resolve()),
+        "services": str(Path(services).resolve()),
+        "columns": str(Path(columns).resolve()) if columns else None,
+        "scenario": str(Path(scenario).resolve()),
+    }
+    return _run_brief(
+        FIT_NOTEBOOK, parameters, Path(out).resolve(), force, progress, Path(services).name,
+        page="report.html",
+    )  # fmt: skip
 
 
 def make_records_brief(
@@ -200,7 +227,7 @@ SUITE = (
     "06_sensitivity.ipynb",
 )
 #: notebooks of an agency's records, parameterized by record paths (not by a scenario)
-RECORD_SUITE = ("records_brief.ipynb",)
+RECORD_SUITE = ("07_calibration.ipynb", "records_brief.ipynb")
 
 
 def _tidy(path: Path) -> None:

@@ -413,15 +413,16 @@ def calibrate(
     ):
         put(path, _wilson(cs, name, one))
     weeks_fit = cs.stat(lambda t: t["auth_weeks"] / t["cases"])
-    data["authorizations"]["length_weeks"] = max(1, int(round(weeks_fit[0])))
-    fits.append(
-        Fit("authorizations.length_weeks", data["authorizations"]["length_weeks"], *weeks_fit[1:])
-    )
+    length = max(1, int(round(weeks_fit[0])))  # whole weeks: the interval too
+    data["authorizations"]["length_weeks"] = length
+    low, high = math.floor(min(weeks_fit[1], length)), math.ceil(max(weeks_fit[2], length))
+    fits.append(Fit("authorizations.length_weeks", length, float(low), float(high)))
 
     # per-need inputs: fitted per level present (one level: every level the same)
     targets = levels if len(levels) > 1 or not (c["need"] == "").all() else list(NEEDS)
     if (c["need"] == "").all():
         caseload["need_mix"] = {n: (1.0 if n == ONE_LEVEL else 0.0) for n in NEEDS}
+        fits.append(Fit("caseload.need_mix", caseload["need_mix"], basis="one level"))
     else:
         mix = {n: round(float(cs.point[f"need_{n}"] / cs.point["cases"]), 4) for n in NEEDS}
         last = max(mix, key=mix.get)
@@ -618,9 +619,12 @@ def scenario_text(
             line = f"{pad}{_flow(key)}: {_flow(value)}"
             fit = fits.get(path)
             if fit is not None:
-                how = "counted" if fit.basis == "counted" else "fitted"
-                where = files.get(fit.basis, "the records")
-                line += f"  # {how} from {where}; {fit.interval()}".rstrip("; ")
+                if fit.basis == "one level":
+                    line += f"  # one level: {files['cases']} has no need column"
+                else:
+                    how = "counted" if fit.basis == "counted" else "fitted"
+                    where = files.get(fit.basis, "the records")
+                    line += f"  # {how} from {where}; {fit.interval()}".rstrip("; ")
             out.append(line)
 
     body = {k: v for k, v in data.items() if k not in ("schemes", "fitted", "bridges")}

@@ -253,6 +253,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print("    " + ", ".join(result.kept))
     for note in result.notes:
         print(f"  note: {note}")
+    if args.report is not None:
+        from .brief import make_fit_report
+
+        page = make_fit_report(
+            *paths, args.out, args.report, args.columns, progress=False, force=args.force
+        )
+        print(f"  fit report -> {page}")
     return 0
 
 
@@ -581,6 +588,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the bundled baseline)",
     )
     p.add_argument("--out", required=True, type=Path, help="the calibrated scenario (YAML)")
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the fit report (records against the calibrated scenario's "
+        "simulated band) as DIR/report.html",
+    )
     _add_force(p)
     p.set_defaults(func=_cmd_calibrate)
 

@@ -67,3 +67,85 @@ def test_brief_reads_offline_in_a_real_browser(tmp_path):
     finally:
         browser.close()
         pw.stop()
+
+
+def _offline_page(browser, html: Path):
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    asked = []
+
+    def block(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            asked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    page = context.new_page()
+    page.goto(html.as_uri(), wait_until="load")
+    return page, asked
+
+
+def _simulated_export(folder: Path) -> list[str]:
+    from jobcoach_model.cli import main
+
+    assert main(["simulate", "small", "--out", str(folder), "--set", "caseload.consumers=600",
+                 "--set", "simulation.replications=1"]) == 0  # fmt: skip
+    return [f"--{n}={folder / f'{n}.csv'}" for n in ("cases", "coaches", "services")]
+
+
+def test_records_brief_reads_as_an_analyst_would(tmp_path):
+    from jobcoach_model.cli import main
+
+    files = _simulated_export(tmp_path / "sim")
+    assert main(["brief", *files, "--out", str(tmp_path / "brief"), "--quiet"]) == 0
+    pw, browser = browser_or_skip()
+    try:
+        page, asked = _offline_page(browser, tmp_path / "brief" / "brief.html")
+        assert page.locator("h1", has_text="Job-coaching records brief").is_visible()
+        for title in ("Findings", "Paid, held and denied", "Why they differ", "money by rule",
+                      "Money by month", "Who gains and who loses"):  # fmt: skip
+            assert page.locator("h2", has_text=title).is_visible(), title
+        findings = page.locator("h2:has-text('Findings') + ul li").all_inner_texts()
+        assert any("pays" in f and "than KS" in f for f in findings), findings
+        bridge = page.locator("table", has_text="What the rule says").first
+        rules = bridge.locator("tbody tr td:nth-child(2)").all_inner_texts()
+        assert any(r.startswith("IA-") for r in rules)
+        gains = page.locator("table", has_text="Providers by size").first
+        assert gains.locator("td", has_text="all providers").count() == 1
+        widths = page.locator("img").evaluate_all("els => els.map(e => e.naturalWidth)")
+        assert len(widths) >= 2 and all(w > 300 for w in widths)
+        assert asked == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "records_brief.png"), full_page=True)
+        statement = sorted((tmp_path / "brief" / "statements").iterdir())[0]
+        page, _ = _offline_page(browser, statement)
+        assert page.locator("h2", has_text="Totals by status and rule").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "records_statement.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()
+
+
+def test_fit_report_reads_as_an_analyst_would(tmp_path):
+    from jobcoach_model.cli import main
+
+    files = _simulated_export(tmp_path / "sim")
+    out = tmp_path / "mine.yaml"
+    assert main(["calibrate", *files, "--out", str(out), "--report", str(tmp_path / "fit")]) == 0
+    pw, browser = browser_or_skip()
+    try:
+        page, asked = _offline_page(browser, tmp_path / "fit" / "report.html")
+        assert page.locator("h1", has_text="Calibration fit report").is_visible()
+        table = page.locator("table", has_text="Discrepancy").first
+        measures = table.locator("tbody tr td:first-child").all_inner_texts()
+        assert "weekly coach hours" in measures and "lines by status and rule, IA" in measures
+        widths = page.locator("img").evaluate_all("els => els.map(e => e.naturalWidth)")
+        assert len(widths) >= 3 and all(w > 300 for w in widths)
+        assert page.locator("h2", has_text="Fitted inputs").is_visible()
+        assert asked == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "fit_report.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()

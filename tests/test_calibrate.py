@@ -206,3 +206,19 @@ def test_a_simulated_baseline_export_is_recovered_and_its_totals_reproduced(tmp_
         priced = adjudicate(*frames, rules=rules)
         paid = priced.loc[priced["status"] == "paid", "amount"].sum()
         assert simulated[scheme] == pytest.approx(paid, rel=0.10), scheme
+
+
+def test_the_fit_report_finds_a_self_calibrated_export_within_its_band():
+    """Records simulated from a known scenario, calibrated, then compared with the
+    calibrated scenario's simulations: the curves sit inside the band almost everywhere."""
+    from jobcoach_model.fit_report import fit_panels
+
+    truth = _truth(11)
+    lines = prepare(*_records(truth), None, NAMES)
+    fitted = calibrate(lines, BASE, NAMES).scenario()
+    panels = {p.name: p for p in fit_panels(lines, fitted, ("KS", "IA"), replications=20)}
+    for name in ("hours per case", "case length (weeks)", "amount paid per case, KS"):
+        assert panels[name].outside() <= 2, (name, panels[name].discrepancy())
+    weekly = panels["weekly coach hours"]
+    assert weekly.observed.iloc[0] == pytest.approx(weekly.mean.iloc[0], rel=0.05)
+    assert "outside the simulated 90% band" in weekly.discrepancy()
