@@ -218,6 +218,14 @@ class Bridge:
     to_total: np.ndarray
     per_replication: pd.DataFrame  # one column per step, cents, replications as rows
     steps: pd.DataFrame  # step, rule_id, statement, mean, p05, p95 (USD)
+    #: each provider's paid cents under each scheme and its consumers (replications x
+    #: providers): the providers' changes add up to the total's change in every replication
+    provider_from: np.ndarray | None = None
+    provider_to: np.ndarray | None = None
+    provider_consumers: np.ndarray | None = None
+    #: per-line pairs: (consumers, hours) per replication paid under one scheme and unpaid
+    #: under the other, first "source only", then "target only"
+    unpaid_hours: dict[str, np.ndarray] | None = None
 
     def table(self) -> pd.DataFrame:
         """The steps between a start row and an end row (the two totals), for a waterfall
@@ -254,17 +262,36 @@ def bridge(
     totals = {"a": np.zeros(R, dtype=np.int64), "b": np.zeros(R, dtype=np.int64)}
     chunks = simulated or simulate_plan(scenario)
     days = scenario.outcomes.assessment_report_days
+    P = scenario.caseload.coaches.providers
+    by_provider = {"a": np.zeros(R * P), "b": np.zeros(R * P)}
+    consumers = np.zeros(R * P)
+    per_line = a.kind != "outcome" and b.kind != "outcome"
+    unpaid = {k: np.zeros((2, R)) for k in ("a_only", "b_only")}
     for cl in chunks:
         lines = cl.lines()
         rep = cl.line_reps()
+        provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
+        consumers += np.bincount(cl.reps * P + provider, minlength=R * P)
         for key, scheme in (("a", a), ("b", b)):
             money = price(cl, scheme, days, lines)
             paid = money.status == PAID
-            totals[key] += np.rint(
-                np.bincount(money.rep[paid], weights=_cents(money.amount[paid]), minlength=R)
-            ).astype(np.int64)
-        if a.kind != "outcome" and b.kind != "outcome":
-            _lines_to_lines(steps, rep, line_terms(cl, a, lines), line_terms(cl, b, lines))
+            cents = _cents(money.amount[paid])
+            totals[key] += np.rint(np.bincount(money.rep[paid], weights=cents, minlength=R)).astype(
+                np.int64
+            )
+            where = money.rep[paid] * P + provider[money.case[paid]]
+            by_provider[key] += np.bincount(where, weights=cents, minlength=R * P)
+        if per_line:
+            ta, tb = line_terms(cl, a, lines), line_terms(cl, b, lines)
+            _lines_to_lines(steps, rep, ta, tb)
+            pa, pb = ta.judgement.status == PAID, tb.judgement.status == PAID
+            for key, only, hours in (
+                ("a_only", pa & ~pb, ta.hours),
+                ("b_only", pb & ~pa, tb.hours),
+            ):
+                unpaid[key][1] += np.bincount(rep[only], weights=hours[only], minlength=R)
+                cases = np.unique(lines.case_idx[only])  # a chunk's case rows are unique
+                unpaid[key][0] += np.bincount(cl.reps[cases], minlength=R)
         else:
             _parts(steps, cl, scenario, a, lines, -1)
             _parts(steps, cl, scenario, b, lines, +1)
@@ -290,4 +317,16 @@ def bridge(
             }
         )
     table = pd.DataFrame(rows, columns=["step", "rule_id", "statement", "mean", "p05", "p95"])
-    return Bridge(scenario, source, target, totals["a"], totals["b"], per_rep, table)
+    return Bridge(
+        scenario,
+        source,
+        target,
+        totals["a"],
+        totals["b"],
+        per_rep,
+        table,
+        np.rint(by_provider["a"]).astype(np.int64).reshape(R, P),
+        np.rint(by_provider["b"]).astype(np.int64).reshape(R, P),
+        consumers.astype(np.int64).reshape(R, P),
+        unpaid if per_line else None,
+    )

@@ -451,6 +451,7 @@ class Explorer:
             + "".join(rows)
             + "</tbody></table>"
             + (f"<p>and {more} smaller steps.</p>" if more > 0 else "")
+            + _gains_html(br)
         )
 
     def _draw_benchmark(self) -> None:
@@ -491,6 +492,24 @@ class Explorer:
             f"run <code>jobcoach brief {html.escape(str(path))}</code></span>"
         )
         return path
+
+
+def _gains_html(br) -> str:
+    """Who gains and who loses between the two chosen schemes: providers by size band
+    (``why_figures.gains_table``, small bands suppressed), as a small HTML table."""
+    from .figures import html_table
+    from .why_figures import gains_table
+
+    table = gains_table(br)
+    everyone = table[table["Providers by size"] == "all providers"]
+    lead = ""
+    if len(everyone):
+        r = everyone.iloc[0]
+        lead = (
+            f"<p class='jc-gains-lead'>Providers gaining more than 5%: {r['Gain > 5%']}; "
+            f"losing more than 5%: {r['Lose > 5%']} (mean over replications, 90% interval).</p>"
+        )
+    return f"<h4>Who gains and who loses</h4>{lead}<div class='jc-gains'>{html_table(table)}</div>"
 
 
 def _bar_chart(rows: list[tuple[str, float, float, float]]) -> str:

@@ -16,25 +16,17 @@ import numpy as np
 import pandas as pd
 
 from .bridge import STEP_ORDER, lines_bridge, rule_statement
+from .gains import change_share, gains_by_band
 from .inputs import export_terms, read_inputs
 from .lines import Lines, prepare, require
 from .pricing import DENIED, HELD, PAID, LineTerms, hourly_terms
 from .rulebook import Rulebook, get_rulebook
 
 STATUSES = {PAID: "paid", HELD: "held", DENIED: "denied"}
-#: a provider gains or loses when its money changes by more than this share
-MATERIAL_CHANGE = 0.05
-#: provider size bands, by consumers served in the records
-SIZE_BANDS = ((1, 10), (11, 50), (51, 200), (201, None))
 
 
 def _cents(amount: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(amount, dtype=np.float64) * 100).astype(np.int64)
-
-
-def band_label(low: int, high: int | None) -> str:
-    """A size band's label, e.g. ``11-50 consumers``."""
-    return f"{low}-{high} consumers" if high else f"over {low - 1} consumers"
 
 
 @dataclass
@@ -251,8 +243,7 @@ def record_bridge(p: PricedRecords, source: str, target: str) -> RecordBridge:
         raise AssertionError("the records bridge does not add up per provider")
     case = p.lines.case_idx
     change = end - start
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(start > 0, change / start, np.where(change > 0, np.inf, 0.0))
+    share = change_share(start, end)
     providers = pd.DataFrame(
         {
             "provider_id": p.provider_ids,
@@ -269,40 +260,21 @@ def record_bridge(p: PricedRecords, source: str, target: str) -> RecordBridge:
     )
 
 
-def _band(consumers: np.ndarray) -> np.ndarray:
-    out = np.empty(len(consumers), dtype=object)
-    for low, high in SIZE_BANDS:
-        sel = (consumers >= low) & (consumers <= (high if high else np.iinfo(np.int64).max))
-        out[sel] = band_label(low, high)
-    return out
-
-
 def who_gains(b: RecordBridge) -> pd.DataFrame:
     """Per provider size band (and all providers): providers, consumers, how many gain or
-    lose more than 5%, the median change (USD and share) and the band's total change."""
+    lose more than 5%, the median change (USD and share) and the band's total change
+    (``gains.gains_by_band`` on the records: one replication)."""
     prov = b.providers
-    band = _band(prov["consumers"].to_numpy())
-    rows = []
-    order = [band_label(lo, hi) for lo, hi in SIZE_BANDS]
-    for label in [*order, "all providers"]:
-        sel = np.ones(len(prov), dtype=bool) if label == "all providers" else band == label
-        if not sel.any():
-            continue
-        part = prov[sel]
-        finite = part["change_share"].replace([np.inf, -np.inf], np.nan)
-        rows.append(
-            {
-                "band": label,
-                "providers": int(sel.sum()),
-                "consumers": int(part["consumers"].sum()),
-                "gain_over_5pct": int((part["change_share"] > MATERIAL_CHANGE).sum()),
-                "lose_over_5pct": int((part["change_share"] < -MATERIAL_CHANGE).sum()),
-                "median_change": float(part["change"].median()),
-                "median_change_share": float(finite.median()) if finite.notna().any() else 0.0,
-                "total_change": round(float(part["change"].sum()), 2),
-            }
-        )
-    return pd.DataFrame(rows)
+    start = np.rint(prov["from"].to_numpy() * 100)
+    end = np.rint(prov["to"].to_numpy() * 100)
+    table = gains_by_band(start, end, prov["consumers"].to_numpy())
+    keep = ["band", "providers", "consumers", "gain_over_5pct", "lose_over_5pct",
+            "median_change", "median_change_share", "total_change"]  # fmt: skip
+    out = table[keep].copy()
+    for name in ("providers", "consumers", "gain_over_5pct", "lose_over_5pct"):
+        out[name] = out[name].astype(np.int64)
+    out["total_change"] = out["total_change"].round(2)
+    return out
 
 
 def consumer_hours(p: PricedRecords, source: str, target: str) -> pd.DataFrame:

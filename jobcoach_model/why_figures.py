@@ -220,3 +220,65 @@ def tornado_table(sens: Sensitivity, top: int = 10) -> pd.DataFrame:
         out[f"Swing: {scheme}"] = [usd(v) for v in wide[scheme]]
     out["Range from"] = info["source"].to_numpy()
     return out
+
+
+def gains_table(b, threshold: int = 10) -> pd.DataFrame:
+    """Who gains and who loses when ``b.target`` replaces ``b.source``: by provider size
+    band, the providers gaining or losing more than 5% and the median provider's change,
+    means over replications with 90% intervals; a band serving fewer consumers than the
+    threshold (mean per replication) is suppressed."""
+    from .figures import SUPPRESSED
+    from .gains import gains_by_band
+
+    table = gains_by_band(b.provider_from, b.provider_to, b.provider_consumers)
+
+    def count(r, name: str) -> str:
+        return f"{r[name]:.1f} ({r[f'{name}_p05']:.0f} to {r[f'{name}_p95']:.0f})"
+
+    rows = []
+    for _, r in table.iterrows():
+        small = threshold and r["consumers"] < threshold
+        hidden = SUPPRESSED.format(n=threshold)
+        rows.append(
+            {
+                "Providers by size": r["band"],
+                "Providers": f"{r['providers']:.1f}",
+                "Gain > 5%": hidden if small else count(r, "gain_over_5pct"),
+                "Lose > 5%": hidden if small else count(r, "lose_over_5pct"),
+                "Median change": hidden
+                if small
+                else _interval(r["median_change"], r["median_change_p05"], r["median_change_p95"]),
+                "Total change": hidden
+                if small
+                else _interval(r["total_change"], r["total_change_p05"], r["total_change_p95"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def unpaid_hours_table(b, threshold: int = 10) -> pd.DataFrame:
+    """Consumers whose coaching hours are paid under one scheme and unpaid under the
+    other (per-line pairs), means over replications with 90% intervals."""
+    from .figures import SUPPRESSED
+
+    if b.unpaid_hours is None:
+        return pd.DataFrame(columns=["Paid under", "Unpaid under", "Consumers", "Hours"])
+    rows = []
+    for key, one, other in (("a_only", b.source, b.target), ("b_only", b.target, b.source)):
+        consumers, hours = b.unpaid_hours[key]
+        c05, c95 = np.percentile(consumers, [5, 95])
+        h05, h95 = np.percentile(hours, [5, 95])
+        small = threshold and consumers.mean() < threshold
+        rows.append(
+            {
+                "Paid under": one,
+                "Unpaid under": other,
+                "Consumers": SUPPRESSED.format(n=threshold)
+                if small
+                else f"{consumers.mean():,.1f} ({c05:,.0f} to {c95:,.0f})",
+                "Hours": SUPPRESSED.format(n=threshold)
+                if small
+                else f"{hours.mean():,.0f} ({h05:,.0f} to {h95:,.0f})",
+            }
+        )
+    return pd.DataFrame(rows)

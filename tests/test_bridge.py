@@ -220,3 +220,18 @@ def test_a_scenario_names_the_pairs_its_brief_explains(tmp_path):
     ]
     with pytest.raises(ScenarioError, match="bridges: 'Texas' is not a scheme"):
         load_scenario(SMALL, {"bridges": '[["Texas", "Iowa hourly"]]'})
+
+
+@pytest.mark.parametrize("target", ["Iowa hourly", "Iowa outcome (D codes)"])
+def test_providers_changes_add_up_to_the_bridge_in_every_replication(target):
+    from jobcoach_model.gains import gains_by_band
+
+    sc = load_scenario(ROOT / "scenarios" / "small.yaml", {"simulation.replications": "6"})
+    b = bridge(sc, "Kansas hourly", target)
+    change = (b.provider_to - b.provider_from).sum(axis=1)
+    assert np.array_equal(change, b.to_total - b.from_total)
+    table = gains_by_band(b.provider_from, b.provider_to, b.provider_consumers).set_index("band")
+    everyone = table.loc["all providers"]
+    assert everyone["total_change"] == pytest.approx((b.to_total - b.from_total).mean() / 100)
+    assert everyone["consumers"] == pytest.approx(sc.caseload.consumers)
+    assert everyone["gain_over_5pct"] + everyone["lose_over_5pct"] <= everyone["providers"]

@@ -316,3 +316,15 @@ def test_notebook_panel_renders_in_jupyterlab(tmp_path):
         browser.close()
         pw.stop()
         _stop(proc)
+
+
+def test_why_panel_says_who_gains_and_who_loses():
+    from jobcoach_model.gains import gains_by_band
+
+    ex = Explorer(debounce=0)
+    ex._draw_why()
+    assert "Who gains and who loses" in ex.why.value and "jc-gains" in ex.why.value
+    b = ex.model.bridge(ex.why_from.value, ex.why_to.value)
+    table = gains_by_band(b.provider_from, b.provider_to, b.provider_consumers)
+    everyone = table[table["band"] == "all providers"].iloc[0]
+    assert f"{everyone['lose_over_5pct']:.1f} (" in ex.why.value
