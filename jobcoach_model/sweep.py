@@ -14,6 +14,8 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,13 +215,26 @@ def _client(workers: int, scheduler: str | None):
     # point runs about 1.5x slower than in this process (measured). Workers keep glibc's
     # adaptive default here; single-threaded numeric libraries as distributed intends.
     env = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+    # a run stopped by a signal ends its workers abruptly; multiprocessing's resource
+    # tracker (a child that inherits our stderr) then announces the semaphores it cleans
+    # up. The cleanup still happens; only the notice after the command's one line goes.
+    quiet = "ignore:resource_tracker:UserWarning"
+    known = os.environ.get("PYTHONWARNINGS", "")
+    if quiet not in known:
+        os.environ["PYTHONWARNINGS"] = f"{known},{quiet}" if known else quiet
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), warnings.catch_warnings():
+        # the scheduler's HTTP server moves to a free port when 8787 is taken (another
+        # cluster on this machine): a fact, not a warning the user can act on
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            # workers log nothing of their own: a point's failure comes back as its
+            # result (failures.csv), and a worker stopped with the run must not print the
+            # scheduler's absence (heartbeat errors) after the command's one line
+            silence_logs=logging.CRITICAL + 1,
         )
     return Client(cluster), cluster
 

@@ -19,19 +19,7 @@ def test_brief_reads_offline_in_a_real_browser(tmp_path):
     html = make_brief(ROOT / "scenarios" / "small.yaml", tmp_path, progress=False)
     pw, browser = browser_or_skip()
     try:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        asked = []
-
-        def block(route):
-            if route.request.url.startswith(("file:", "data:")):
-                route.continue_()
-            else:
-                asked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", block)
-        page = context.new_page()
-        page.goto(html.as_uri(), wait_until="load")
+        page, asked = _offline_page(browser, html)
         heading = page.locator("h1", has_text="Job-coaching cost brief: small")
         assert heading.is_visible()
         table = page.locator("table", has_text="Total paid").first

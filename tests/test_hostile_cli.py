@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_processes import _gone, _jobcoach, _wait_for
 
 from jobcoach_model.cli import EXAMPLES, main
 from jobcoach_model.outputs import MARKER
@@ -424,17 +425,6 @@ def test_sigint_stops_a_command_started_in_the_background(tmp_path):
     assert err.strip().splitlines()[-1].startswith("jobcoach: stopped (SIGINT)"), err
 
 
-def _command(*args: str, cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "jobcoach_model", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
 def _started(folder: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not (folder / MARKER).exists():  # the run holds the folder
@@ -450,7 +440,7 @@ def test_a_sweep_stopped_while_its_workers_run_prints_one_line(tmp_path, sig):
     grid = ", ".join(str(2000 + 100 * i) for i in range(41))
     path = _sweep(tmp_path, f"grid:\n  caseload.consumers: [{grid}]\n")
     out = tmp_path / "out"
-    proc = _command(
+    proc = _jobcoach(
         "sweep", str(path), "--out", str(out), "--workers", "2", "--quiet", cwd=tmp_path
     )
     try:
@@ -467,29 +457,16 @@ def test_a_sweep_stopped_while_its_workers_run_prints_one_line(tmp_path, sig):
     assert lines == [f"jobcoach: stopped ({sig.name}); nothing half-written was left"], err
     assert proc.returncode == 130
     assert not (out / "results.parquet").exists()  # nothing half-written
-
-    def left() -> list:
-        alive = []
-        for p in family:
-            try:
-                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(p)
-            except psutil.NoSuchProcess:
-                pass
-        return alive
-
-    deadline = time.monotonic() + 30  # the workers end as their nanny does, within seconds
-    while left() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not left()
+    # the workers end as their nanny does, within seconds
+    assert _wait_for(lambda: not _gone(family), 30), _gone(family)
 
 
 def test_a_second_brief_into_a_folder_in_use_leaves_the_first_to_finish(tmp_path):
     out = tmp_path / "brief"
-    first = _command("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
+    first = _jobcoach("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
     try:
         _started(out, first)
-        second = _command("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
+        second = _jobcoach("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
         _, err = second.communicate(timeout=120)
         assert second.returncode == 2
         lines = err.strip().splitlines()

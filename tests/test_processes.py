@@ -91,14 +91,19 @@ def test_explore_stops_its_server_and_every_kernel(tmp_path, sig):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_explore_serves_loopback_hosts_only_and_caps_its_sessions(tmp_path):
+def _explore(tmp_path: Path, sessions: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = _jobcoach(
-        "explore", "--port", str(port), "--max-sessions", "2", "--export-dir", str(tmp_path),
-        cwd=tmp_path,
+        "explore", "--port", str(port), "--max-sessions", str(sessions),
+        "--export-dir", str(tmp_path), cwd=tmp_path,
     )  # fmt: skip
+    _wait_for_port(port, proc, 120)
+    return proc, port
+
+
+def test_explore_serves_loopback_hosts_only_and_caps_its_sessions(tmp_path):
+    proc, port = _explore(tmp_path, 2)
     try:
-        _wait_for_port(port, proc, 120)
         root = psutil.Process(proc.pid)
         assert _get(port, host="attacker.example") == 403  # DNS rebinding: refused
         assert _get(port, host=f"attacker.example:{port}") == 403
@@ -116,13 +121,8 @@ def test_explore_cap_holds_under_simultaneous_page_loads(tmp_path):
     kernels still starting is checked with the cap)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    port = _free_port()
-    proc = _jobcoach(
-        "explore", "--port", str(port), "--max-sessions", "1", "--export-dir", str(tmp_path),
-        cwd=tmp_path,
-    )  # fmt: skip
+    proc, port = _explore(tmp_path, 1)
     try:
-        _wait_for_port(port, proc, 120)
         root = psutil.Process(proc.pid)
         with ThreadPoolExecutor(3) as pool:
             codes = sorted(pool.map(lambda _: _get(port), range(3)))
