@@ -561,12 +561,23 @@ def calibrate(
         put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers")
 
     fitted_paths = {f.path for f in fits}
+    file = {k: Path(v).name for k, v in names.items()}
+    span = f"{from_day(int(date.min()))} to {from_day(last_date)}"
+    # what each kind of input was read from, as its comment and its fitted source say
+    files = {
+        "cases": f"{file['cases']}: {nc:,} cases, {span}",
+        "lines": f"{file['services']}: {nl:,} lines, {nc:,} cases, {span}",
+        "counted": f"{file['cases']}, {file['services']}: {nc:,} cases, {span}",
+        "coaches": f"{file['coaches']}: {nk:,} coaches",
+        "providers": f"{file['coaches']}, {file['services']}: {n_p:,} providers, {nc:,} cases",
+        "one level": file["cases"],
+    }
     data["fitted"] = {
         f.path: {
             "low": f.low,
             "high": f.high,
             "scale": f.per_need,
-            "source": f"{provenance}; {f.interval()}".rstrip("; "),
+            "source": f"fitted from {files[f.basis]}; {f.interval()}",
         }
         for f in fits
         if f.low is not None and f.high is not None
@@ -574,14 +585,6 @@ def calibrate(
     from .scenario import field_notes
 
     kept = [p for p in field_notes() if p not in fitted_paths]
-    file = {k: Path(v).name for k, v in names.items()}
-    files = {
-        "cases": file["cases"],
-        "lines": file["services"],
-        "counted": f"{file['cases']}, {file['services']}",
-        "coaches": file["coaches"],
-        "providers": f"{file['coaches']}, {file['services']}",
-    }
     return Calibration(data, fits, provenance, files, kept, notes)
 
 
@@ -620,7 +623,7 @@ def scenario_text(
             fit = fits.get(path)
             if fit is not None:
                 if fit.basis == "one level":
-                    line += f"  # one level: {files['cases']} has no need column"
+                    line += f"  # one level: {files['one level']} has no need column"
                 else:
                     how = "counted" if fit.basis == "counted" else "fitted"
                     where = files.get(fit.basis, "the records")

@@ -166,7 +166,8 @@ def test_calibrate_cli_writes_a_scenario_that_validates_with_its_provenance(tmp_
     printed = capsys.readouterr().out
     assert "fitted (" in printed and "kept from baseline" in printed
     text = out.read_text()
-    assert "group_share: " in text and "# fitted from services.csv; 90% " in text
+    assert "group_share: " in text and "# fitted from services.csv: " in text and "; 90% " in text
+    assert "rate_mean: " in text and "# fitted from coaches.csv: " in text
     assert "work_hours_per_week: {low: 25.0, medium: 20.0, high: 15.0}\n" in text  # kept, bare
     scenario = load_scenario(out, {"simulation.replications": "2"})
     assert scenario.fitted["services.offsite_share"].source.startswith("fitted from services.csv")
@@ -222,3 +223,28 @@ def test_the_fit_report_finds_a_self_calibrated_export_within_its_band():
     weekly = panels["weekly coach hours"]
     assert weekly.observed.iloc[0] == pytest.approx(weekly.mean.iloc[0], rel=0.05)
     assert "outside the simulated 90% band" in weekly.discrepancy()
+
+
+def test_the_shipped_sample_export_calibrates_to_its_own_shares():
+    """The sample workbook through its mapping: the fitted shares are the records' own
+    (counted here from the contract CSVs the workbook stands for)."""
+    import pandas as pd
+
+    from jobcoach_model.cli import EXAMPLES
+    from jobcoach_model.inputs import read_lines
+
+    export = EXAMPLES / "export" / "billing_export.xlsx"
+    mapping = EXAMPLES / "export" / "billing_export_columns.yaml"
+    lines = read_lines(export, export, export, mapping)
+    cal = calibrate(lines, BASE, {n: export.name for n in NAMES})
+    fitted = cal.scenario()
+    services = pd.read_csv(EXAMPLES / "services.csv", dtype=str, keep_default_na=False)
+    coaches = pd.read_csv(EXAMPLES / "coaches.csv", dtype=str, keep_default_na=False)
+    groups = services["group_size"].replace("", "1").astype(int) > 1
+    assert fitted.services.group_share == pytest.approx(groups.mean(), abs=1e-4)
+    offsite = services["setting"] == "off_site"
+    assert fitted.services.offsite_share == pytest.approx(offsite.mean(), abs=1e-4)
+    rates = pd.to_numeric(coaches["hourly_rate"])
+    assert fitted.caseload.coaches.rate_mean == pytest.approx(rates.mean(), abs=0.005)
+    assert fitted.caseload.consumers == len(pd.read_csv(EXAMPLES / "cases.csv"))
+    assert any("consumer absent" in n for n in cal.notes)  # the example has such a line

@@ -162,11 +162,17 @@ def test_the_records_brief_is_byte_identical_on_a_rerun(records_brief):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-def test_the_records_brief_names_no_small_provider(tmp_path):
-    """Every provider of the example serves fewer than 10 consumers: none is named."""
+def test_the_records_brief_reads_a_workbook_through_its_mapping_and_names_no_small_provider(
+    tmp_path,
+):
+    """The sample workbook through its mapping prices as its contract CSVs do; every
+    provider of it serves fewer than 10 consumers: none is named."""
     out = tmp_path / "brief"
-    assert main(["brief", *[f"--{n}={p}" for n, p in CONTRACT.items()], "--out", str(out),
-                 "--quiet"]) == 0  # fmt: skip
+    files = [f"--{n}={EXPORT}" for n in CONTRACT]
+    assert main(["brief", *files, "--columns", str(MAP), "--out", str(out), "--quiet"]) == 0
+    mapped = pd.read_csv(out / "totals.csv")
+    plain = totals(read_and_price(*CONTRACT.values()))
+    pd.testing.assert_frame_equal(mapped, plain, check_dtype=False)
     html = (out / "brief.html").read_text()
     assert "suppressed (&lt;10)" in html or "suppressed (<10)" in html
     for provider in pd.read_csv(CONTRACT["coaches"], dtype=str)["provider_id"].dropna().unique():
