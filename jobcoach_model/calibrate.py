@@ -263,6 +263,14 @@ def calibrate(
         )
 
     # -- intake and horizon (counted) -------------------------------------------------
+    months, per_month = np.unique(
+        start.astype("datetime64[D]").astype("datetime64[M]"), return_counts=True
+    )
+    notes.append(
+        "consumers starting per month: "
+        + ", ".join(f"{m}: {k:,}" for m, k in zip(months, per_month, strict=True))
+        + " (the scenario spreads the same number evenly over its start window)"
+    )
     window = int(math.ceil((int(start.max()) - lo_day + 1) / 7))
     weeks = int(math.ceil((end_obs - lo_day) / 7))
     caseload = data["caseload"]
