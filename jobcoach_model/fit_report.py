@@ -195,15 +195,18 @@ def fitted_table(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Input", "Value", "Fitted from"])
 
 
-def report_inputs(cases, coaches, services, columns=None, scenario=None):
-    """The records as Lines and the scenario to compare them with: the calibrated
-    scenario file given, or (None) the records calibrated here on the bundled baseline."""
+def report_inputs(cases=None, coaches=None, services=None, columns=None, scenario=None):
+    """The records as Lines (no paths: the shipped sample export) and the scenario to
+    compare them with: the calibrated scenario file given, or (None) the records
+    calibrated here on the bundled baseline."""
     from pathlib import Path
 
     from .calibrate import calibrate
     from .inputs import read_lines
+    from .resources import records_or_sample
     from .scenario import load_scenario
 
+    cases, coaches, services, columns = records_or_sample(cases, coaches, services, columns)
     lines = read_lines(cases, coaches, services, columns)
     if scenario is not None:
         return lines, load_scenario(scenario)

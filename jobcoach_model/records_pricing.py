@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,11 @@ class PricedRecords:
     terms: dict[str, LineTerms]
     provider: np.ndarray  # each line's provider (index into provider_ids)
     provider_ids: np.ndarray
+
+    @property
+    def title(self) -> str:
+        """What the service lines were read from, as their errors name it."""
+        return Path(str(self.lines.sources["services"])).name
 
     @property
     def codes(self) -> list[str]:
@@ -299,15 +305,19 @@ def consumer_hours(p: PricedRecords, source: str, target: str) -> pd.DataFrame:
 
 
 def read_and_price(
-    cases,
-    coaches,
-    services,
+    cases=None,
+    coaches=None,
+    services=None,
     columns=None,
     codes: Sequence[str] = ("KS", "IA"),
     sets: Mapping[str, str] | None = None,
 ) -> PricedRecords:
     """An export read exactly as ``adjudicate`` reads it (any format, through a mapping)
-    and priced under each rulebook; every error in the export's own terms."""
+    and priced under each rulebook; every error in the export's own terms. No paths: the
+    shipped sample export."""
+    from .resources import records_or_sample
+
+    cases, coaches, services, columns = records_or_sample(cases, coaches, services, columns)
     overrides = rulebook_overrides(codes, dict(sets or {}))
     inputs = read_inputs(cases, coaches, services, columns)
     with export_terms(inputs):

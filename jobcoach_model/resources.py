@@ -33,3 +33,17 @@ def scenario_path(name_or_path: str | Path) -> Path:
     if path.is_file():
         return path
     return bundled_scenarios().get(str(name_or_path), path)
+
+
+EXAMPLES = PACKAGE / "examples"
+#: the shipped sample export: one workbook of the three tables and its column mapping
+SAMPLE_EXPORT = EXAMPLES / "export" / "billing_export.xlsx"
+SAMPLE_COLUMNS = EXAMPLES / "export" / "billing_export_columns.yaml"
+
+
+def records_or_sample(cases, coaches, services, columns):
+    """The record paths a notebook was given, or (all None) the shipped sample export
+    and its mapping, wherever the package is installed."""
+    if cases is None and coaches is None and services is None:
+        return SAMPLE_EXPORT, SAMPLE_EXPORT, SAMPLE_EXPORT, SAMPLE_COLUMNS
+    return cases, coaches, services, columns
