@@ -12,19 +12,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from tabulate import tabulate
-
-from .adjudication import adjudicate
-from .catalog import rules_catalog, rules_table
 from .errors import JobcoachError, OverrideError
-from .inputs import export_terms, input_paths, read_inputs, read_lines
-from .io import write_table
-from .money import usd
 from .outputs import OutputError, check_not_input, check_replaceable, output_folder, record
-from .runner import run, write_outputs
-from .scenario import load_scenario
+
+if TYPE_CHECKING:  # a command imports what it uses, so `jobcoach --help` starts fast
+    import pandas as pd
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -49,6 +43,8 @@ def parse_sets(items: Sequence[str] | None) -> dict[str, str]:
 
 def show_table(frame: pd.DataFrame, width: int = 60) -> str:
     """A DataFrame as a wrapped plain-text grid for the terminal."""
+    from tabulate import tabulate
+
     widths = [width] * len(frame.columns)
     return tabulate(
         frame.values.tolist(),
@@ -60,6 +56,10 @@ def show_table(frame: pd.DataFrame, width: int = 60) -> str:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from .catalog import rules_catalog, rules_table
+
     if args.catalog:
         table = rules_catalog().drop(columns="jurisdiction")
     else:
@@ -85,6 +85,10 @@ def adjudicate_files(
 ) -> pd.DataFrame:
     """Adjudicate an export's three tables under one rulebook and write the result
     atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
+    from .adjudication import adjudicate
+    from .inputs import export_terms, input_paths, read_inputs
+    from .io import write_table
+
     check_not_input(out, input_paths(cases, coaches, services, columns))
     check_replaceable(out, force)
     inputs = read_inputs(cases, coaches, services, columns)
@@ -97,6 +101,8 @@ def adjudicate_files(
 
 
 def _summary(result: pd.DataFrame) -> str:
+    from .money import usd
+
     by = (
         result.groupby("status")["amount"].agg(["count", "sum"]).reindex(["paid", "held", "denied"])
     )
@@ -139,6 +145,7 @@ def _cmd_columns(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain_lines, markdown, statement_html
+    from .inputs import export_terms, input_paths, read_inputs
     from .io import write_atomic
     from .rulebook import get_rulebook
 
@@ -175,6 +182,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
+    from .catalog import rules_table
+
     output_folder(args.out, args.force)
     print(show_table(rules_table(citations=False), 55))
     for code in ("KS", "IA"):
@@ -194,6 +203,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .budget import check, estimate
+    from .scenario import load_scenario
 
     for path in args.scenario:
         scenario = load_scenario(path, parse_sets(args.set))
@@ -210,6 +220,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from .budget import check
+    from .runner import run, write_outputs
+    from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     check(scenario)  # before any folder is made or array allocated
@@ -229,7 +241,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
+    from .inputs import input_paths, read_lines
     from .io import write_atomic
+    from .scenario import load_scenario
 
     paths = (args.cases, args.coaches, args.services)
     check_not_input(args.out, input_paths(*paths, args.columns))
@@ -265,6 +279,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _cmd_brief(args: argparse.Namespace) -> int:
     from .brief import make_brief, make_records_brief
+    from .inputs import input_paths
 
     records = [args.cases, args.coaches, args.services]
     if any(records):
@@ -404,7 +419,9 @@ def _cmd_explore(args: argparse.Namespace) -> int:
 
 def _cmd_bridge(args: argparse.Namespace) -> int:
     from .bridge import bridge
+    from .money import usd
     from .reports import write_bridge
+    from .scenario import load_scenario
 
     check_not_input(args.out, (args.scenario,))
     check_not_input(args.chart, (args.scenario,), "--chart")
@@ -767,9 +784,9 @@ def _stop(signum: int, _frame) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jobcoach`` command."""
+    args = build_parser().parse_args(argv)  # --help ends here, having imported nothing big
     from .budget import TIME_LIMIT_ENV
 
-    args = build_parser().parse_args(argv)
     limit_before = os.environ.get(TIME_LIMIT_ENV)
     if getattr(args, "time_limit", None) is not None:
         os.environ[TIME_LIMIT_ENV] = str(args.time_limit)  # kernels and workers inherit it
