@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import InputError, JobcoachError
 from .records import TABLES, Table, read_table, refuse_duplicate_headers
-from .scenario import DuplicateKeyError, StrictLoader
+from .strict_yaml import DuplicateKeyError, StrictLoader
 from .workbooks import EXCEL, read_sheet, refuse_findings
 
 #: a row's own line in its file (None: the header line plus the row)

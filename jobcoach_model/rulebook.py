@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .dates import to_day
 from .domains import BY_UNIT
-from .errors import OverrideError, ParameterDateError
+from .errors import JobcoachError, OverrideError, ParameterDateError
+from .strict_yaml import DuplicateKeyError, FastStrictLoader
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
 JURISDICTIONS = ("KS", "IA")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Reference(BaseModel):
@@ -302,9 +302,14 @@ def _coerce(param: Parameter, raw: Any, override: bool = False) -> Any:
     return tuple(raw)
 
 
-def _read(path: Path) -> Any:
+def read_rulebook_file(path: Path) -> Any:
+    """A rulebook file, read strictly: a parameter, rule or key given twice is refused
+    (YAML would keep the last one silently)."""
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)
+        try:
+            return yaml.load(fh, Loader=FastStrictLoader)
+        except DuplicateKeyError as err:
+            raise JobcoachError(f"{path}: {err}") from None
 
 
 @cache
@@ -314,14 +319,16 @@ def load_rulebook(code: str) -> Rulebook:
     if code not in JURISDICTIONS:
         raise OverrideError(f"--rules: expected one of {', '.join(JURISDICTIONS)}, got {code!r}")
     folder = RULEBOOK_DIR / code.lower()
-    index = _read(folder / "index.yaml")
-    params = {n: Parameter(name=n, **v) for n, v in _read(folder / "parameters.yaml").items()}
-    interps = _read(folder / "interpretations.yaml") or {}
+    index = read_rulebook_file(folder / "index.yaml")
+    params = {
+        n: Parameter(name=n, **v) for n, v in read_rulebook_file(folder / "parameters.yaml").items()
+    }
+    interps = read_rulebook_file(folder / "interpretations.yaml") or {}
     return Rulebook(
         **index,
         parameters=params,
         interpretations={n: Interpretation(name=n, **v) for n, v in interps.items()},
-        rules=tuple(Rule(**r) for r in _read(folder / "rules.yaml")),
+        rules=tuple(Rule(**r) for r in read_rulebook_file(folder / "rules.yaml")),
     )
 
 
@@ -334,4 +341,4 @@ def get_rulebook(rules: str | Rulebook, overrides: Mapping[str, Any] | None = No
 @cache
 def topics() -> tuple[tuple[str, str], ...]:
     """The side-by-side table's topics, in display order: (id, title)."""
-    return tuple((t["id"], t["title"]) for t in _read(RULEBOOK_DIR / "topics.yaml"))
+    return tuple((t["id"], t["title"]) for t in read_rulebook_file(RULEBOOK_DIR / "topics.yaml"))

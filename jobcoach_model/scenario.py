@@ -20,6 +20,7 @@ from .errors import JobcoachError
 from .outputs import formula_like
 from .records import CREDENTIALS, NEEDS
 from .rulebook import JURISDICTIONS, get_rulebook
+from .strict_yaml import DuplicateKeyError, StrictLoader
 
 #: the sensitivity range of stabilization_share, and why
 SRC_STAB = "high 25%: UCP Northwest Missouri (published_figures.md); low: assumption"
@@ -449,27 +450,6 @@ def scenario_from_dict(data: dict, source: str = "scenario") -> Scenario:
         raise ScenarioError(_one_line(source, err)) from None
     except JobcoachError as err:  # a scheme override refused by its rulebook
         raise ScenarioError(f"{source}: schemes: {err}") from None
-
-
-class DuplicateKeyError(yaml.YAMLError):
-    """A key given twice in one mapping of a YAML file."""
-
-
-class StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps
-    the last silently, so ``name: a`` then ``name: b`` would be read as ``b``)."""
-
-    def construct_mapping(self, node, deep=False):  # noqa: D102
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise DuplicateKeyError(
-                    f"key {key!r} is given twice (lines {seen[key]} and "
-                    f"{key_node.start_mark.line + 1}); keep one"
-                )
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
 
 
 def read_scenario_data(path: str | Path) -> dict:

@@ -110,7 +110,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict, str]:
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"{path}: expected an existing sweep file (YAML)")
-    from .scenario import DuplicateKeyError, StrictLoader
+    from .strict_yaml import DuplicateKeyError, StrictLoader
 
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)

@@ -153,3 +153,13 @@ def test_every_parameter_has_unit_description_and_dated_values():
             assert p.description and p.values
     assumed = history[history["note"].str.contains("ssumption")]
     assert "medicaid_hourly_rate" in set(assumed["parameter"])
+
+
+def test_a_rulebook_file_with_a_key_given_twice_is_refused(tmp_path):
+    from jobcoach_model.errors import JobcoachError
+    from jobcoach_model.rulebook import read_rulebook_file
+
+    path = tmp_path / "parameters.yaml"
+    path.write_text("hourly_rate:\n  unit: USD/hour\nhourly_rate:\n  unit: USD/hour\n")
+    with pytest.raises(JobcoachError, match="'hourly_rate' is given twice"):
+        read_rulebook_file(path)
