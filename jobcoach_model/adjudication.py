@@ -17,13 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .lines import HOUR_UNITS, Lines, prepare
-from .money import hours_units, line_cents
+from .lines import Lines, prepare
+from .money import HOUR_UNITS, hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .rules import VectorContext, Verdicts, units
 
 RESULT_COLUMNS = ("service_id", "status", "payable_hours", "rate", "amount", "payee", "rule_ids")
-STATUSES = ("paid", "held", "denied")
+#: a line's status: its code in the engine's arrays and its name in every table
+PAID, HELD, DENIED = 0, 1, 2
+STATUSES = ("paid", "held", "denied")  # by code
 PAYEES = ("provider", "consumer")
 
 
@@ -78,7 +80,7 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
     cents = line_cents(hours_units, rate, divisor, book.choice("rounding"))
     return Judgement(
         verdicts=v,
-        status=np.where(v.denied, 2, np.where(v.held, 1, 0)),
+        status=np.where(v.denied, DENIED, np.where(v.held, HELD, PAID)),
         hours=hours_units / HOUR_UNITS,
         rate=rate,
         divisor=divisor,

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .adjudication import PAID
 from .errors import JobcoachError
 from .money import hours_units, line_cents
-from .pricing import PAID, LineTerms, line_terms, price
+from .pricing import LineTerms, line_terms, price
 from .rulebook import get_rulebook
 from .scenario import Scenario, Scheme
 from .simulate import Caseload, simulate_plan

@@ -101,11 +101,10 @@ def adjudicate_files(
 
 
 def _summary(result: pd.DataFrame) -> str:
+    from .adjudication import STATUSES
     from .money import usd
 
-    by = (
-        result.groupby("status")["amount"].agg(["count", "sum"]).reindex(["paid", "held", "denied"])
-    )
+    by = result.groupby("status")["amount"].agg(["count", "sum"]).reindex(list(STATUSES))
     by = by.fillna(0)
     return ", ".join(
         f"{s} {int(r['count'])} lines {usd(r['sum'], cents=True)}" for s, r in by.iterrows()

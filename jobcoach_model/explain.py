@@ -23,8 +23,8 @@ import pandas as pd
 
 from .adjudication import settle
 from .errors import InputError
-from .lines import HOUR_UNITS, Lines, prepare
-from .money import usd
+from .lines import Lines, prepare
+from .money import hour_units, usd
 from .reference import amount, judge_lines, line_result
 from .rulebook import Rulebook, get_rulebook
 from .rules import LineContext
@@ -174,7 +174,7 @@ def explain_lines(
                 date=ctx.when.isoformat(),
                 hours=float(ctx.line["hours"]),
                 claimed=amount(
-                    round(ctx.line["hours"] * HOUR_UNITS),
+                    hour_units(ctx.line["hours"]),
                     ctx.rate,
                     ctx.divisor,
                     book.choice("rounding"),

@@ -165,7 +165,8 @@ def escaped(text: str) -> str:
 
 
 # -- charts -----------------------------------------------------------------------------
-def _axes(ax: Axes | None = None, size: tuple[float, float] = (8, 4)) -> Axes:
+def axes(ax: Axes | None = None, size: tuple[float, float] = (8, 4)) -> Axes:
+    """The axes to draw on: the caller's, or a new figure's of ``size`` inches."""
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax
@@ -173,7 +174,7 @@ def _axes(ax: Axes | None = None, size: tuple[float, float] = (8, 4)) -> Axes:
 
 def plot_totals(results: Results, ax: Axes | None = None) -> Axes:
     """Total paid by scheme with 5-95% intervals."""
-    ax = _axes(ax)
+    ax = axes(ax)
     s = results.summary[results.summary["metric"] == "total_paid"].set_index("scheme")
     names = [sc.name for sc in results.scenario.schemes]
     s = s.loc[names]
@@ -196,7 +197,7 @@ def plot_totals(results: Results, ax: Axes | None = None) -> Axes:
 
 def plot_cashflow(results: Results, ax: Axes | None = None) -> Axes:
     """Money paid by month per scheme, mean with 5-95% band."""
-    ax = _axes(ax)
+    ax = axes(ax)
     for scheme, c in results.cashflow.groupby("scheme", sort=False):
         x = pd.to_datetime(c["month"])
         ax.plot(x, c["mean"] / 1e3, label=scheme)
@@ -210,7 +211,7 @@ def plot_cashflow(results: Results, ax: Axes | None = None) -> Axes:
 
 def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes:
     """Denied and held money by the rules that decided it, across schemes."""
-    ax = _axes(ax, (8, 4.5))
+    ax = axes(ax, (8, 4.5))
     r = results.reasons.assign(
         label=lambda d: d["scheme"] + ": " + d["status"] + " by " + d["rule_ids"]
     )
@@ -225,7 +226,7 @@ def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes
 
 def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
     """Kansas benchmark pass probability by persons served per provider-quarter."""
-    ax = _axes(ax)
+    ax = axes(ax)
     k = results.kansas_benchmark
     x = np.arange(len(k))
     ax.bar(x - 0.2, k["pass_probability"] * 100, width=0.4, label="simulated", color="#55A868")
@@ -244,7 +245,7 @@ def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
 
 def plot_fading(results: Results, ax: Axes | None = None, weeks: int = 26) -> Axes:
     """Mean coaching hours per week since hire, by need level (replication 0)."""
-    ax = _axes(ax)
+    ax = axes(ax)
     cl = results.sample
     need = cl.outcomes["need"][cl.case_idx]
     week = (cl.services["date"] - cl.cases["authorized_from"][cl.case_idx]) // 7

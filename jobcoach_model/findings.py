@@ -8,19 +8,12 @@ needs no cluster and stays byte-identical from run to run.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .bridge import Bridge, bridge
 from .money import usd
-from .runner import Results
+from .runner import Results, mean_interval
 from .sensitivity import MATERIAL, Sensitivity
-
-
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    values = values[~np.isnan(values)]
-    p05, p95 = np.percentile(values, [5, 95])
-    return float(values.mean()), float(p05), float(p95)
 
 
 def _usd_interval(mean: float, p05: float, p95: float) -> str:
@@ -61,15 +54,15 @@ def findings(
     top, bottom = max(names, key=means.get), min(names, key=means.get)
     out = []
     if top != bottom:
-        diff = _interval(totals[top] - totals[bottom])
+        diff = mean_interval(totals[top] - totals[bottom])
         out.append(
-            f"{top} costs most: {_usd_interval(*_interval(totals[top]))}, "
+            f"{top} costs most: {_usd_interval(*mean_interval(totals[top]))}, "
             f"{usd(diff[0])} more than {bottom}, the least ({usd(diff[1])} to {usd(diff[2])} "
             "across replications)." + _ranking_warning(sens, top, bottom)
         )
     for b in bridges or []:
         steps = b.steps.reindex(b.steps["mean"].abs().sort_values(ascending=False).index)
-        diff = _interval((b.to_total - b.from_total) / 100)
+        diff = mean_interval((b.to_total - b.from_total) / 100)
         lead = steps.iloc[0] if len(steps) else None
         word, sign = ("more", 1) if diff[0] >= 0 else ("less", -1)
         lo, hi = sorted((sign * diff[1], sign * diff[2]))

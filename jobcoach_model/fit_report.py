@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .adjudication import PAID, STATUSES
 from .lines import Lines
-from .pricing import PAID, hourly_terms
+from .pricing import hourly_terms
 from .rulebook import get_rulebook
 from .scenario import Scenario
 from .simulate import simulate_chunk
@@ -74,7 +75,7 @@ def measures(lines: Lines, codes: Sequence[str]) -> dict[str, pd.Series]:
         codes_ = v.reason_codes()
         uniq, inverse = np.unique(codes_, return_inverse=True)
         names = np.array(v.names(uniq.tolist()), dtype=object)[inverse]
-        word = np.array(["paid", "held", "denied"], dtype=object)[status]
+        word = np.array(STATUSES, dtype=object)[status]
         labels = np.where(status == PAID, "paid", word + " " + names)
         counts = pd.Series(labels).value_counts(normalize=True).sort_index()
         out[f"lines by status and rule, {code}"] = counts

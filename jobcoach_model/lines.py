@@ -17,12 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .money import hours_units
 from .records import CASES, COACHES, SERVICES, link, normalize
 from .rulebook import Rulebook
-
-#: Hours are counted in millionths of an hour, so that sums are exact integers and both
-#: engines cap authorized hours identically.
-HOUR_UNITS = 1_000_000
 
 
 @dataclass
@@ -99,12 +96,12 @@ class Lines:
     def hour_units(self) -> np.ndarray:
         """Each line's hours in millionths of an hour."""
         if "units" not in self._cache:
-            self._cache["units"] = np.rint(self.services["hours"] * HOUR_UNITS).astype(np.int64)
+            self._cache["units"] = hours_units(self.services["hours"])
         return self._cache["units"]
 
     def case_units(self) -> np.ndarray:
         """Each case's authorized hours in millionths of an hour."""
-        return np.rint(self.cases["authorized_hours"] * HOUR_UNITS).astype(np.int64)
+        return hours_units(self.cases["authorized_hours"])
 
 
 def prepare(

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lines import HOUR_UNITS
-
+#: Hours are counted in millionths of an hour, so that sums are exact integers and both
+#: engines cap authorized hours identically.
+HOUR_UNITS = 1_000_000
 ROUNDING = ("half_up", "half_even")
 RATE_UNITS = 10_000  # a rate is counted in ten-thousandths of a dollar per hour
 #: value of one unit of hours x rate, in cents: 1e-6 h x 1e-4 USD/h = 1e-10 USD = 1e-8 cents
@@ -46,8 +47,14 @@ def line_cents(units, rate, divisor=1, rounding: str = "half_up") -> np.ndarray:
 
 
 def hours_units(hours) -> np.ndarray:
-    """Hours as whole millionths of an hour."""
+    """Hours as whole millionths of an hour (half to even, as ``hour_units`` rounds)."""
     return np.rint(np.asarray(hours, dtype=np.float64) * HOUR_UNITS).astype(np.int64)
+
+
+def hour_units(hours: float) -> int:
+    """One number of hours as whole millionths of an hour: ``hours_units`` for the
+    line-by-line engine, rounded the same way (half to even)."""
+    return int(round(float(hours) * HOUR_UNITS))
 
 
 def usd(value: float, cents: bool = False) -> str:

@@ -19,15 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .adjudication import Judgement, judge, judge_cases, stage_rule
+from .adjudication import DENIED, PAID, Judgement, judge, judge_cases, stage_rule
 from .dates import NEVER, month_index
 from .lines import Lines
 from .money import hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
 from .simulate import SIMULATED_SOURCES, Caseload
-
-PAID, HELD, DENIED = 0, 1, 2
 
 
 @dataclass

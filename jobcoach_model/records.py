@@ -30,6 +30,7 @@ from .domains import (
     Domain,
 )
 from .errors import InputError
+from .outputs import FORMULA_START
 
 CREDENTIALS = (
     "apse_certificate",
@@ -342,18 +343,14 @@ def _parse(col: Column, series: pd.Series, source: str) -> np.ndarray | Coded:
     return values
 
 
-#: an id starting with one of these would run as a formula in a spreadsheet
-_FORMULA = "=+-@\t\r"
-
-
 def _refuse_formulas(col: Column, text, source: str) -> None:
     """Refuse an id a spreadsheet would run as a formula (it reaches our CSV outputs):
     checked on the first byte of each Arrow cell (milliseconds), else on the text."""
     if isinstance(text, ArrowText):
-        bad = starts_with_any(text.data, _FORMULA.encode())
+        bad = starts_with_any(text.data, "".join(FORMULA_START).encode())
     else:
         cells = pd.Series(text, dtype=object).fillna("").astype(str)
-        bad = cells.str[:1].isin(list(_FORMULA)).to_numpy(dtype=bool)
+        bad = cells.str[:1].isin(list(FORMULA_START)).to_numpy(dtype=bool)
     if not bad.any():
         return
     i = _first(bad)

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .adjudication import DENIED, PAID
 from .explain import statement_page
 from .figures import SUPPRESSED
 from .io import write_atomic
 from .money import usd
 from .outputs import slug
-from .pricing import DENIED, PAID
 from .records_pricing import STATUSES, PricedRecords, RecordBridge
 
 #: the brief's colours for paid, held and denied money

@@ -16,14 +16,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .adjudication import DENIED, HELD, PAID
+from .adjudication import STATUSES as STATUS_NAMES
 from .bridge import STEP_ORDER, lines_bridge, rule_statement
 from .gains import change_share, gains_by_band
 from .inputs import export_terms, read_inputs
 from .lines import Lines, prepare, require
-from .pricing import DENIED, HELD, PAID, LineTerms, hourly_terms
+from .pricing import LineTerms, hourly_terms
 from .rulebook import Rulebook, get_rulebook
 
-STATUSES = {PAID: "paid", HELD: "held", DENIED: "denied"}
+#: each status code's name
+STATUSES = dict(enumerate(STATUS_NAMES))
 
 
 def _cents(amount: np.ndarray) -> np.ndarray:

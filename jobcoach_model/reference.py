@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .adjudication import RESULT_COLUMNS, result_frame
-from .lines import HOUR_UNITS, Lines, prepare
+from .lines import Lines, prepare
+from .money import HOUR_UNITS
 from .rulebook import Rulebook, get_rulebook
 from .rules import LineContext, units
 

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .adjudication import DENIED, HELD, PAID, STATUSES
 from .dates import NEVER, month_index, to_day
 from .io import write_csv
-from .pricing import DENIED, HELD, PAID, milestone_days, price
+from .pricing import milestone_days, price
 from .rulebook import load_rulebook
 from .scenario import Scenario
 from .simulate import Caseload, blocks, simulate_plan
@@ -169,7 +170,9 @@ class Results:
         return float(row["mean"].iloc[0])
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean of replications' values and their 5th and 95th percentiles (NaN ignored;
+    all NaN for none)."""
     values = values[~np.isnan(values)]
     if not len(values):
         return (math.nan, math.nan, math.nan)
@@ -293,10 +296,10 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     rows, per_rep = [], {}
     money, caseload = _derived(acc)
     for (scheme, metric), values in money.items():
-        rows.append((scheme, metric, *_interval(values)))
+        rows.append((scheme, metric, *mean_interval(values)))
         per_rep[f"{scheme} | {metric}"] = values
     for metric, values in caseload.items():
-        rows.append(("caseload", metric, *_interval(values)))
+        rows.append(("caseload", metric, *mean_interval(values)))
         per_rep[f"caseload | {metric}"] = values
     summary = pd.DataFrame(rows, columns=["scheme", "metric", "mean", "p05", "p95"])
     summary[["mean", "p05", "p95"]] = summary[["mean", "p05", "p95"]].round(4)
@@ -305,7 +308,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     cash_rows = []
     for scheme, table in acc.cash.items():
         for m in range(acc.months):
-            mean, p05, p95 = _interval(table[:, m])
+            mean, p05, p95 = mean_interval(table[:, m])
             people = acc.month_people[scheme][m] / R
             cash_rows.append((scheme, str(start + m), mean, p05, p95, people))
     cashflow = pd.DataFrame(
@@ -317,7 +320,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
     reason_rows = [
         (
             scheme,
-            ("paid", "held", "denied")[status],
+            STATUSES[status],
             reason,
             total / R,
             acc.reason_people[(scheme, status, reason)] / R,

@@ -11,16 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .figures import usd
+from .figures import axes, usd
 from .sensitivity import MATERIAL, Sensitivity
 
 UP, DOWN, TOTAL = "#55A868", "#C44E52", "#4C72B0"
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _interval(mean: float, p05: float, p95: float) -> str:
@@ -73,7 +67,7 @@ def bridge_table(table: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 
 def plot_bridge(table: pd.DataFrame, ax: Axes | None = None, top: int = 10) -> Axes:
     """A waterfall from one scheme's total to another's, one bar per rule step."""
-    ax = _axes(ax, (9, 5))
+    ax = axes(ax, (9, 5))
     shown = bridge_steps(table, top)
     y = np.arange(len(shown))
     running = 0.0
@@ -153,7 +147,7 @@ def plot_interpretations(sens: Sensitivity, ax: Axes | None = None) -> Axes:
     t = sens.interpretations[
         ~sens.interpretations["default"] & (sens.interpretations["delta"] != 0)
     ]
-    ax = _axes(ax, (9, max(3.0, 0.28 * len(t) + 1)))
+    ax = axes(ax, (9, max(3.0, 0.28 * len(t) + 1)))
     labels = t["interpretation"] + " = " + t["option"] + " | " + t["scheme"]
     share = np.where(t["default_mean"] != 0, t["delta"] / t["default_mean"], 0) * 100
     y = np.arange(len(t))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrow_text import ArrowText
-from ..lines import HOUR_UNITS, Lines
+from ..lines import Lines
+from ..money import hour_units
 from .context import LineContext, VectorContext
 from .registry import RuleUnit
 
@@ -118,10 +119,10 @@ class HoursCap(RuleUnit):
         left = None
         for ctx in case_lines:
             if left is None:
-                left = int(round(ctx.case["authorized_hours"] * HOUR_UNITS))
+                left = hour_units(ctx.case["authorized_hours"])
             if ctx.denied:
                 continue
-            wanted = int(round(ctx.line["hours"] * HOUR_UNITS))
+            wanted = hour_units(ctx.line["hours"])
             ctx.units = max(0, min(wanted, left))
             left -= ctx.units
             if ctx.units == 0:
