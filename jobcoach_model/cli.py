@@ -136,9 +136,31 @@ def _add_columns(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_columns(args: argparse.Namespace) -> int:
-    from .exports import TEMPLATE
+    if args.template:  # a commented mapping file to edit
+        from .exports import TEMPLATE
 
-    sys.stdout.write(TEMPLATE)
+        sys.stdout.write(TEMPLATE)
+        return 0
+    import pandas as pd
+
+    from .records import TABLES
+
+    rows = []
+    for table in TABLES.values():
+        for col in table.columns:
+            kind = f"one of {', '.join(col.choices)}" if col.choices else col.kind
+            rows.append(
+                {
+                    "table": table.name,
+                    "column": col.name,
+                    "type": kind,
+                    "required": "yes" if col.required else "",
+                    "default": "" if col.default is None else str(col.default),
+                    "domain": col.domain.text() if col.domain else "",
+                }
+            )
+    print(show_table(pd.DataFrame(rows), args.width))
+    print("A mapping from an export's own headers: jobcoach columns --template > map.yaml")
     return 0
 
 
@@ -614,8 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_force(p)
     p.set_defaults(func=_cmd_calibrate)
 
-    p = sub.add_parser("columns", help="column mappings for billing exports")
+    p = sub.add_parser(
+        "columns", help="the contract's columns, or (--template) a mapping file for an export"
+    )
     p.add_argument("--template", action="store_true", help="print a commented example mapping file")
+    p.add_argument("--width", type=int, default=40, help="column width of the table")
     p.set_defaults(func=_cmd_columns)
 
     p = sub.add_parser(

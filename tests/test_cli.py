@@ -224,3 +224,17 @@ def test_excel_style_csv_with_bom_and_crlf_is_read(files):
         result["service_id"].tolist()
         == pd.read_csv(EXAMPLES / "services.csv", dtype=str)["service_id"].tolist()
     )
+
+
+def test_columns_lists_the_contract_and_template_prints_a_mapping(capsys):
+    from jobcoach_model.records import TABLES
+
+    assert main(["columns"]) == 0
+    listed = capsys.readouterr().out
+    for table in TABLES.values():
+        for col in table.columns:
+            assert f" {col.name} " in listed, col.name
+    assert "<= 24" in listed  # hours per line, with its domain
+    assert main(["columns", "--template"]) == 0
+    template = capsys.readouterr().out
+    assert template.startswith("# A column mapping for jobcoach") and "columns:" in template
