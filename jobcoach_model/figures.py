@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from .money import usd  # noqa: F401  (notebooks format money with fg.usd)
 from .outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
 from .rulebook import load_rulebook
-from .runner import Results
+from .runner import Results, benchmark_label
 from .scenario import Scenario, field_notes, run_changes
 
 SUPPRESSED = "suppressed (<{n})"
@@ -116,7 +116,8 @@ def reasons_table(results: Results, top: int = 8, threshold: int | None = None) 
 
 
 def benchmark_table(results: Results, threshold: int | None = None) -> pd.DataFrame:
-    """Kansas 80%-in-90-days: pass probability by persons served per provider-quarter,
+    """The Kansas benchmark (the scenario's, e.g. 80% within 90 days): pass probability
+    by persons served per provider-quarter,
     simulated and as a binomial with the caseload's mean completion rate."""
     k = results.kansas_benchmark.rename(
         columns={
@@ -238,7 +239,7 @@ def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
     ax.set_yticks(range(0, 101, 20))
     ax.set_xlabel("Persons served by the provider in the quarter")
     ax.set_ylabel("Chance of meeting the benchmark (%)")
-    ax.set_title("Kansas 80%-in-90-days: small providers fail by chance")
+    ax.set_title(f"Kansas {benchmark_label(results.scenario)}: small providers fail by chance")
     ax.legend(fontsize=8, loc="upper left", ncol=2)
     return ax
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .bridge import Bridge, bridge
 from .money import usd
-from .runner import Results, mean_interval
+from .runner import Results, benchmark_label, mean_interval
 from .sensitivity import MATERIAL, Sensitivity
 
 
@@ -81,8 +81,9 @@ def findings(
     k = results.kansas_benchmark
     k = k[k["consumers"] >= threshold] if threshold else k
     text = (
-        f"{passing['mean']:.0%} of Kansas provider-quarters meet the 80%-in-90-days "
-        f"benchmark (90% interval {passing['p05']:.0%} to {passing['p95']:.0%})"
+        f"{passing['mean']:.0%} of Kansas provider-quarters meet the benchmark of "
+        f"{benchmark_label(results.scenario)} "
+        f"(90% interval {passing['p05']:.0%} to {passing['p95']:.0%})"
     )
     if len(k) > 1:
         small, large = k.iloc[0], k.iloc[-1]

@@ -30,6 +30,12 @@ from .simulate import Caseload, blocks, simulate_plan
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
 
+def benchmark_label(scenario: Scenario) -> str:
+    """The benchmark in force, in words: e.g. ``80% within 90 days``."""
+    b = benchmark_settings(scenario)
+    return f"{b['share']:.0%} within {b['window_days']:g} days"
+
+
 def benchmark_settings(scenario: Scenario) -> dict[str, float]:
     """The Kansas benchmark in force: the rulebook's cited values unless the scenario
     sets its own."""

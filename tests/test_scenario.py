@@ -150,3 +150,17 @@ def test_a_note_belongs_to_its_own_field_even_when_the_definition_wraps():
         assert notes[path] == "assumption", path
     assert "Montana" not in notes["services.wrong_code_share"]
     assert notes["authorizations.length_weeks"].startswith("weeks one authorization runs")
+
+
+def test_findings_say_the_benchmark_the_scenario_sets():
+    from jobcoach_model import findings as fd
+    from jobcoach_model.runner import run
+
+    small = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+    sc = load_scenario(small, {"benchmark.share": "0.7", "benchmark.window_days": "60"})
+    said = " ".join(fd.findings(run(sc)))
+    assert (
+        "benchmark of 70% within 60 days" in said and "80%" not in said.split("benchmark")[1][:30]
+    )
+    default = " ".join(fd.findings(run(load_scenario(small))))
+    assert "benchmark of 80% within 90 days" in default  # the rulebook's cited figures
