@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .adjudication import PAID
-from .errors import JobcoachError
+from .errors import BridgeError
 from .money import hours_units, line_cents
 from .pricing import LineTerms, line_terms, price
 from .rulebook import get_rulebook
@@ -42,10 +42,6 @@ from .simulate import Caseload, simulate_plan
 #: step kinds in the order the bridge applies them
 STEP_ORDER = ("rate", "refusal", "hours", "group", "rounding", "basis", "milestone")
 ROUNDING = "(rounding)"
-
-
-class BridgeError(JobcoachError):
-    """A bridge between schemes that are not in the scenario."""
 
 
 def _cents(amount: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .budget import check
-from .errors import JobcoachError
+from .errors import BriefError
 from .figures import RECORD_MIME
 from .outputs import output_folder, slug
 from .resources import IN_CHECKOUT, NOTEBOOKS, scenario_path
@@ -24,10 +24,6 @@ KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
 #: the kernel's own log stays quiet (cell errors reach the notebook itself; an interrupted
 #: brief must end in one line, not the kernel's traceback of the cell it was running)
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
-
-
-class BriefError(JobcoachError):
-    """The brief notebook failed; the message names the cell and the error."""
 
 
 def to_html(notebook: Path, target: Path) -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from .errors import JobcoachError
+from .errors import BudgetError
 from .scenario import Scenario
 
 #: peak bytes per service line of a chunk while it is simulated and priced (measured on
@@ -33,10 +33,6 @@ PILOT_CONSUMERS = 2_000
 #: runs this small always fit: no pilot is needed
 SMALL_RUN = 5_000_000  # consumer-replications
 SMALL_REPLICATIONS = 20_000
-
-
-class BudgetError(JobcoachError):
-    """A run that would not fit in memory or in the time limit."""
 
 
 @dataclass(frozen=True)

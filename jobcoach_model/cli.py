@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import JobcoachError, OverrideError
-from .outputs import OutputError, check_not_input, check_replaceable, output_folder, record
+from .errors import JobcoachError, OutputError, OverrideError
+from .outputs import check_not_input, check_replaceable, output_folder, record
 
 if TYPE_CHECKING:  # a command imports what it uses, so `jobcoach --help` starts fast
     import pandas as pd

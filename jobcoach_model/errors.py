@@ -1,4 +1,5 @@
-"""Errors a user can cause, each carrying the one-line message the CLI prints.
+"""Errors a user can cause, each carrying the one-line message the CLI prints: every
+error class of the package, in one place.
 
 Every failure that comes from input (a file, a scenario, an override) is a
 ``JobcoachError`` so that the command line can print one line and exit 2, while a bug in
@@ -72,3 +73,35 @@ class OverrideError(JobcoachError):
 
 class ParameterDateError(JobcoachError):
     """A parameter was asked for a date before its first known value."""
+
+
+class BridgeError(JobcoachError):
+    """A bridge between schemes that are not in the scenario."""
+
+
+class BriefError(JobcoachError):
+    """The brief notebook failed; the message names the cell and the error."""
+
+
+class BudgetError(JobcoachError):
+    """A run that would not fit in memory or in the time limit."""
+
+
+class ColumnMapError(JobcoachError):
+    """A column mapping file that cannot be used."""
+
+
+class OutputError(JobcoachError):
+    """An output path that would overwrite an input or a folder of the user's files."""
+
+
+class ScenarioError(JobcoachError):
+    """A scenario file (or a --set on it) that does not fit the schema."""
+
+
+class SensitivityError(JobcoachError):
+    """A point of the analysis that could not run (its message names the field)."""
+
+
+class SweepError(JobcoachError):
+    """A sweep file that does not fit the schema, or a cluster that cannot be reached."""

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError, JobcoachError
+from .errors import ColumnMapError, InputError
 from .records import TABLES, Table, read_table, refuse_duplicate_headers
 from .strict_yaml import DuplicateKeyError, StrictLoader
 from .workbooks import EXCEL, read_sheet, refuse_findings
@@ -29,10 +29,6 @@ from .workbooks import EXCEL, read_sheet, refuse_findings
 LineMap = Callable[[int], int | None]
 #: a date that every format in use writes with a distinct day, month and year
 _PROBE = dt.datetime(2026, 3, 31)
-
-
-class ColumnMapError(JobcoachError):
-    """A column mapping file that cannot be used."""
 
 
 class ColumnMap(BaseModel):

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import JobcoachError
+from .errors import OutputError
 
 MARKER = ".jobcoach-output"
 #: the files this tool wrote into a folder that is not one of its own, with their digests
@@ -27,10 +27,6 @@ _MARKER_TEXT = "Written by jobcoach; files here may be replaced by its next run.
 _LOCKS: dict[str, int] = {}
 #: a cell starting with one of these is run as a formula by spreadsheet programs
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class OutputError(JobcoachError):
-    """An output path that would overwrite an input or a folder of the user's files."""
 
 
 def check_not_input(out: Path | None, inputs: Iterable[Path | None], option: str = "--out") -> None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import JobcoachError
+from .errors import JobcoachError, ScenarioError
 from .outputs import formula_like
 from .records import CREDENTIALS, NEEDS
 from .rulebook import JURISDICTIONS, get_rulebook
@@ -40,10 +40,6 @@ def scale(low: float, high: float, source: str = "assumption") -> dict[str, Any]
 
 #: every need level x0.75 to x1.25, or x0.8 to x1.2 (assumptions)
 QUARTER, FIFTH = scale(0.75, 1.25), scale(0.8, 1.2)
-
-
-class ScenarioError(JobcoachError):
-    """A scenario file (or a --set on it) that does not fit the schema."""
 
 
 class _Model(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import JobcoachError
+from .errors import SensitivityError
 from .rulebook import JURISDICTIONS, load_rulebook
 from .scenario import (
     Scenario,
@@ -31,10 +31,6 @@ from .sweep import PointResult, run_points
 MATERIAL = 0.05
 DEFAULT_REPLICATIONS = 50
 SOBOL_REPLICATIONS = 20
-
-
-class SensitivityError(JobcoachError):
-    """A point of the analysis that could not run (its message names the field)."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from tqdm.auto import tqdm
 
-from .errors import JobcoachError
+from .errors import JobcoachError, SweepError
 from .runner import run
 from .scenario import (
     ScenarioError,
@@ -36,10 +36,6 @@ from .scenario import (
 )
 
 SUMMARY_COLUMNS = ["scheme", "metric", "mean", "p05", "p95"]
-
-
-class SweepError(JobcoachError):
-    """A sweep file that does not fit the schema, or a cluster that cannot be reached."""
 
 
 class SweepSpec(BaseModel):

@@ -198,8 +198,8 @@ def test_cli_bridge_unknown_scheme_is_one_line(capsys):
 
 
 def test_a_scenario_names_the_pairs_its_brief_explains(tmp_path):
+    from jobcoach_model.errors import ScenarioError
     from jobcoach_model.findings import brief_bridges, findings
-    from jobcoach_model.scenario import ScenarioError
 
     sets = {
         "simulation.replications": "3",

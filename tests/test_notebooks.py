@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jobcoach_model.brief import RECORD_SUITE, SUITE, BriefError, execute_suite, make_brief
+from jobcoach_model.brief import RECORD_SUITE, SUITE, execute_suite, make_brief
+from jobcoach_model.errors import BriefError
 from jobcoach_model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
