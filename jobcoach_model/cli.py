@@ -465,13 +465,10 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from .reports import write_sensitivity
-    from .scenario import apply_sets, read_scenario_data, scenario_from_dict
+    from .scenario import load_scenario_data, scenario_from_dict
     from .sensitivity import run_sensitivity
 
-    source = str(args.scenario)
-    base = read_scenario_data(args.scenario)
-    base.setdefault("name", args.scenario.stem)
-    base = apply_sets(base, parse_sets(args.set), source)
+    base, source = load_scenario_data(args.scenario, parse_sets(args.set))
     scenario = scenario_from_dict(base, source)
     from .budget import check_runs
     from .sensitivity import plan

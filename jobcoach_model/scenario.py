@@ -509,11 +509,20 @@ def apply_sets(data: dict, sets: dict[str, Any] | None, source: str) -> dict:
     return data
 
 
-def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
-    """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
+def load_scenario_data(path: str | Path, sets: dict[str, str] | None = None) -> tuple[dict, str]:
+    """The one way every command loads a scenario: the file read (or a bundled scenario
+    by name), named after the file when it names itself nothing, ``--set`` changes
+    applied; returns the raw data (what sweeps and sensitivity vary point by point) and
+    the name its errors give it. ``load_scenario`` validates it."""
     data = read_scenario_data(path)
     data.setdefault("name", Path(str(path)).stem)
-    return scenario_from_dict(apply_sets(data, sets, str(path)), str(path))
+    return apply_sets(data, sets, str(path)), str(path)
+
+
+def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scenario:
+    """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
+    data, source = load_scenario_data(path, sets)
+    return scenario_from_dict(data, source)
 
 
 def scenario_yaml(scenario: Scenario) -> str:

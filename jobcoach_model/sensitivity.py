@@ -20,8 +20,7 @@ from .errors import SensitivityError
 from .rulebook import JURISDICTIONS, load_rulebook
 from .scenario import (
     Scenario,
-    apply_sets,
-    read_scenario_data,
+    load_scenario_data,
     run_changes,
     scenario_from_dict,
 )
@@ -411,9 +410,7 @@ def sensitivity_for(
     and --set changes), ``per_point`` replications a point (never more than the scenario
     runs), in this process: what the brief and the notebooks show."""
     path = Path(scenario)
-    base = read_scenario_data(path)
-    base.setdefault("name", path.stem)
-    base = apply_sets(base, run_changes(replications, seed, sets), str(path))
+    base, _ = load_scenario_data(path, run_changes(replications, seed, sets))
     parsed = scenario_from_dict(base, str(path))
     reps = min(per_point, parsed.simulation.replications)
     return run_sensitivity(

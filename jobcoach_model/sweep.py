@@ -31,7 +31,7 @@ from .runner import run
 from .scenario import (
     ScenarioError,
     apply_sets,
-    read_scenario_data,
+    load_scenario_data,
     scenario_from_dict,
 )
 
@@ -124,8 +124,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict, str]:
         msg = first["msg"].removeprefix("Value error, ")
         raise SweepError(f"{path}: {where}: {msg}") from None
     scenario_path = (path.parent / spec.scenario).resolve()
-    base = read_scenario_data(scenario_path)
-    base.setdefault("name", scenario_path.stem)
+    base, _ = load_scenario_data(scenario_path)
     # every path must name a scenario field: one point with each path's first value
     first = {key: values[0] for key, values in spec.grid.items() if values}
     for key, bounds in (spec.sample or {}).items():
