@@ -37,7 +37,7 @@ from .money import hours_units, line_cents
 from .pricing import LineTerms, line_terms, price
 from .rulebook import get_rulebook
 from .scenario import Scenario, Scheme
-from .simulate import Caseload, simulate_plan
+from .simulate import SimulatedCaseload, simulate_plan
 
 #: step kinds in the order the bridge applies them
 STEP_ORDER = ("rate", "refusal", "hours", "group", "rounding", "basis", "milestone")
@@ -169,7 +169,9 @@ def rule_statement(rule_id: str, books) -> str:
     return ""
 
 
-def _parts(steps: Steps, caseload: Caseload, scenario: Scenario, scheme: Scheme, lines, sign):
+def _parts(
+    steps: Steps, caseload: SimulatedCaseload, scenario: Scenario, scheme: Scheme, lines, sign
+):
     """Add (sign +1) or remove (-1) a scheme's whole money as steps: hourly money as one
     step, outcome money as each milestone's amount less each eligibility rule's refusals."""
     money = price(caseload, scheme, scenario.outcomes.assessment_report_days, lines)
@@ -249,7 +251,7 @@ def bridge(
     scenario: Scenario,
     source: str,
     target: str,
-    simulated: list[Caseload] | None = None,
+    simulated: list[SimulatedCaseload] | None = None,
 ) -> Bridge:
     """The bridge from scheme ``source``'s total paid to scheme ``target``'s, on the same
     simulated lines, over all replications of the scenario."""

@@ -25,7 +25,7 @@ from .lines import Lines
 from .money import hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
-from .simulate import SIMULATED_SOURCES, Caseload
+from .simulate import SIMULATED_SOURCES, SimulatedCaseload
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _reasons(j: Judgement) -> np.ndarray:
     return out
 
 
-def _hourly_month(book: Rulebook, caseload: Caseload, lines) -> np.ndarray:
+def _hourly_month(book: Rulebook, caseload: SimulatedCaseload, lines) -> np.ndarray:
     """Payment month of each line: Kansas on periodic (monthly) billing, the month after
     service (assumption on the billing cycle); Iowa, by default, not before stabilization."""
     day = lines.line("date")
@@ -125,7 +125,9 @@ def unit_rate_terms(book: Rulebook, lines: Lines, when: dt.date) -> LineTerms:
     )
 
 
-def _line_money(caseload: Caseload, terms: LineTerms, month: np.ndarray, lines: Lines) -> Money:
+def _line_money(
+    caseload: SimulatedCaseload, terms: LineTerms, month: np.ndarray, lines: Lines
+) -> Money:
     return Money(
         rep=caseload.line_reps(),
         status=terms.judgement.status,
@@ -136,14 +138,14 @@ def _line_money(caseload: Caseload, terms: LineTerms, month: np.ndarray, lines: 
     )
 
 
-def price_hourly(caseload: Caseload, book: Rulebook, lines=None) -> Money:
+def price_hourly(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Money:
     """An hourly scheme: every service line adjudicated under ``book``."""
     lines = lines or caseload.lines()
     terms = hourly_terms(book, lines)
     return _line_money(caseload, terms, _hourly_month(book, caseload, lines), lines)
 
 
-def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
+def price_unit_rate(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Money:
     """Iowa's supported-employment unit rate, paid the month after service."""
     lines = lines or caseload.lines()
     terms = unit_rate_terms(book, lines, caseload.start_date)
@@ -151,7 +153,7 @@ def price_unit_rate(caseload: Caseload, book: Rulebook, lines=None) -> Money:
     return _line_money(caseload, terms, month, lines)
 
 
-def line_terms(caseload: Caseload, scheme: Scheme, lines: Lines) -> LineTerms:
+def line_terms(caseload: SimulatedCaseload, scheme: Scheme, lines: Lines) -> LineTerms:
     """The terms of a per-line scheme (hourly or unit rate) on the given lines."""
     book = get_rulebook(scheme.rules, scheme.overrides)
     if scheme.kind == "hourly":
@@ -161,7 +163,7 @@ def line_terms(caseload: Caseload, scheme: Scheme, lines: Lines) -> LineTerms:
     raise ValueError(f"{scheme.name}: an {scheme.kind} scheme is not priced per line")
 
 
-def outcome_lines(caseload: Caseload) -> Lines:
+def outcome_lines(caseload: SimulatedCaseload) -> Lines:
     """One line per case, dated at the hire, to judge outcome eligibility on."""
     hire = caseload.outcomes["employment_start"]
     return Lines(
@@ -174,7 +176,7 @@ def outcome_lines(caseload: Caseload) -> Lines:
     )
 
 
-def outcome_eligible(caseload: Caseload, book: Rulebook) -> tuple[np.ndarray, np.ndarray]:
+def outcome_eligible(caseload: SimulatedCaseload, book: Rulebook) -> tuple[np.ndarray, np.ndarray]:
     """Which cases Iowa may pay outcomes for, and the rule id that says no otherwise.
 
     The same rule units that judge service lines (those marked ``outcome``:
@@ -185,7 +187,7 @@ def outcome_eligible(caseload: Caseload, book: Rulebook) -> tuple[np.ndarray, np
 
 
 def milestone_days(
-    caseload: Caseload, book: Rulebook, assessment_days: int
+    caseload: SimulatedCaseload, book: Rulebook, assessment_days: int
 ) -> dict[str, np.ndarray]:
     """Day each D-code milestone is reached (NEVER if not within the horizon)."""
     o = caseload.outcomes
@@ -202,7 +204,7 @@ def milestone_days(
     return {k: np.where(v < end, v, NEVER) for k, v in days.items()}
 
 
-def price_outcome(caseload: Caseload, book: Rulebook, assessment_days: int) -> Money:
+def price_outcome(caseload: SimulatedCaseload, book: Rulebook, assessment_days: int) -> Money:
     """Iowa's D-code outcome payments: one item per case and milestone reached."""
     ok, why = outcome_eligible(caseload, book)
     days = milestone_days(caseload, book, assessment_days)
@@ -224,7 +226,7 @@ def price_outcome(caseload: Caseload, book: Rulebook, assessment_days: int) -> M
     return Money(*(np.concatenate([p[i] for p in parts]) for i in range(7)))
 
 
-def price(caseload: Caseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:
+def price(caseload: SimulatedCaseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:
     """Money items of one scheme on one chunk of simulated replications."""
     book = get_rulebook(scheme.rules, scheme.overrides)
     if scheme.kind == "hourly":

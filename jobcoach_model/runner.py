@@ -25,7 +25,7 @@ from .io import write_csv
 from .pricing import milestone_days, price
 from .rulebook import load_rulebook
 from .scenario import Scenario
-from .simulate import Caseload, blocks, simulate_plan
+from .simulate import SimulatedCaseload, blocks, simulate_plan
 
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
@@ -123,7 +123,7 @@ def _quarter(days: np.ndarray, start: int, review_months: int) -> np.ndarray:
     return month_index(days, start) // int(review_months)
 
 
-def _add_caseload(acc: Accumulator, cl: Caseload, scenario: Scenario, reps: slice) -> None:
+def _add_caseload(acc: Accumulator, cl: SimulatedCaseload, scenario: Scenario, reps: slice) -> None:
     R = reps.stop - reps.start
     o = cl.outcomes
     local = cl.reps - reps.start
@@ -168,7 +168,7 @@ class Results:
     reasons: pd.DataFrame
     kansas_benchmark: pd.DataFrame
     per_replication: pd.DataFrame
-    sample: Caseload | None = None
+    sample: SimulatedCaseload | None = None
 
     def metric(self, scheme: str, metric: str) -> float:
         """The mean of one summary metric."""
@@ -224,7 +224,7 @@ def run(
     scenario: Scenario,
     progress: bool = False,
     keep_sample: bool = True,
-    simulated: list[Caseload] | None = None,
+    simulated: list[SimulatedCaseload] | None = None,
     check: bool = True,
 ) -> Results:
     """Simulate and price a scenario over all its replications, chunk by chunk (see
@@ -259,7 +259,7 @@ def run(
     return _results(scenario, acc, sample)
 
 
-def simulate_all(scenario: Scenario) -> list[Caseload]:
+def simulate_all(scenario: Scenario) -> list[SimulatedCaseload]:
     """Every replication simulated and kept in memory (for re-pricing many times)."""
     return list(simulate_plan(scenario))
 

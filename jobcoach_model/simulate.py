@@ -74,9 +74,9 @@ SIMULATED_SOURCES = {
 
 
 @dataclass
-class Caseload:
+class SimulatedCaseload:
     """Simulated replications stacked: the three contract tables as engine arrays, and
-    each case's outcomes."""
+    each case's outcomes (not ``scenario.Caseload``, which describes who is served)."""
 
     reps: np.ndarray  # replication of each case
     first_rep: int
@@ -111,8 +111,8 @@ class Caseload:
         """Replication of each service line."""
         return self.reps[self.case_idx]
 
-    def replication(self, rep: int) -> Caseload:
-        """The part of this chunk that is replication ``rep``, as a Caseload of its own."""
+    def replication(self, rep: int) -> SimulatedCaseload:
+        """The part of this chunk that is replication ``rep``, as a SimulatedCaseload of its own."""
         case_sel = np.flatnonzero(self.reps == rep)
         coach_sel = np.flatnonzero(self.coaches["rep"] == rep)
         line_sel = np.flatnonzero(self.reps[self.case_idx] == rep)
@@ -126,7 +126,7 @@ class Caseload:
 
         outcomes = take(self.outcomes, case_sel)
         outcomes["coach_idx"] = coach_pos[outcomes["coach_idx"]]
-        return Caseload(
+        return SimulatedCaseload(
             reps=self.reps[case_sel],
             first_rep=rep,
             n_reps=1,
@@ -251,9 +251,9 @@ def _draw(scenario: Scenario, seq: np.random.SeedSequence, block: int = 0) -> di
     return out
 
 
-def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -> Caseload:
+def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -> SimulatedCaseload:
     """Replications ``first`` .. ``first + count - 1`` (or consumer block ``block`` of
-    them, for caseloads above BLOCK_CONSUMERS) stacked into one Caseload."""
+    them, for caseloads above BLOCK_CONSUMERS) stacked into one SimulatedCaseload."""
     sc = scenario
     cl, sv, oc, au = sc.caseload, sc.services, sc.outcomes, sc.authorizations
     children = seeds(sc, first, count)
@@ -447,7 +447,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "group_approved": np.ones(len(sel), dtype=bool),  # groups are simulated as approved
         "_n": len(sel),
     }
-    return Caseload(
+    return SimulatedCaseload(
         reps=reps,
         first_rep=first,
         n_reps=count,
