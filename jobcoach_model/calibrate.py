@@ -220,75 +220,114 @@ def _need_index(lines: Lines) -> tuple[np.ndarray, list[str]]:
     return idx, levels
 
 
-def calibrate(
-    lines: Lines,
-    base: Scenario,
-    names: Mapping[str, str],
-) -> Calibration:
-    """Fit every input the records identify (see the module's notes) into a copy of
-    ``base``; ``names`` gives each table's file name for the provenance."""
-    c, k, s = lines.cases, lines.coaches, lines.services
-    nc, nk, nl = c["_n"], k["_n"], s["_n"]
-    if nc == 0 or nl == 0:
-        from .errors import InputError
+@dataclass
+class _Fitting:
+    """What a calibration is building: the scenario data, the fits and notes so far, and
+    the records with the day each case starts. Each step below adds its inputs."""
 
-        raise InputError(names["services"], "at least one case with a service line")
-    seed = base.simulation.seed
-    data = base.model_dump(mode="json")
-    data["name"] = f"{base.name} calibrated"
-    fits: list[Fit] = []
-    notes: list[str] = []
+    lines: Lines
+    base: Scenario
+    data: dict
+    start: np.ndarray  # each case's first day: authorized_from or its first line
+    fits: list[Fit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
-    case = lines.case_idx
-    date = s["date"]
-    first_line = np.full(nc, NEVER, dtype=np.int64)
-    np.minimum.at(first_line, case, date)
-    start = np.minimum(c["authorized_from"], first_line)
-    last_date = int(date.max())
-    end_obs = last_date + 1
-    lo_day = int(start.min())
-    provenance = (
-        f"fitted from {Path(names['services']).name}: {nl:,} lines, {nc:,} cases, "
-        f"{from_day(int(date.min()))} to {from_day(last_date)}"
-    )
-    data["description"] = (
-        f"{base.name} calibrated to an agency's records ({provenance}); inputs the "
-        f"records do not identify keep {base.name}'s values."
-    )
-    need_idx, levels = _need_index(lines)
-    if len(levels) == 1 and (c["need"] == "").all():
-        notes.append(
-            f"no need column: every case is one level ({ONE_LEVEL}); per-need inputs "
-            "are fitted once"
-        )
+    @property
+    def seed(self) -> int:
+        return self.base.simulation.seed
 
-    # -- intake and horizon (counted) -------------------------------------------------
+    @property
+    def one_level(self) -> bool:
+        """The records carry no need column."""
+        return bool((self.lines.cases["need"] == "").all())
+
+    def node(self, path: str) -> tuple[dict, str]:
+        """The mapping holding a dotted path's field, and the field's name."""
+        parts = path.split(".")
+        node = self.data
+        for part in parts[:-1]:
+            node = node[part]
+        return node, parts[-1]
+
+    def put(
+        self, path: str, fit: tuple[float, float, float], basis: str = "cases", digits: int = 4
+    ):
+        """Write a fitted value with its 90% interval."""
+        value, lo, hi = (round(float(x), digits) for x in fit)
+        node, name = self.node(path)
+        node[name] = value
+        self.fits.append(Fit(path, value, lo, hi, basis))
+
+    def count(self, path: str, value: Any, basis: str = "counted") -> None:
+        """Write a value counted (or read) from the records, with no interval."""
+        node, name = self.node(path)
+        node[name] = value
+        self.fits.append(Fit(path, value, basis=basis))
+
+
+def _intake(f: _Fitting) -> None:
+    """Consumers, the first start, the start window and the horizon (counted)."""
+    date = f.lines.services["date"]
+    lo_day, end_obs = int(f.start.min()), int(date.max()) + 1
     months, per_month = np.unique(
-        start.astype("datetime64[D]").astype("datetime64[M]"), return_counts=True
+        f.start.astype("datetime64[D]").astype("datetime64[M]"), return_counts=True
     )
-    notes.append(
+    f.notes.append(
         "consumers starting per month: "
         + ", ".join(f"{m}: {k:,}" for m, k in zip(months, per_month, strict=True))
         + " (the scenario spreads the same number evenly over its start window)"
     )
-    window = int(math.ceil((int(start.max()) - lo_day + 1) / 7))
+    window = int(math.ceil((int(f.start.max()) - lo_day + 1) / 7))
     weeks = int(math.ceil((end_obs - lo_day) / 7))
-    caseload = data["caseload"]
-    caseload["consumers"] = int(nc)
-    caseload["start_date"] = str(from_day(lo_day))
-    caseload["start_window_weeks"] = max(1, window)
-    caseload["weeks"] = max(1, min(weeks, 520))
-    for path, value in (
-        ("caseload.consumers", nc),
-        ("caseload.start_date", str(from_day(lo_day))),
-        ("caseload.start_window_weeks", window),
-        ("caseload.weeks", weeks),
-    ):
-        fits.append(Fit(path, value, basis="counted"))
+    f.count("caseload.consumers", int(f.lines.cases["_n"]))
+    f.count("caseload.start_date", str(from_day(lo_day)))
+    f.count("caseload.start_window_weeks", max(1, window))
+    f.count("caseload.weeks", max(1, min(weeks, 520)))
 
-    # -- per-case columns for the case bootstrap ----------------------------------------
-    cs = Sums(seed, nc)
-    one = cs.add("cases", np.ones(nc))
+
+@dataclass
+class _Weekly:
+    """Each case's coach hours by week since its start, as a line through log hours."""
+
+    fitted: np.ndarray  # cases with two weeks or more (the line is defined)
+    slope: np.ndarray
+    intercept: np.ndarray
+    coached: np.ndarray  # weeks with coaching observed (0: no line)
+    sessions: int  # lines per case-week (median)
+
+    @property
+    def fade(self) -> np.ndarray:
+        return np.clip(1 - np.exp(self.slope), 1e-4, 0.95)
+
+
+def _weekly(f: _Fitting) -> _Weekly:
+    s, case, nc = f.lines.services, f.lines.case_idx, f.lines.cases["_n"]
+    week = (s["date"] - f.start[case]) // 7
+    wmax = int(week.max()) + 1
+    uniq, inv = np.unique(case.astype(np.int64) * wmax + week, return_inverse=True)
+    y = np.log(np.maximum(np.bincount(inv, weights=s["hours"]), 1e-9))
+    wk_case, wk = uniq // wmax, (uniq % wmax).astype(np.float64)
+    n_w = np.bincount(wk_case, minlength=nc).astype(np.float64)
+    sx, sy = np.bincount(wk_case, wk, nc), np.bincount(wk_case, y, nc)
+    sxy, sxx = np.bincount(wk_case, wk * y, nc), np.bincount(wk_case, wk * wk, nc)
+    den = n_w * sxx - sx**2
+    fitted = (n_w >= 2) & (den > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(fitted, (n_w * sxy - sx * sy) / den, 0.0)
+        intercept = np.where(fitted, (sy - slope * sx) / n_w, 0.0)
+    last_week = np.full(nc, -1, dtype=np.int64)
+    np.maximum.at(last_week, case, week)
+    sessions = int(max(1, round(float(np.median(np.bincount(inv))))))
+    return _Weekly(fitted, slope, intercept, last_week + 1, sessions)
+
+
+def _case_sums(f: _Fitting, w: _Weekly, need_idx: np.ndarray, levels: list[str]) -> Sums:
+    """Every per-case column the case bootstrap sums: line counts by kind, case flags,
+    and, per need level, the fading, first-week hours, stabilization and job-loss terms."""
+    c, s, case = f.lines.cases, f.lines.services, f.lines.case_idx
+    nc, nl = c["_n"], s["_n"]
+    cs = Sums(f.seed, nc)
+    cs.add("cases", np.ones(nc))
 
     def per_case(values: np.ndarray) -> np.ndarray:
         return np.bincount(case, weights=values.astype(np.float64), minlength=nc)
@@ -296,72 +335,37 @@ def calibrate(
     cs.add("lines", per_case(np.ones(nl)))
     grouped = s["group_size"] > 1
     cs.add("group", per_case(grouped))
-    sizes = sorted({int(x) for x in np.unique(s["group_size"][grouped])})
-    for size in sizes:
+    for size in sorted({int(x) for x in np.unique(s["group_size"][grouped])}):
         cs.add(f"size{size}", per_case(s["group_size"] == size))
     cs.add("offsite", per_case(s["setting"] == "off_site"))
     cs.add("absent_on_site", per_case(~s["consumer_present"] & (s["setting"] != "off_site")))
-    cs.add("wrong", per_case(_wrong_code(lines)))
-
-    # weekly hours by week since the case's start
-    week = (date - start[case]) // 7
-    wmax = int(week.max()) + 1
-    key = case.astype(np.int64) * wmax + week
-    uniq, inv = np.unique(key, return_inverse=True)
-    weekly = np.bincount(inv, weights=s["hours"])
-    wk_case, wk = uniq // wmax, (uniq % wmax).astype(np.float64)
-    lines_per_week = np.bincount(inv)
-    y = np.log(np.maximum(weekly, 1e-9))
-    n_w = np.bincount(wk_case, minlength=nc).astype(np.float64)
-    sx = np.bincount(wk_case, wk, nc)
-    sy = np.bincount(wk_case, y, nc)
-    sxy = np.bincount(wk_case, wk * y, nc)
-    sxx = np.bincount(wk_case, wk * wk, nc)
-    den = n_w * sxx - sx**2
-    fitted_case = (n_w >= 2) & (den > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(fitted_case, (n_w * sxy - sx * sy) / den, 0.0)
-        intercept = np.where(fitted_case, (sy - slope * sx) / n_w, 0.0)
-    fade = np.clip(1 - np.exp(slope), 1e-4, 0.95)
-    h0 = np.exp(intercept)
-    last_week = np.full(nc, -1, dtype=np.int64)
-    np.maximum.at(last_week, case, week)
-    coached = last_week + 1  # weeks with coaching observed (0: no line)
+    cs.add("wrong", per_case(_wrong_code(f.lines)))
     stab = c["stabilized_on"] < NEVER
-    stab_week = np.where(stab, (c["stabilized_on"] - start) // 7, 0)
-
-    work_base = base.caseload.work_hours_per_week
-    sessions = int(max(1, round(float(np.median(lines_per_week)))))
-    data["services"]["sessions_per_week"] = min(sessions, 5)
-    fits.append(Fit("services.sessions_per_week", sessions, basis="counted"))
-
-    by_need_cols = {}
+    stab_week = np.where(stab, (c["stabilized_on"] - f.start) // 7, 0)
+    full_weeks = (int(s["date"].max()) + 1 - f.start) // 7  # weeks fully inside the export
+    logf = np.log(w.fade)
     for lvl in levels:
         m = need_idx == NEEDS.index(lvl)
-        work = work_base.get(lvl)  # the hours the calibrated scenario will use
-        ok = m & fitted_case
+        ok = m & w.fitted
         st = ok & stab & (stab_week >= 1)
-        by_need_cols[lvl] = work
+        work = f.base.caseload.work_hours_per_week.get(lvl)  # what the scenario will use
         cs.add(f"fit_{lvl}", ok)
-        cs.add(f"fade_{lvl}", np.where(ok, fade, 0))
-        logf = np.log(fade)
+        cs.add(f"fade_{lvl}", np.where(ok, w.fade, 0))
         cs.add(f"logf_{lvl}", np.where(ok, logf, 0))
         cs.add(f"logf2_{lvl}", np.where(ok, logf**2, 0))
-        cs.add(f"h0_{lvl}", np.where(ok, h0, 0))
-        log_s = intercept + slope * (stab_week - 0.5) - math.log(work)
+        cs.add(f"h0_{lvl}", np.where(ok, np.exp(w.intercept), 0))
+        log_s = w.intercept + w.slope * (stab_week - 0.5) - math.log(work)
         cs.add(f"stab_{lvl}", st)
         cs.add(f"logs_{lvl}", np.where(st, log_s, 0))
         # job loss before stabilization: weeks survived and losses (censored cases: none)
-        full_weeks = (end_obs - start) // 7  # weeks fully inside the export
-        lost = m & ~stab & (coached < full_weeks)
+        lost = m & ~stab & (w.coached < full_weeks)
         survived = np.where(
-            stab, stab_week + 1, np.where(lost, coached, np.minimum(coached, full_weeks))
+            stab, stab_week + 1, np.where(lost, w.coached, np.minimum(w.coached, full_weeks))
         )
         cs.add(f"lost_{lvl}", lost)
         cs.add(f"exposed_{lvl}", np.where(m, survived, 0))
         cs.add(f"n_{lvl}", m)
         cs.add(f"auth_{lvl}", np.where(m, c["authorized_hours"], 0))
-
     for name, values in (
         ("placement", c["with_placement"]),
         ("plan_missing", c["plan_approved_on"] >= NEVER),
@@ -381,33 +385,33 @@ def calibrate(
     for lvl in NEEDS:
         cs.add(f"need_{lvl}", c["need"] == lvl)
     cs.compute()
+    return cs
 
-    def put(path: str, fit: tuple[float, float, float], basis: str = "cases", digits: int = 4):
-        value, lo, hi = (round(float(x), digits) for x in fit)
-        node = data
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node[part]
-        node[parts[-1]] = value
-        fits.append(Fit(path, value, lo, hi, basis))
 
-    sv = data["services"]
-    put("services.group_share", _share(cs, "group", "lines"), "lines")
+def _mix(shares: dict, digits: int = 4) -> dict:
+    """Shares rounded, the largest taking what rounding leaves, so that they sum to 1."""
+    mix = {k: round(float(v), digits) for k, v in shares.items()}
+    biggest = max(mix, key=mix.get)
+    mix[biggest] = round(1 - sum(v for k, v in mix.items() if k != biggest), digits)
+    return mix
+
+
+def _line_and_case_inputs(f: _Fitting, cs: Sums) -> None:
+    """Shares of lines (group, sizes, off-site, wrong code), of cases (placement, plans,
+    assessments, reports, withdrawals, approvals, training) and authorization weeks."""
+    f.put("services.group_share", _share(cs, "group", "lines"), "lines")
+    sizes = sorted(int(k.removeprefix("size")) for k in cs.point if k.startswith("size"))
     if sizes:
-        mix = {}
-        for size in sizes:
-            mix[size] = round(float(cs.point[f"size{size}"] / cs.point["group"]), 4)
-        mix[sizes[-1]] = round(1 - sum(v for k2, v in mix.items() if k2 != sizes[-1]), 4)
-        sv["group_sizes"] = mix
-        fits.append(Fit("services.group_sizes", mix, basis="lines"))
-    put("services.offsite_share", _share(cs, "offsite", "lines"), "lines")
+        mix = _mix({size: cs.point[f"size{size}"] / cs.point["group"] for size in sizes})
+        f.count("services.group_sizes", dict(sorted(mix.items())), "lines")
+    f.put("services.offsite_share", _share(cs, "offsite", "lines"), "lines")
     absent = cs.point["absent_on_site"] / cs.point["lines"]
     if absent > 0:
-        notes.append(
+        f.notes.append(
             f"{absent:.1%} of lines are on site with the consumer absent: the simulator "
             "draws absence only off site, so these are not in the calibrated scenario"
         )
-    put("services.wrong_code_share", _share(cs, "wrong", "lines"), "lines")
+    f.put("services.wrong_code_share", _share(cs, "wrong", "lines"), "lines")
     for path, name in (
         ("services.placement_share", "placement"),
         ("services.plan_missing_share", "plan_missing"),
@@ -419,40 +423,39 @@ def calibrate(
         ("services.no_customized_training_share", "no_training"),
         ("services.employer_can_train_share", "employer_trains"),
     ):
-        put(path, _wilson(cs, name, one))
+        f.put(path, _wilson(cs, name, "cases"))
     weeks_fit = cs.stat(lambda t: t["auth_weeks"] / t["cases"])
     length = max(1, int(round(weeks_fit[0])))  # whole weeks: the interval too
-    data["authorizations"]["length_weeks"] = length
+    f.data["authorizations"]["length_weeks"] = length
     low, high = math.floor(min(weeks_fit[1], length)), math.ceil(max(weeks_fit[2], length))
-    fits.append(Fit("authorizations.length_weeks", length, float(low), float(high)))
+    f.fits.append(Fit("authorizations.length_weeks", length, float(low), float(high)))
 
-    # per-need inputs: fitted per level present (one level: every level the same)
-    targets = levels if len(levels) > 1 or not (c["need"] == "").all() else list(NEEDS)
-    if (c["need"] == "").all():
-        caseload["need_mix"] = {n: (1.0 if n == ONE_LEVEL else 0.0) for n in NEEDS}
-        fits.append(Fit("caseload.need_mix", caseload["need_mix"], basis="one level"))
+
+def _need_inputs(f: _Fitting, cs: Sums, levels: list[str]) -> None:
+    """The need mix and every per-need input, per level present (one level: every level
+    the same), plus the fading spread within levels and the stabilization share."""
+    work = {lvl: f.base.caseload.work_hours_per_week.get(lvl) for lvl in levels}
+    if f.one_level:
+        mix = {n: (1.0 if n == ONE_LEVEL else 0.0) for n in NEEDS}
+        f.count("caseload.need_mix", mix, "one level")
+        targets = list(NEEDS)
     else:
-        mix = {n: round(float(cs.point[f"need_{n}"] / cs.point["cases"]), 4) for n in NEEDS}
-        last = max(mix, key=mix.get)
-        mix[last] = round(1 - sum(v for n, v in mix.items() if n != last), 4)
-        caseload["need_mix"] = mix
-        fits.append(Fit("caseload.need_mix", mix))
+        mix = _mix({n: cs.point[f"need_{n}"] / cs.point["cases"] for n in NEEDS})
+        f.count("caseload.need_mix", mix, "cases")
+        targets = levels
 
     def per_need(path: str, stat, digits: int = 4) -> None:
         values, lows, highs = {}, [], []
-        node = data
-        for part in path.split("."):
-            node = node[part]
         for lvl in targets:
-            src = lvl if lvl in levels else levels[0]
-            got = stat(src)
+            got = stat(lvl if lvl in levels else levels[0])
             if not math.isfinite(got[0]):
                 return  # not identified: the base value stays
             values[lvl] = round(float(got[0]), digits)
             lows.append(float(got[1] / got[0]) if got[0] else 1.0)
             highs.append(float(got[2] / got[0]) if got[0] else 1.0)
-        node.update(values)
-        fits.append(Fit(path, dict(values), min(lows), max(highs), per_need=True))
+        node, name = f.node(path)
+        node[name].update(values)
+        f.fits.append(Fit(path, dict(values), min(lows), max(highs), per_need=True))
 
     per_need(
         "services.fade_per_week", lambda lv: cs.stat(lambda t: t[f"fade_{lv}"] / t[f"fit_{lv}"])
@@ -460,7 +463,7 @@ def calibrate(
     per_need(
         "services.initial_share",
         lambda lv: _resolved(
-            cs.stat(lambda t: t[f"h0_{lv}"] / t[f"fit_{lv}"] / by_need_cols[lv]),
+            cs.stat(lambda t: t[f"h0_{lv}"] / t[f"fit_{lv}"] / work[lv]),
             cs.point[f"h0_{lv}"] / cs.point[f"fit_{lv}"],
         ),
     )
@@ -482,80 +485,79 @@ def calibrate(
         return np.sqrt(np.maximum(within / n, 0))
 
     if cs.point[f"fit_{levels[0]}"] > 1:
-        put("services.fade_spread", cs.stat(spread))
+        f.put("services.fade_spread", cs.stat(spread))
     if sum(cs.point[f"stab_{lv}"] for lv in levels) > 0:
         share = cs.stat(lambda t: np.exp(total(t, "logs") / total(t, "stab")))
-        hours = share[0] * float(np.mean([by_need_cols[lv] for lv in levels]))
-        put("services.stabilization_share", _resolved(share, hours))
+        hours = share[0] * float(np.mean([work[lv] for lv in levels]))
+        f.put("services.stabilization_share", _resolved(share, hours))
     else:
-        notes.append("no case has a stabilized_on date: stabilization_share kept from the base")
+        f.notes.append("no case has a stabilized_on date: stabilization_share kept from the base")
 
-    # -- coaches (bootstrap over coaches) -----------------------------------------------
-    co = data["caseload"]["coaches"]
-    ks = Sums(seed + 1, nk)
+
+def _coach_inputs(f: _Fitting) -> None:
+    """Rates, credentials, training months and the CCO, independent, W-9 and insurance
+    shares (over coaches)."""
+    k = f.lines.coaches
+    nk = k["_n"]
+    co = f.data["caseload"]["coaches"]
+    ks = Sums(f.seed + 1, nk)
     ks.add("coaches", np.ones(nk))
     rated = np.isfinite(k["hourly_rate"])
-    rate = np.where(rated, k["hourly_rate"], 0.0)
     ks.add("rated", rated)
-    ks.add("rate", rate)
+    ks.add("rate", np.where(rated, k["hourly_rate"], 0.0))
     training = (k["credential"] == "none") & (k["training_started_on"] < NEVER)
     cred = np.where(training, "none_in_training", k["credential"])
     for name in co["credential_mix"]:
         ks.add(f"cred_{name}", cred == name)
     cco = k["cco_approved"]
     ks.add("cco", cco)
-    eligible = ~cco & (k["credential"] != "crp_accredited")
+    eligible = ~cco & (k["credential"] != "crp_accredited")  # as the simulator draws it
     ks.add("eligible", eligible)
     ks.add("independent", eligible & k["independent"])
     ks.add("w9", k["w9_on_file"])
     ks.add("insurance", k["liability_insurance"])
     ks.compute()
     if rated.sum() >= 2:
-        put("caseload.coaches.rate_mean", ks.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2)
         rates = k["hourly_rate"][rated]
-        put(
-            "caseload.coaches.rate_sd",
-            _sd_interval(float(np.std(rates, ddof=1)), int(rated.sum())),
-            "coaches",
-            2,
-        )
-        co["rate_min"] = round(min(co["rate_min"], float(k["hourly_rate"][rated].min())), 2)
-        co["rate_max"] = round(max(co["rate_max"], float(k["hourly_rate"][rated].max())), 2)
-    mix = {name: round(float(ks.point[f"cred_{name}"] / nk), 4) for name in co["credential_mix"]}
-    biggest = max(mix, key=mix.get)
-    mix[biggest] = round(1 - sum(v for n, v in mix.items() if n != biggest), 4)
-    co["credential_mix"] = mix
-    fits.append(Fit("caseload.coaches.credential_mix", mix, basis="coaches"))
-    put("caseload.coaches.cco_share", _wilson(ks, "cco", "coaches"), "coaches")
+        f.put("caseload.coaches.rate_mean", ks.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2)
+        sd = _sd_interval(float(np.std(rates, ddof=1)), int(rated.sum()))
+        f.put("caseload.coaches.rate_sd", sd, "coaches", 2)
+        co["rate_min"] = round(min(co["rate_min"], float(rates.min())), 2)
+        co["rate_max"] = round(max(co["rate_max"], float(rates.max())), 2)
+    mix = _mix({name: ks.point[f"cred_{name}"] / nk for name in co["credential_mix"]})
+    f.count("caseload.coaches.credential_mix", mix, "coaches")
+    f.put("caseload.coaches.cco_share", _wilson(ks, "cco", "coaches"), "coaches")
     if ks.point["eligible"] > 0:
-        put("caseload.coaches.independent_share", _wilson(ks, "independent", "eligible"), "coaches")
-    put("caseload.coaches.w9_share", _wilson(ks, "w9", "coaches"), "coaches")
-    put("caseload.coaches.insurance_share", _wilson(ks, "insurance", "coaches"), "coaches")
-    months = (lo_day - k["training_started_on"][training]) / DAYS_PER_MONTH
+        f.put(
+            "caseload.coaches.independent_share", _wilson(ks, "independent", "eligible"), "coaches"
+        )
+    f.put("caseload.coaches.w9_share", _wilson(ks, "w9", "coaches"), "coaches")
+    f.put("caseload.coaches.insurance_share", _wilson(ks, "insurance", "coaches"), "coaches")
+    months = (int(f.start.min()) - k["training_started_on"][training]) / DAYS_PER_MONTH
     months = months[months >= 0]
     if months.size:
         n, top = months.size, float(months.max())
         value = top * (n + 1) / n  # the unbiased maximum of a uniform
         low, high = top / 0.95 ** (1 / n), top / 0.05 ** (1 / n)
-        put("caseload.coaches.training_months_max", (value, low, high), "coaches", 2)
+        f.put("caseload.coaches.training_months_max", (value, low, high), "coaches", 2)
 
-    # -- providers (bootstrap over providers) -------------------------------------------
+
+def _provider_inputs(f: _Fitting) -> int:
+    """Providers and coaches per provider (counted) and the spread of provider sizes
+    (over providers); returns the number of providers."""
+    k, case, nc = f.lines.coaches, f.lines.case_idx, f.lines.cases["_n"]
     provider = np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(object)
     names_p, p_of_coach = np.unique(provider.astype(str), return_inverse=True)
     n_p = len(names_p)
-    co["providers"] = int(n_p)
-    co["coaches_per_provider"] = max(1, int(round(nk / n_p)))
-    fits.append(Fit("caseload.coaches.providers", n_p, basis="counted"))
-    fits.append(
-        Fit("caseload.coaches.coaches_per_provider", co["coaches_per_provider"], basis="counted")
-    )
+    f.count("caseload.coaches.providers", int(n_p))
+    f.count("caseload.coaches.coaches_per_provider", max(1, int(round(k["_n"] / n_p))))
     first_coach = np.full(nc, -1, dtype=np.int64)
-    order = np.argsort(date, kind="stable")
-    first_coach[case[order][::-1]] = lines.coach_idx[order][::-1]  # each case's first line
+    order = np.argsort(f.lines.services["date"], kind="stable")
+    first_coach[case[order][::-1]] = f.lines.coach_idx[order][::-1]  # each case's first line
     has = first_coach >= 0
     per_provider = np.bincount(p_of_coach[first_coach[has]], minlength=n_p).astype(np.float64)
     if n_p >= 3:
-        ps = Sums(seed + 2, n_p)
+        ps = Sums(f.seed + 2, n_p)
         ps.add("p", np.ones(n_p))
         ps.add("c", per_provider)
         ps.add("c2", per_provider**2)
@@ -566,11 +568,52 @@ def calibrate(
             var = (t["c2"] / t["p"] - mean**2) * t["p"] / (t["p"] - 1)
             return np.sqrt(np.maximum(var - mean, 0)) / mean
 
-        put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers")
+        f.put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers")
+    return n_p
 
-    fitted_paths = {f.path for f in fits}
+
+def calibrate(
+    lines: Lines,
+    base: Scenario,
+    names: Mapping[str, str],
+) -> Calibration:
+    """Fit every input the records identify (see the module's notes) into a copy of
+    ``base``; ``names`` gives each table's file name for the provenance."""
+    c, s = lines.cases, lines.services
+    nc, nk, nl = c["_n"], lines.coaches["_n"], s["_n"]
+    if nc == 0 or nl == 0:
+        from .errors import InputError
+
+        raise InputError(names["services"], "at least one case with a service line")
+    date = s["date"]
+    first_line = np.full(nc, NEVER, dtype=np.int64)
+    np.minimum.at(first_line, lines.case_idx, date)
+    f = _Fitting(
+        lines, base, base.model_dump(mode="json"), np.minimum(c["authorized_from"], first_line)
+    )
     file = {k: Path(v).name for k, v in names.items()}
-    span = f"{from_day(int(date.min()))} to {from_day(last_date)}"
+    span = f"{from_day(int(date.min()))} to {from_day(int(date.max()))}"
+    provenance = f"fitted from {file['services']}: {nl:,} lines, {nc:,} cases, {span}"
+    f.data["name"] = f"{base.name} calibrated"
+    f.data["description"] = (
+        f"{base.name} calibrated to an agency's records ({provenance}); inputs the "
+        f"records do not identify keep {base.name}'s values."
+    )
+    need_idx, levels = _need_index(lines)
+    if f.one_level:
+        f.notes.append(
+            f"no need column: every case is one level ({ONE_LEVEL}); per-need inputs "
+            "are fitted once"
+        )
+    _intake(f)
+    weekly = _weekly(f)
+    f.count("services.sessions_per_week", min(weekly.sessions, 5))
+    cs = _case_sums(f, weekly, need_idx, levels)
+    _line_and_case_inputs(f, cs)
+    _need_inputs(f, cs, levels)
+    _coach_inputs(f)
+    n_p = _provider_inputs(f)
+
     # what each kind of input was read from, as its comment and its fitted source say
     files = {
         "cases": f"{file['cases']}: {nc:,} cases, {span}",
@@ -580,20 +623,21 @@ def calibrate(
         "providers": f"{file['coaches']}, {file['services']}: {n_p:,} providers, {nc:,} cases",
         "one level": file["cases"],
     }
-    data["fitted"] = {
-        f.path: {
-            "low": f.low,
-            "high": f.high,
-            "scale": f.per_need,
-            "source": f"fitted from {files[f.basis]}; {f.interval()}",
+    f.data["fitted"] = {
+        fit.path: {
+            "low": fit.low,
+            "high": fit.high,
+            "scale": fit.per_need,
+            "source": f"fitted from {files[fit.basis]}; {fit.interval()}",
         }
-        for f in fits
-        if f.low is not None and f.high is not None
+        for fit in f.fits
+        if fit.low is not None and fit.high is not None
     }
     from .scenario import field_notes
 
+    fitted_paths = {fit.path for fit in f.fits}
     kept = [p for p in field_notes() if p not in fitted_paths]
-    return Calibration(data, fits, provenance, files, kept, notes)
+    return Calibration(f.data, f.fits, provenance, files, kept, f.notes)
 
 
 # -- the calibrated scenario as YAML, with its provenance beside each value -------------
