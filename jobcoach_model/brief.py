@@ -172,7 +172,7 @@ def make_records_brief(
     coaches: str | Path,
     services: str | Path,
     columns: str | Path | None = None,
-    rules: str = "KS,IA",
+    rules: str | None = None,
     sets: dict[str, str] | None = None,
     out: str | Path | None = None,
     progress: bool = True,
@@ -184,11 +184,9 @@ def make_records_brief(
     brief's path. The export is read and priced here first, so a bad export fails in one
     line before any kernel starts. Default folder: ``reports/records-<services file>``."""
     from .records_figures import write_statements
-    from .records_pricing import read_and_price
+    from .records_pricing import read_and_price, rulebook_codes
 
-    codes = [c.strip().upper() for c in rules.split(",") if c.strip()]
-    if not codes:
-        raise BriefError("--rules: expected rulebook codes, e.g. KS,IA")
+    codes = rulebook_codes(rules)  # None: every rulebook
     priced = read_and_price(cases, coaches, services, columns, codes, sets)
     paths = {
         "cases": str(Path(cases).resolve()),

@@ -44,6 +44,9 @@ class Estimate:
     peak_bytes: int
     seconds: float
     available_bytes: int
+    #: the pilot itself: its consumer-replications and the seconds they took
+    pilot_work: int = 1
+    pilot_seconds: float = 0.0
 
     def describe(self) -> str:
         """One line for ``jobcoach validate``."""
@@ -106,6 +109,8 @@ def estimate(scenario: Scenario) -> Estimate:
         chunk_lines=chunk_lines,
         peak_bytes=int(peak),
         seconds=seconds / (pilot_n * pilot_r) * n * R,
+        pilot_work=pilot_n * pilot_r,
+        pilot_seconds=seconds,
         available_bytes=int(psutil.virtual_memory().available),
     )
 
@@ -201,11 +206,7 @@ def check_runs(
         return
     pilot = estimate(scenario)
     fixed = point_seconds(scenario)
-    pilot_work = min(n, PILOT_CONSUMERS) * max(
-        1, min(scenario.simulation.replications, PILOT_CONSUMERS * 5 // min(n, PILOT_CONSUMERS))
-    )
-    full = pilot.seconds / (n * scenario.simulation.replications) * pilot_work  # the pilot's time
-    per = max(full - fixed, 0.0) / pilot_work
+    per = max(pilot.pilot_seconds - fixed, 0.0) / pilot.pilot_work
     seconds = (points * fixed + per * work) / max(1, workers)
     if seconds > limit:
         raise BudgetError(

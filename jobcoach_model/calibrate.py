@@ -215,9 +215,10 @@ def _need_index(lines: Lines) -> tuple[np.ndarray, list[str]]:
     given = need != ""
     if not given.any():
         return np.full(len(need), NEEDS.index(ONE_LEVEL)), [ONE_LEVEL]
-    levels = [n for n in NEEDS if (need == n).any()]
-    idx = np.array([NEEDS.index(n) if n else -1 for n in need])
-    return idx, levels
+    idx = np.full(len(need), -1)
+    for i, level in enumerate(NEEDS):  # three levels: a comparison each, no loop over cases
+        idx[need == level] = i
+    return idx, [n for i, n in enumerate(NEEDS) if (idx == i).any()]
 
 
 @dataclass

@@ -687,9 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_columns(p)
     p.add_argument(
         "--rules",
-        default="KS,IA",
-        type=str.upper,
-        help="records brief: the rulebooks to price under, in order (default KS,IA)",
+        help="records brief: the rulebook codes to price under, comma-separated, in order "
+        "(default: every rulebook; jobcoach rules lists them)",
     )
     p.add_argument(
         "--out",

@@ -116,10 +116,14 @@ class Panel:
 
 
 def fit_panels(
-    lines: Lines, scenario: Scenario, codes: Sequence[str] = ("KS", "IA"), replications: int = 20
+    lines: Lines, scenario: Scenario, codes: Sequence[str] | None = None, replications: int = 20
 ) -> list[Panel]:
     """The records' measures against the scenario's, over ``replications`` simulated
-    replications (one caseload each, the scenario's own seed)."""
+    replications (one caseload each, the scenario's own seed), under the rulebooks
+    ``codes`` (None: every rulebook)."""
+    from .records_pricing import rulebook_codes
+
+    codes = rulebook_codes(codes)
     observed = measures(lines, codes)
     caseload = simulate_chunk(scenario, 0, replications)
     simulated = [measures(caseload.replication(r).lines(), codes) for r in range(replications)]

@@ -62,6 +62,24 @@ class PricedRecords:
         return self.terms[code].judgement.status
 
 
+def rulebook_codes(rules: str | Sequence[str] | None = None) -> list[str]:
+    """The rulebooks to price under, in order: comma-separated codes or a list, or (None)
+    every registered rulebook."""
+    from .errors import OverrideError
+    from .rulebook import JURISDICTIONS
+
+    if rules is None:
+        return list(JURISDICTIONS)
+    parts = rules.split(",") if isinstance(rules, str) else rules
+    codes = [c.strip().upper() for c in parts if c.strip()]
+    unknown = [c for c in codes if c not in JURISDICTIONS]
+    if not codes or unknown:
+        raise OverrideError(
+            f"--rules: expected rulebook codes among {','.join(JURISDICTIONS)}, got {rules!r}"
+        )
+    return codes
+
+
 def rulebook_overrides(codes: Sequence[str], sets: Mapping[str, str]) -> dict[str, dict]:
     """``--set`` changes shared out to the rulebooks: ``CODE.name=value`` to that
     rulebook, a plain ``name=value`` to every rulebook that has the parameter or
@@ -312,7 +330,7 @@ def read_and_price(
     coaches=None,
     services=None,
     columns=None,
-    codes: Sequence[str] = ("KS", "IA"),
+    codes: Sequence[str] | None = None,
     sets: Mapping[str, str] | None = None,
 ) -> PricedRecords:
     """An export read exactly as ``adjudicate`` reads it (any format, through a mapping)
@@ -321,6 +339,7 @@ def read_and_price(
     from .resources import records_or_sample
 
     cases, coaches, services, columns = records_or_sample(cases, coaches, services, columns)
+    codes = rulebook_codes(codes)
     overrides = rulebook_overrides(codes, dict(sets or {}))
     inputs = read_inputs(cases, coaches, services, columns)
     with export_terms(inputs):
