@@ -794,10 +794,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _stop(signum: int, _frame) -> None:
     """SIGINT, SIGTERM and SIGHUP end the command alike: every ``finally`` and context
     manager runs, so clusters, kernels and temporary files are cleaned up, and what the
-    closing cluster would log about the cancelled work is silenced (one line stays)."""
+    closing cluster or the notebook runner would log about the cancelled work (a dask
+    worker's lost heartbeat, papermill's "Kernel died while waiting for execute reply")
+    is silenced: one line stays."""
     import logging
 
-    for name in ("distributed", "tornado", "asyncio"):
+    for name in ("distributed", "tornado", "asyncio", "papermill", "nbclient", "traitlets"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
