@@ -30,9 +30,12 @@ PAYEES = ("provider", "consumer")
 
 
 def stage_rule(code: str, stage: str) -> str:
-    """The id of a rulebook's one rule of a stage (``hours`` cap or ``group`` proration)."""
-    (only,) = units(code, stage)
-    return only.id
+    """The id of a rulebook's one rule of a stage (``hours`` cap or ``group`` proration),
+    or "" where the rulebook is silent on it."""
+    found = units(code, stage)
+    if len(found) > 1:
+        raise ValueError(f"{code} has {len(found)} rules of stage {stage}; one at most")
+    return found[0].id if found else ""
 
 
 def run_units(ctx: VectorContext, stage: str, outcome_only: bool = False) -> None:
@@ -140,17 +143,18 @@ def adjudicate(
     cases: pd.DataFrame,
     coaches: pd.DataFrame,
     services: pd.DataFrame,
-    rules: str | Rulebook = "KS",
+    rules: str | Rulebook | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
     sources: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Adjudicate service lines under one rulebook (``"KS"`` or ``"IA"``).
+    """Adjudicate service lines under one rulebook (a registered jurisdiction's code; by
+    default the first registered).
 
     Returns one row per service line, in input order: status (paid, held, denied),
     payable_hours, rate, amount (USD; for a held line what will be paid once released),
-    payee (provider, or consumer under Iowa's CCO exception) and the ids of the rules that
-    decided, capped, prorated or held it. Bad input raises ``InputError``.
+    payee (provider, or consumer where a rule makes the consumer the employer) and the
+    ids of the rules that decided, capped, prorated or held it. Bad input raises ``InputError``.
     """
     book = get_rulebook(rules, overrides)
     return settle(prepare(cases, coaches, services, book, sources), book)

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .adjudication import PAID
 from .errors import BridgeError
+from .jurisdictions import get as get_jurisdiction
 from .money import hours_units, line_cents
 from .pricing import LineTerms, line_terms, price
 from .rulebook import get_rulebook
@@ -134,15 +135,15 @@ def _lines_to_lines(steps: Steps, rep: np.ndarray, a: LineTerms, b: LineTerms) -
     # 3. hours, valued at b's status and rate, a's divisor
     nxt = np.where(paid_b, _value(b.hours, b.rate, ja.divisor, rounding), 0)
     cut = b.hours < a.hours
-    steps.add("hours", b.hours_rule, rep[cut], (nxt - state)[cut])
-    steps.add("hours", a.hours_rule, rep[~cut], (nxt - state)[~cut])
+    steps.add("hours", b.hours_rule or a.hours_rule, rep[cut], (nxt - state)[cut])
+    steps.add("hours", a.hours_rule or b.hours_rule, rep[~cut], (nxt - state)[~cut])
     state = nxt
 
     # 4. group proration
     nxt = np.where(paid_b, _value(b.hours, b.rate, jb.divisor, rounding), 0)
     more = jb.divisor > ja.divisor
-    steps.add("group", b.group_rule, rep[more], (nxt - state)[more])
-    steps.add("group", a.group_rule, rep[~more], (nxt - state)[~more])
+    steps.add("group", b.group_rule or a.group_rule, rep[more], (nxt - state)[more])
+    steps.add("group", a.group_rule or b.group_rule, rep[~more], (nxt - state)[~more])
 
     # 5. what rounding leaves over, so that the steps end exactly at b's money
     steps.add("rounding", ROUNDING, rep, end - nxt)
@@ -176,9 +177,9 @@ def _parts(
     step, outcome money as each milestone's amount less each eligibility rule's refusals."""
     money = price(caseload, scheme, scenario.outcomes.assessment_report_days, lines)
     local = money.rep
-    if scheme.kind != "outcome":
+    if get_jurisdiction(scheme.rules).per_line(scheme.kind):
         paid = money.status == PAID
-        rule_id = "IA-SE-UNIT-RATE" if scheme.kind == "unit_rate" else f"{scheme.rules}-RATE"
+        rule_id = get_jurisdiction(scheme.rules).basis_rule(scheme.kind, get_rulebook(scheme.rules))
         steps.add("basis", rule_id, local[paid], sign * _cents(money.amount[paid]))
         return
     cents = _cents(money.amount)
@@ -189,6 +190,10 @@ def _parts(
     for rule_id in np.unique(money.reason[refused]):
         sel = refused & (money.reason == rule_id)
         steps.add("refusal", str(rule_id), local[sel], -sign * cents[sel])
+
+
+def _per_line(scheme: Scheme) -> bool:
+    return get_jurisdiction(scheme.rules).per_line(scheme.kind)
 
 
 def _scheme(scenario: Scenario, name: str) -> Scheme:
@@ -202,7 +207,10 @@ def _scheme(scenario: Scenario, name: str) -> Scheme:
 def _statement(key: tuple[str, str], schemes: tuple[Scheme, Scheme]) -> str:
     kind, rule_id = key
     if kind == "milestone":
-        return f"Iowa outcome payment {rule_id} for each case reaching the milestone"
+        names = sorted({get_rulebook(s.rules).name for s in schemes if not _per_line(s)})
+        return (
+            f"{' or '.join(names)} outcome payment {rule_id} for each case reaching the milestone"
+        )
     return rule_statement(rule_id, [get_rulebook(s.rules) for s in schemes])
 
 
@@ -264,7 +272,7 @@ def bridge(
     P = scenario.caseload.coaches.providers
     by_provider = {"a": np.zeros(R * P), "b": np.zeros(R * P)}
     consumers = np.zeros(R * P)
-    per_line = a.kind != "outcome" and b.kind != "outcome"
+    per_line = _per_line(a) and _per_line(b)
     unpaid = {k: np.zeros((2, R)) for k in ("a_only", "b_only")}
     for cl in chunks:
         lines = cl.lines()

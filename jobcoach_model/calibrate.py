@@ -47,9 +47,11 @@ import numpy as np
 import yaml
 
 from .dates import NEVER, from_day
+from .jurisdictions import codes
+from .jurisdictions import get as get_jurisdiction
 from .lines import Lines
 from .records import NEEDS
-from .rulebook import JURISDICTIONS, get_rulebook
+from .rulebook import get_rulebook
 from .scenario import Scenario, scenario_from_dict
 
 #: bootstrap replicates (Poisson weights), drawn in blocks to bound memory
@@ -199,14 +201,13 @@ def _sd_interval(sd: float, n: int) -> tuple[float, float, float]:
 
 def _wrong_code(lines: Lines) -> np.ndarray:
     """Lines whose service code is given and is none a rulebook accepts for job coaching
-    (every registered rulebook with a ``service_codes`` parameter is asked)."""
-    codes = lines.line("service_code")
+    (every registered rulebook whose sources name coaching codes is asked)."""
+    given = lines.line("service_code")
     wrong = np.zeros(lines.n, dtype=bool)
-    for code in JURISDICTIONS:
-        book = get_rulebook(code)
-        if "service_codes" in book.names():
-            accepted = book.value("service_codes", book.effective)
-            wrong |= ~lines.line_in("service_code", accepted) & (codes != "")
+    for code in codes():
+        accepted = get_jurisdiction(code).coaching_codes(get_rulebook(code))
+        if accepted is not None:
+            wrong |= ~lines.line_in("service_code", accepted) & (given != "")
     return wrong
 
 
@@ -501,39 +502,43 @@ def _coach_inputs(f: _Fitting) -> None:
     k = f.lines.coaches
     nk = k["_n"]
     co = f.data["caseload"]["coaches"]
-    ks = Sums(f.seed + 1, nk)
-    ks.add("coaches", np.ones(nk))
+    sums = Sums(f.seed + 1, nk)
+    sums.add("coaches", np.ones(nk))
     rated = np.isfinite(k["hourly_rate"])
-    ks.add("rated", rated)
-    ks.add("rate", np.where(rated, k["hourly_rate"], 0.0))
+    sums.add("rated", rated)
+    sums.add("rate", np.where(rated, k["hourly_rate"], 0.0))
     training = (k["credential"] == "none") & (k["training_started_on"] < NEVER)
     cred = np.where(training, "none_in_training", k["credential"])
     for name in co["credential_mix"]:
-        ks.add(f"cred_{name}", cred == name)
+        sums.add(f"cred_{name}", cred == name)
     cco = k["cco_approved"]
-    ks.add("cco", cco)
+    sums.add("cco", cco)
     eligible = ~cco & (k["credential"] != "crp_accredited")  # as the simulator draws it
-    ks.add("eligible", eligible)
-    ks.add("independent", eligible & k["independent"])
-    ks.add("w9", k["w9_on_file"])
-    ks.add("insurance", k["liability_insurance"])
-    ks.compute()
+    sums.add("eligible", eligible)
+    sums.add("independent", eligible & k["independent"])
+    sums.add("w9", k["w9_on_file"])
+    sums.add("insurance", k["liability_insurance"])
+    sums.compute()
     if rated.sum() >= 2:
         rates = k["hourly_rate"][rated]
-        f.put("caseload.coaches.rate_mean", ks.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2)
+        f.put(
+            "caseload.coaches.rate_mean", sums.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2
+        )
         sd = _sd_interval(float(np.std(rates, ddof=1)), int(rated.sum()))
         f.put("caseload.coaches.rate_sd", sd, "coaches", 2)
         co["rate_min"] = round(min(co["rate_min"], float(rates.min())), 2)
         co["rate_max"] = round(max(co["rate_max"], float(rates.max())), 2)
-    mix = _mix({name: ks.point[f"cred_{name}"] / nk for name in co["credential_mix"]})
+    mix = _mix({name: sums.point[f"cred_{name}"] / nk for name in co["credential_mix"]})
     f.count("caseload.coaches.credential_mix", mix, "coaches")
-    f.put("caseload.coaches.cco_share", _wilson(ks, "cco", "coaches"), "coaches")
-    if ks.point["eligible"] > 0:
+    f.put("caseload.coaches.cco_share", _wilson(sums, "cco", "coaches"), "coaches")
+    if sums.point["eligible"] > 0:
         f.put(
-            "caseload.coaches.independent_share", _wilson(ks, "independent", "eligible"), "coaches"
+            "caseload.coaches.independent_share",
+            _wilson(sums, "independent", "eligible"),
+            "coaches",
         )
-    f.put("caseload.coaches.w9_share", _wilson(ks, "w9", "coaches"), "coaches")
-    f.put("caseload.coaches.insurance_share", _wilson(ks, "insurance", "coaches"), "coaches")
+    f.put("caseload.coaches.w9_share", _wilson(sums, "w9", "coaches"), "coaches")
+    f.put("caseload.coaches.insurance_share", _wilson(sums, "insurance", "coaches"), "coaches")
     months = (int(f.start.min()) - k["training_started_on"][training]) / DAYS_PER_MONTH
     months = months[months >= 0]
     if months.size:

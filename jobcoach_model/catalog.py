@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .rulebook import JURISDICTIONS, get_rulebook, load_rulebook, topics
+from .jurisdictions import codes
+from .rulebook import get_rulebook, load_rulebook, topics
 from .rules import code_locations
 
 SILENT = "silent"
@@ -29,13 +30,13 @@ CATALOG_COLUMNS = (
 )
 
 
-def rules_catalog(jurisdictions: tuple[str, ...] = JURISDICTIONS) -> pd.DataFrame:
+def rules_catalog(jurisdictions: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every rule: id, rulebook, topic, effect, basis (cited, interpretation or
     assumption), statement, citation, the parameters and interpretations it reads, and
     ``code``: ``path:line`` (``;``-separated) of the code that implements it, each line
     showing the id (``jurisdiction`` repeats ``rulebook`` for older callers)."""
     rows = []
-    for code in jurisdictions:
+    for code in jurisdictions or codes():
         book = load_rulebook(code)
         for rule in book.rules:
             rows.append(
@@ -59,13 +60,13 @@ def rules_catalog(jurisdictions: tuple[str, ...] = JURISDICTIONS) -> pd.DataFram
 
 
 def rules_table(overrides: dict | None = None, citations: bool = True) -> pd.DataFrame:
-    """The side-by-side table: one row per topic, Kansas and Iowa cells.
+    """The side-by-side table: one row per topic, a cell per registered jurisdiction.
 
     A cell lists the jurisdiction's rules on that topic (``ID: statement``, with the
     quoted clause when ``citations``); "silent" where its documents say nothing. Where an
     interpretation decides a point, the cell names it and the option in force.
     """
-    books = {code: get_rulebook(code, (overrides or {}).get(code)) for code in JURISDICTIONS}
+    books = {code: get_rulebook(code, (overrides or {}).get(code)) for code in codes()}
     rows = []
     for topic, title in topics():
         row = {"topic": title}
@@ -86,7 +87,7 @@ def rules_table(overrides: dict | None = None, citations: bool = True) -> pd.Dat
 def interpretations_table() -> pd.DataFrame:
     """Every named interpretation: the question, its options, the default and why."""
     rows = []
-    for code in JURISDICTIONS:
+    for code in codes():
         book = load_rulebook(code)
         for item in book.interpretations.values():
             rows.append(
@@ -107,7 +108,7 @@ def interpretations_table() -> pd.DataFrame:
 def parameter_history() -> pd.DataFrame:
     """Every dated parameter value with its unit and reference (the rate history)."""
     rows = []
-    for code in JURISDICTIONS:
+    for code in codes():
         book = load_rulebook(code)
         for param in book.parameters.values():
             for when, value, reference in param.cited_history():

@@ -207,7 +207,9 @@ def _cmd_example(args: argparse.Namespace) -> int:
 
     output_folder(args.out, args.force)
     print(show_table(rules_table(citations=False), 55))
-    for code in ("KS", "IA"):
+    from .jurisdictions import compared
+
+    for code in compared():
         out = args.out / f"example_{code}.csv"
         result = adjudicate_files(
             code,
@@ -576,17 +578,27 @@ def _add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
     parser.add_argument("--set", action="append", metavar=metavar, help=text)
 
 
+def _rules_code(raw: str) -> str:
+    """A registered jurisdiction's code (argparse's ``type`` for ``--rules``)."""
+    from .jurisdictions import codes
+
+    code = raw.strip().upper()
+    if code not in codes():
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(codes())}, got {raw!r}")
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser with every subcommand."""
     parser = _Parser(
         prog="jobcoach",
-        description="Kansas and Iowa job-coaching policy: the rules side by side, "
+        description="State vocational-rehabilitation job-coaching policy: the rules side by side, "
         "adjudication of service records, caseload simulation, cost briefs and a "
         "what-if explorer.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("rules", help="print the Kansas | Iowa side-by-side rules table")
+    p = sub.add_parser("rules", help="print the side-by-side rules table, a column per state")
     p.add_argument("--format", choices=("text", "csv", "markdown"), default="text")
     p.add_argument("--no-citations", action="store_true", help="leave out the quoted clauses")
     p.add_argument(
@@ -599,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_rules)
 
     p = sub.add_parser("adjudicate", help="pay, hold or deny service lines under one rulebook")
-    p.add_argument("--rules", required=True, type=str.upper, choices=("KS", "IA"))
+    p.add_argument("--rules", required=True, type=_rules_code, metavar="CODE")
     p.add_argument("--cases", required=True, type=Path)
     p.add_argument("--coaches", required=True, type=Path)
     p.add_argument("--services", required=True, type=Path)
@@ -643,7 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "explain", help="why a line was paid, held or denied: every rule, its values, its clause"
     )
-    p.add_argument("--rules", required=True, type=str.upper, choices=("KS", "IA"))
+    p.add_argument("--rules", required=True, type=_rules_code, metavar="CODE")
     p.add_argument("--cases", required=True, type=Path)
     p.add_argument("--coaches", required=True, type=Path)
     p.add_argument("--services", required=True, type=Path)

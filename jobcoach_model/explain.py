@@ -7,8 +7,8 @@ the rate, noted, passed) and which parameter values (with the date each is in fo
 from) and interpretation options it read, beside its quoted clause. The decision shown
 is the vectorized engine's own row, and a test holds the trail's decision equal to it.
 ``statement_html`` turns the lines of a provider or case into a page a provider can be
-sent: totals paid, held and denied by rule, each rule's clause and, for Kansas, the
-appeal route the source gives.
+sent: totals paid, held and denied by rule, each rule's clause and, where the state's
+sources give one, the appeal route.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pandas as pd
 
 from .adjudication import settle
 from .errors import InputError
+from .jurisdictions import get as get_jurisdiction
 from .lines import Lines, prepare
 from .money import hour_units, usd
 from .reference import amount, judge_lines, line_result
@@ -135,7 +136,7 @@ def explain_lines(
     cases: pd.DataFrame,
     coaches: pd.DataFrame,
     services: pd.DataFrame,
-    rules: str | Rulebook = "KS",
+    rules: str | Rulebook | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
     line: str | None = None,
@@ -233,10 +234,11 @@ def markdown(explanations: list[LineExplanation], book: Rulebook) -> str:
 
 
 def _appeal(book: Rulebook, when) -> str:
-    if "appeal_chain" not in book.parameters:
+    route = get_jurisdiction(book.code).appeal_route(book, when)
+    if route is None:
         return ""
-    chain = book.value("appeal_chain", when)
-    rule = book.rule(f"{book.code}-APPEAL")
+    chain, rule_id = route
+    rule = book.rule(rule_id)
     steps = " then ".join(html.escape(x) for x in chain)
     return (
         "<h2>If you disagree</h2>"

@@ -1,8 +1,8 @@
 """The what-if explorer: an ipywidgets panel for policy staff, in JupyterLab or as a Voilà
 app.
 
-Sliders set the Kansas rate, Iowa's cap and Medicaid rate, the caseload (size, need mix,
-group share, fading speed) and the Kansas benchmark; the panel shows the cost of each
+Sliders (``controls.py``) set each jurisdiction's rates, the caseload (size, need mix,
+group share, fading speed) and the benchmark; the panel shows the cost of each
 chosen rate scheme with its interval, a chart, and the chance a provider of a given size
 meets the benchmark. A rate change re-prices the simulated caseload without simulating it
 again; a caseload change simulates it anew. Updates are debounced and show a busy state.
@@ -22,10 +22,12 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from .controls import GROUPS, explorer_controls, resimulating, start_value
+from .jurisdictions import Control
 from .money import usd
 from .resources import NOTEBOOKS, SCENARIOS
 from .rulebook import load_rulebook
-from .runner import Results
+from .runner import Results, benchmark_jurisdiction
 from .scenario import DEFAULT_SCHEMES, Scenario, load_scenario, run_changes
 from .whatif import WhatIf, export_scenario, export_target, what_if_scenario
 
@@ -52,133 +54,32 @@ class Explorer:
         self.delay = debounce
         self._pending = None
         self._why_quiet = False
-        self.model = WhatIf()
         self.last_update = {"kind": None, "seconds": 0.0}
-        ks, ia = load_rulebook("KS"), load_rulebook("IA")
-        day = self.base.caseload.start_date
-        mix = self.base.caseload.need_mix
+        #: the jurisdictions the panel's schemes use, and the controls they bring
+        self.codes = tuple(dict.fromkeys(s.rules for s in (*DEFAULT_SCHEMES, *self.base.schemes)))
+        self.control_table = explorer_controls(self.codes)
+        self.model = WhatIf(resimulating(self.control_table))
         style = {"description_width": "210px"}
         layout = w.Layout(width="500px")
 
-        def slider(cls, name, description, value, lo, hi, step, fmt=None):
-            kwargs = {"readout_format": fmt} if fmt else {}
+        def slider(c: Control) -> w.Widget:
+            cls = w.IntSlider if c.integer else w.FloatSlider
+            kwargs = {} if c.integer else {"readout_format": ".2f"}
             widget = cls(
-                value=value,
-                min=lo,
-                max=hi,
-                step=step,
-                description=description,
+                value=start_value(c, self.base, consumers),
+                min=c.low,
+                max=c.high,
+                step=c.step,
+                description=c.label,
                 continuous_update=False,
                 style=style,
                 layout=layout,
                 **kwargs,
             )
-            widget.add_class(f"jc-{name.replace('_', '-')}")
+            widget.add_class(f"jc-{c.name.replace('_', '-')}")
             return widget
 
-        self.controls = {
-            "ks_rate": slider(
-                w.FloatSlider,
-                "ks_rate",
-                "Kansas hourly rate (USD)",
-                ks.value("hourly_rate", day),
-                20,
-                80,
-                0.01,
-                ".2f",
-            ),
-            "ia_cap": slider(
-                w.FloatSlider,
-                "ia_cap",
-                "Iowa cap, independent (USD/h)",
-                ia.value("max_hourly_rate", day),
-                20,
-                80,
-                0.01,
-                ".2f",
-            ),
-            "ia_medicaid": slider(
-                w.FloatSlider,
-                "ia_medicaid",
-                "Iowa Medicaid rate (USD/h)",
-                ia.value("medicaid_hourly_rate", day),
-                20,
-                80,
-                0.01,
-                ".2f",
-            ),
-            "consumers": slider(
-                w.IntSlider, "consumers", "Consumers in the caseload", consumers, 50, 5000, 50
-            ),
-            "low_need": slider(
-                w.FloatSlider,
-                "low_need",
-                "Share at low need",
-                mix.get("low", 0.0),
-                0,
-                1,
-                0.05,
-                ".2f",
-            ),
-            "high_need": slider(
-                w.FloatSlider,
-                "high_need",
-                "Share at high need",
-                mix.get("high", 0.0),
-                0,
-                1,
-                0.05,
-                ".2f",
-            ),
-            "group_share": slider(
-                w.FloatSlider,
-                "group_share",
-                "Share of lines in group sessions",
-                self.base.services.group_share,
-                0,
-                0.8,
-                0.01,
-                ".2f",
-            ),
-            "fading": slider(
-                w.FloatSlider,
-                "fading",
-                "Fading speed (x the scenario's)",
-                1.0,
-                0.25,
-                3.0,
-                0.05,
-                ".2f",
-            ),
-            "threshold": slider(
-                w.FloatSlider,
-                "threshold",
-                "Kansas benchmark share",
-                ks.value("benchmark_share", day),
-                0.5,
-                1.0,
-                0.01,
-                ".2f",
-            ),
-            "window": slider(
-                w.IntSlider,
-                "window",
-                "Kansas benchmark window (days)",
-                ks.value("benchmark_window_days", day),
-                30,
-                180,
-                1,
-            ),
-            "provider_size": slider(
-                w.IntSlider,
-                "provider_size",
-                "Persons a provider serves in a quarter",
-                12,
-                1,
-                100,
-                1,
-            ),
-        }
+        self.controls = {c.name: slider(c) for c in self.control_table}
         self.schemes = w.SelectMultiple(
             options=[s.name for s in DEFAULT_SCHEMES],
             value=tuple(s.name for s in DEFAULT_SCHEMES),
@@ -190,8 +91,8 @@ class Explorer:
         self.schemes.add_class("jc-schemes")
         # one dropdown per interpretation of each rulebook: its options, the default chosen
         self.readings: dict[tuple[str, str], w.Dropdown] = {}
-        for code, book in (("KS", ks), ("IA", ia)):
-            for name, item in book.interpretations.items():
+        for code in self.codes:
+            for name, item in load_rulebook(code).interpretations.items():
                 own = {s.overrides.get(name) for s in self.base.schemes if s.rules == code}
                 chosen = next((o for o in own if o in item.options), item.default)
                 dropdown = w.Dropdown(
@@ -243,7 +144,6 @@ class Explorer:
 
         for widget in [*self.controls.values(), self.schemes, *self.readings.values()]:
             widget.observe(self._changed, names="value")
-        c = self.controls
         self.panel = w.VBox(
             [
                 w.HTML(
@@ -254,28 +154,7 @@ class Explorer:
                 w.HBox(
                     [
                         w.VBox(
-                            [
-                                w.HTML("<b>Rates</b>"),
-                                c["ks_rate"],
-                                c["ia_cap"],
-                                c["ia_medicaid"],
-                                self.schemes,
-                                w.HTML(
-                                    "<b>Readings of the sources</b> (where they are silent "
-                                    "or ambiguous; the default is the model's)"
-                                ),
-                                *self.readings.values(),
-                                w.HTML("<b>Caseload</b>"),
-                                c["consumers"],
-                                c["low_need"],
-                                c["high_need"],
-                                c["group_share"],
-                                c["fading"],
-                                w.HTML("<b>Kansas benchmark</b>"),
-                                c["threshold"],
-                                c["window"],
-                                c["provider_size"],
-                            ],
+                            self._control_column(),
                             layout=w.Layout(flex="0 0 520px", min_width="520px"),
                         ),
                         w.VBox(
@@ -301,6 +180,25 @@ class Explorer:
         self.panel.add_class("jc-explorer")
         self.update()
 
+    def _control_column(self) -> list[w.Widget]:
+        """The controls by group (rates with the schemes and readings, caseload,
+        benchmark), in the table's order."""
+        column = []
+        owner = benchmark_jurisdiction()
+        for group, heading in GROUPS:
+            column.append(w.HTML(f"<b>{html.escape(heading.format(owner=owner).strip())}</b>"))
+            column += [self.controls[c.name] for c in self.control_table if c.group == group]
+            if group == "rates":
+                column += [
+                    self.schemes,
+                    w.HTML(
+                        "<b>Readings of the sources</b> (where they are silent "
+                        "or ambiguous; the default is the model's)"
+                    ),
+                    *self.readings.values(),
+                ]
+        return column
+
     # -- state ------------------------------------------------------------------------
     def scenario(self, replications: int | None = None) -> Scenario:
         """The scenario the controls describe."""
@@ -310,6 +208,7 @@ class Explorer:
             {key: dropdown.value for key, dropdown in self.readings.items()},
             self.schemes.value,
             replications or self.replications,
+            self.control_table,
         )
 
     def _values(self) -> dict:
@@ -454,6 +353,10 @@ class Explorer:
             + _gains_html(br)
         )
 
+    @property
+    def _benchmark_name(self) -> str:
+        return f"{benchmark_jurisdiction()} benchmark".strip()
+
     def _draw_benchmark(self) -> None:
         v = self.controls
         n = v["provider_size"].value
@@ -461,7 +364,8 @@ class Explorer:
         p, rate = self.model.pass_probability(n, share)
         self.benchmark.value = (
             f"<p class='jc-pass'>A provider serving <b>{n}</b> persons in a quarter meets the "
-            f"Kansas benchmark ({share:.0%} within {v['window'].value} days) with probability "
+            f"{self._benchmark_name} ({share:.0%} within {v['window'].value} days) with "
+            f"probability "
             f"<b data-value='{p:.4f}'>{p:.0%}</b>, when each person completes their objectives "
             f"within the window with probability {rate:.0%} (the simulated caseload's rate).</p>"
         )

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .jurisdictions import codes
+from .jurisdictions import get as get_jurisdiction
 from .money import usd  # noqa: F401  (notebooks format money with fg.usd)
 from .outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
 from .rulebook import load_rulebook
-from .runner import Results, benchmark_label
+from .runner import Results, benchmark_jurisdiction, benchmark_label
 from .scenario import Scenario, field_notes, run_changes
 
 SUPPRESSED = "suppressed (<{n})"
@@ -71,12 +73,12 @@ def caseload_table(results: Results) -> pd.DataFrame:
         "stabilized_share": "Job stabilized (coach time down to the threshold)",
         "weeks_to_stabilization": "Weeks from hire to stabilization (mean)",
         "job_lost_in_horizon_share": "Job lost within the horizon",
-        "d20_reached_share": "D20 reached: assessment report",
-        "d21_reached_share": "D21 reached: stabilization approved",
-        "d22_reached_share": "D22 reached: 45 days employed",
-        "d23_reached_share": "D23 reached: 90 days employed",
-        "ks_provider_quarters_passing_share": "Kansas provider-quarters meeting the benchmark",
     }
+    for code in codes():
+        for measure in get_jurisdiction(code).measures():
+            labels[f"{measure.name}_share"] = measure.label
+    owner = benchmark_jurisdiction()
+    labels["benchmark_passing_share"] = f"{owner} provider-quarters meeting the benchmark".strip()
     s = results.summary[results.summary["scheme"] == "caseload"].set_index("metric")
     rows = []
     for metric, label in labels.items():
@@ -116,10 +118,10 @@ def reasons_table(results: Results, top: int = 8, threshold: int | None = None) 
 
 
 def benchmark_table(results: Results, threshold: int | None = None) -> pd.DataFrame:
-    """The Kansas benchmark (the scenario's, e.g. 80% within 90 days): pass probability
+    """The benchmark (the scenario's, e.g. 80% within 90 days): pass probability
     by persons served per provider-quarter,
     simulated and as a binomial with the caseload's mean completion rate."""
-    k = results.kansas_benchmark.rename(
+    k = results.benchmark.rename(
         columns={
             "persons_served": "Persons served in the quarter",
             "provider_quarters": "Provider-quarters simulated",
@@ -226,9 +228,9 @@ def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes
 
 
 def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
-    """Kansas benchmark pass probability by persons served per provider-quarter."""
+    """The benchmark's pass probability by persons served per provider-quarter."""
     ax = axes(ax)
-    k = results.kansas_benchmark
+    k = results.benchmark
     x = np.arange(len(k))
     ax.bar(x - 0.2, k["pass_probability"] * 100, width=0.4, label="simulated", color="#55A868")
     ax.bar(
@@ -239,7 +241,8 @@ def plot_pass_probability(results: Results, ax: Axes | None = None) -> Axes:
     ax.set_yticks(range(0, 101, 20))
     ax.set_xlabel("Persons served by the provider in the quarter")
     ax.set_ylabel("Chance of meeting the benchmark (%)")
-    ax.set_title(f"Kansas {benchmark_label(results.scenario)}: small providers fail by chance")
+    title = f"{benchmark_jurisdiction()} {benchmark_label(results.scenario)}".strip()
+    ax.set_title(f"{title}: small providers fail by chance")
     ax.legend(fontsize=8, loc="upper left", ncol=2)
     return ax
 
@@ -270,13 +273,6 @@ def html_table(frame: pd.DataFrame) -> str:
     )
     body = cells.to_html(index=False, escape=True, border=0, na_rep="")
     return TABLE_STYLE + f"<div class='jc-table'>{body.replace(mark, '<br>')}</div>"
-
-
-def dcode_path(scenario: Scenario) -> float:
-    """What Iowa pays a case reaching D20, D21, D22 and D23 (from the rulebook)."""
-    book = load_rulebook("IA")
-    when = scenario.caseload.start_date
-    return float(sum(book.value(f"{c}_amount", when) for c in ("d20", "d21", "d22", "d23")))
 
 
 def calibration_table(results: Results) -> pd.DataFrame:
@@ -315,12 +311,12 @@ def calibration_table(results: Results) -> pd.DataFrame:
             usd(per_month),
             "$808 a month with agency job coaches (Cimera 2014)",
         ),
-        (
-            "D-code path for a case reaching D20-D23",
-            usd(dcode_path(sc)),
-            "$2,586 (IVRS Resource Sharing sheet, 2014-11-13)",
-        ),
     ]
+    for code in codes():
+        checks = get_jurisdiction(code).published_checks(
+            load_rulebook(code), sc.caseload.start_date
+        )
+        rows += [(measure, usd(value), figure) for measure, value, figure in checks]
     return pd.DataFrame(
         rows, columns=["Measure", "Model", "Published figure (published_figures.md)"]
     )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .bridge import Bridge, bridge
 from .money import usd
-from .runner import Results, benchmark_label, mean_interval
+from .runner import Results, benchmark_jurisdiction, benchmark_label, mean_interval
 from .sensitivity import MATERIAL, Sensitivity
 
 
@@ -77,11 +77,12 @@ def findings(
             )
         out.append(text + ".")
     s = results.summary.set_index(["scheme", "metric"])
-    passing = s.loc[("caseload", "ks_provider_quarters_passing_share")]
-    k = results.kansas_benchmark
+    passing = s.loc[("caseload", "benchmark_passing_share")]
+    k = results.benchmark
     k = k[k["consumers"] >= threshold] if threshold else k
     text = (
-        f"{passing['mean']:.0%} of Kansas provider-quarters meet the benchmark of "
+        f"{passing['mean']:.0%} of {benchmark_jurisdiction()} provider-quarters meet the "
+        f"benchmark of "
         f"{benchmark_label(results.scenario)} "
         f"(90% interval {passing['p05']:.0%} to {passing['p95']:.0%})"
     )

@@ -2,7 +2,7 @@
 
 Both engines (vectorized and reference) start from the same ``Lines``: the three tables
 checked against the CSV contract, every line linked to its case and coach, and the
-per-jurisdiction requirements (Iowa needs each coach's negotiated rate) enforced. Keeping
+requirements of each jurisdiction (``Jurisdiction.require``) enforced. Keeping
 this in one place means the engines differ only in how they apply the rules.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .jurisdictions import get as get_jurisdiction
 from .money import hours_units
 from .records import CASES, COACHES, SERVICES, link, normalize
 from .rulebook import Rulebook
@@ -147,23 +148,6 @@ def prepare(
 
 
 def require(lines: Lines, book: Rulebook) -> None:
-    """Refuse lines a rulebook cannot price: Iowa needs every coach's negotiated rate,
-    and prices hourly lines only on an hourly authorization basis."""
-    if book.code == "IA":
-        missing = np.isnan(lines.coaches["hourly_rate"])
-        if missing.any():
-            i = int(np.argmax(missing))
-            raise InputError(
-                lines.sources["coaches"],
-                "a number > 0 (the negotiated rate is required under Iowa rules)",
-                row=i,
-                column="hourly_rate",
-                got="",
-            )
-        if book.setting("authorization_basis", book.effective) != "hourly":
-            raise InputError(
-                "--set authorization_basis",
-                "hourly (outcome D-code payments are priced per case by the outcome "
-                "scheme, not per service line)",
-                got="outcome",
-            )
+    """Refuse lines a rulebook cannot price, as its jurisdiction says (a required
+    negotiated rate, say)."""
+    get_jurisdiction(book.code).require(lines, book)

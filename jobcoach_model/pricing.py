@@ -1,11 +1,10 @@
 """Rate schemes: what a simulated caseload costs under each way of paying for coaching.
 
-- ``hourly``: the service lines adjudicated under a rulebook (Kansas flat rate, Iowa
-  negotiated rate capped at $45.16 and the Medicaid rate, or any what-if overrides);
-- ``unit_rate``: Iowa's supported-employment rate per 15-minute unit with its 320-unit cap
-  per authorization, under Iowa's eligibility rules;
-- ``outcome``: Iowa's D-code milestone payments (D20 assessment report, D21 stabilization,
-  D22 45 days employed, D23 90 days employed), per case.
+- ``hourly``: the service lines adjudicated under any rulebook (its rate rules, caps and
+  readings, or what-if overrides), paid when the jurisdiction's ``payment_month`` says;
+- any other kind a jurisdiction offers (``Jurisdiction.kinds``), priced by the
+  jurisdiction's own hooks: per line (``line_terms``, paid the month after service) or per
+  case (``price_cases``, e.g. outcome milestones).
 
 Every scheme returns per-line (or per-milestone) money with its replication, payment month
 and status, so totals, cash flow and reasons are computed the same way for all.
@@ -13,16 +12,15 @@ and status, so totals, cash flow and reasons are computed the same way for all.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .adjudication import DENIED, PAID, Judgement, judge, judge_cases, stage_rule
-from .dates import NEVER, month_index
+from .dates import month_index
+from .jurisdictions import get as get_jurisdiction
 from .lines import Lines
-from .money import hours_units, line_cents
 from .rulebook import Rulebook, get_rulebook
 from .scenario import Scheme
 from .simulate import SIMULATED_SOURCES, SimulatedCaseload
@@ -72,17 +70,16 @@ def _reasons(j: Judgement) -> np.ndarray:
     return out
 
 
+def billed_month(caseload: SimulatedCaseload, lines: Lines) -> np.ndarray:
+    """The month after each line's service (months since the caseload's start): when a
+    monthly bill is paid (an assumption on the billing cycle)."""
+    return month_index(lines.line("date"), caseload.start) + 1
+
+
 def _hourly_month(book: Rulebook, caseload: SimulatedCaseload, lines) -> np.ndarray:
-    """Payment month of each line: Kansas on periodic (monthly) billing, the month after
-    service (assumption on the billing cycle); Iowa, by default, not before stabilization."""
-    day = lines.line("date")
-    billed = month_index(day, caseload.start) + 1
-    if book.code == "IA" and book.choice("hourly_payment_timing") == "on_stabilization":
-        stab = lines.case("stabilized_on")
-        known = stab < NEVER
-        at = month_index(np.where(known, stab, day), caseload.start)
-        billed = np.where(known, np.maximum(billed, at), billed)
-    return billed
+    """Payment month of each hourly line, as its jurisdiction times payment."""
+    billed = billed_month(caseload, lines)
+    return get_jurisdiction(book.code).payment_month(book, caseload, lines, billed)
 
 
 def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
@@ -99,33 +96,7 @@ def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
     )
 
 
-def unit_rate_terms(book: Rulebook, lines: Lines, when: dt.date) -> LineTerms:
-    """Iowa's supported-employment unit rate: 15-minute units at se_unit_rate, at most
-    se_units_per_authorization units per case, under Iowa's eligibility rules."""
-    unit_rate = book.value("se_unit_rate", when)
-    minutes = book.value("se_unit_minutes", when)
-    cap_hours = book.value("se_units_per_authorization", when) * minutes / 60
-    capped = lines.with_case_column(
-        "authorized_hours", np.minimum(lines.cases["authorized_hours"], cap_hours)
-    )
-    j = judge(capped, book)
-    per_hour = 60 / minutes
-    denied = j.status == DENIED
-    units = np.round(np.where(denied, capped.line("hours"), j.hours) * per_hour)
-    rate = np.full(lines.n, unit_rate * per_hour)
-    hours = units / per_hour
-    return LineTerms(
-        judgement=j,
-        hours=hours,
-        rate=rate,
-        rate_steps=(("IA-SE-UNIT-RATE", rate),),
-        amount=line_cents(hours_units(hours), rate, j.divisor, j.rounding) / 100,
-        hours_rule="IA-SE-UNIT-RATE",
-        group_rule=stage_rule("IA", "group"),
-    )
-
-
-def _line_money(
+def line_money(
     caseload: SimulatedCaseload, terms: LineTerms, month: np.ndarray, lines: Lines
 ) -> Money:
     return Money(
@@ -142,25 +113,18 @@ def price_hourly(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Mon
     """An hourly scheme: every service line adjudicated under ``book``."""
     lines = lines or caseload.lines()
     terms = hourly_terms(book, lines)
-    return _line_money(caseload, terms, _hourly_month(book, caseload, lines), lines)
-
-
-def price_unit_rate(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Money:
-    """Iowa's supported-employment unit rate, paid the month after service."""
-    lines = lines or caseload.lines()
-    terms = unit_rate_terms(book, lines, caseload.start_date)
-    month = month_index(lines.line("date"), caseload.start) + 1
-    return _line_money(caseload, terms, month, lines)
+    return line_money(caseload, terms, _hourly_month(book, caseload, lines), lines)
 
 
 def line_terms(caseload: SimulatedCaseload, scheme: Scheme, lines: Lines) -> LineTerms:
-    """The terms of a per-line scheme (hourly or unit rate) on the given lines."""
+    """The terms of a per-line scheme (hourly or a jurisdiction's own kind) on the lines."""
     book = get_rulebook(scheme.rules, scheme.overrides)
     if scheme.kind == "hourly":
         return hourly_terms(book, lines)
-    if scheme.kind == "unit_rate":
-        return unit_rate_terms(book, lines, caseload.start_date)
-    raise ValueError(f"{scheme.name}: an {scheme.kind} scheme is not priced per line")
+    state = get_jurisdiction(book.code)
+    if not state.per_line(scheme.kind):
+        raise ValueError(f"{scheme.name}: an {scheme.kind} scheme is not priced per line")
+    return state.line_terms(scheme.kind, book, lines, caseload.start_date)
 
 
 def outcome_lines(caseload: SimulatedCaseload) -> Lines:
@@ -177,53 +141,12 @@ def outcome_lines(caseload: SimulatedCaseload) -> Lines:
 
 
 def outcome_eligible(caseload: SimulatedCaseload, book: Rulebook) -> tuple[np.ndarray, np.ndarray]:
-    """Which cases Iowa may pay outcomes for, and the rule id that says no otherwise.
+    """Which cases an outcome scheme may pay, and the rule id that says no otherwise.
 
-    The same rule units that judge service lines (those marked ``outcome``:
-    IA-WHEN-PROVIDED, IA-CREDENTIAL with its grace year, IA-VENDOR-W9,
-    IA-VENDOR-INSURANCE, IA-CCO's exemptions) judge each case at its hire.
+    The same rule units that judge service lines (those marked ``outcome``) judge each
+    case at its hire.
     """
     return judge_cases(outcome_lines(caseload), book)
-
-
-def milestone_days(
-    caseload: SimulatedCaseload, book: Rulebook, assessment_days: int
-) -> dict[str, np.ndarray]:
-    """Day each D-code milestone is reached (NEVER if not within the horizon)."""
-    o = caseload.outcomes
-    when = caseload.start_date
-    hire, tenure, end = o["employment_start"], o["tenure_days"], caseload.horizon_end
-    d22 = book.value("d22_days_employed", when)
-    d23 = book.value("d23_days_employed", when)
-    days = {
-        "D20": hire + assessment_days,
-        "D21": caseload.cases["stabilized_on"],
-        "D22": np.where(tenure >= d22, hire + d22, NEVER),
-        "D23": np.where(tenure >= d23, hire + d23, NEVER),
-    }
-    return {k: np.where(v < end, v, NEVER) for k, v in days.items()}
-
-
-def price_outcome(caseload: SimulatedCaseload, book: Rulebook, assessment_days: int) -> Money:
-    """Iowa's D-code outcome payments: one item per case and milestone reached."""
-    ok, why = outcome_eligible(caseload, book)
-    days = milestone_days(caseload, book, assessment_days)
-    parts = []
-    for code, day in days.items():
-        reached = np.flatnonzero(day < NEVER)
-        amount = float(book.value(f"{code.lower()}_amount", caseload.start_date))
-        parts.append(
-            (
-                caseload.reps[reached],
-                np.where(ok[reached], PAID, DENIED),
-                np.full(len(reached), amount),
-                month_index(day[reached], caseload.start),
-                np.where(ok[reached], code, why[reached]).astype(object),
-                reached,
-                np.full(len(reached), code, dtype=object),
-            )
-        )
-    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(7)))
 
 
 def price(caseload: SimulatedCaseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:
@@ -231,6 +154,9 @@ def price(caseload: SimulatedCaseload, scheme: Scheme, assessment_days: int, lin
     book = get_rulebook(scheme.rules, scheme.overrides)
     if scheme.kind == "hourly":
         return price_hourly(caseload, book, lines)
-    if scheme.kind == "unit_rate":
-        return price_unit_rate(caseload, book, lines)
-    return price_outcome(caseload, book, assessment_days)
+    state = get_jurisdiction(book.code)
+    if state.per_line(scheme.kind):
+        lines = lines or caseload.lines()
+        terms = state.line_terms(scheme.kind, book, lines, caseload.start_date)
+        return line_money(caseload, terms, billed_month(caseload, lines), lines)
+    return state.price_cases(scheme.kind, caseload, book, assessment_days)

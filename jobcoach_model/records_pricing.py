@@ -64,18 +64,19 @@ class PricedRecords:
 
 def rulebook_codes(rules: str | Sequence[str] | None = None) -> list[str]:
     """The rulebooks to price under, in order: comma-separated codes or a list, or (None)
-    every registered rulebook."""
+    the rulebooks the default scenario compares (``jurisdictions.compared``)."""
     from .errors import OverrideError
-    from .rulebook import JURISDICTIONS
+    from .jurisdictions import codes as registered
+    from .jurisdictions import compared
 
     if rules is None:
-        return list(JURISDICTIONS)
+        return list(compared())
     parts = rules.split(",") if isinstance(rules, str) else rules
     codes = [c.strip().upper() for c in parts if c.strip()]
-    unknown = [c for c in codes if c not in JURISDICTIONS]
+    unknown = [c for c in codes if c not in registered()]
     if not codes or unknown:
         raise OverrideError(
-            f"--rules: expected rulebook codes among {','.join(JURISDICTIONS)}, got {rules!r}"
+            f"--rules: expected rulebook codes among {','.join(registered())}, got {rules!r}"
         )
     return codes
 

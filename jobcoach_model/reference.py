@@ -158,7 +158,7 @@ def adjudicate_reference(
     cases: pd.DataFrame,
     coaches: pd.DataFrame,
     services: pd.DataFrame,
-    rules: str | Rulebook = "KS",
+    rules: str | Rulebook | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Adjudicate with the reference engine (slow; for tests and the benchmark)."""

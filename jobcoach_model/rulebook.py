@@ -21,10 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .dates import to_day
 from .domains import BY_UNIT
 from .errors import JobcoachError, OverrideError, ParameterDateError
+from .jurisdictions import get as get_jurisdiction
 from .strict_yaml import DuplicateKeyError, FastStrictLoader
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
-JURISDICTIONS = ("KS", "IA")
 
 
 class Reference(BaseModel):
@@ -152,6 +152,8 @@ class Rulebook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str
     name: str
+    #: where the jurisdiction stands in tables and default schemes (lowest first)
+    order: int = 1000
     agency: str
     document: str
     effective: dt.date
@@ -314,10 +316,9 @@ def read_rulebook_file(path: Path) -> Any:
 
 @cache
 def load_rulebook(code: str) -> Rulebook:
-    """The rulebook of a jurisdiction (``KS`` or ``IA``), read once and cached."""
+    """The rulebook of a registered jurisdiction (by code), read once and cached."""
     code = code.upper()
-    if code not in JURISDICTIONS:
-        raise OverrideError(f"--rules: expected one of {', '.join(JURISDICTIONS)}, got {code!r}")
+    get_jurisdiction(code)  # refuses an unknown code in one line
     folder = RULEBOOK_DIR / code.lower()
     index = read_rulebook_file(folder / "index.yaml")
     params = {
@@ -332,8 +333,14 @@ def load_rulebook(code: str) -> Rulebook:
     )
 
 
-def get_rulebook(rules: str | Rulebook, overrides: Mapping[str, Any] | None = None) -> Rulebook:
-    """A rulebook by code (or as given), with overrides applied."""
+def get_rulebook(
+    rules: str | Rulebook | None, overrides: Mapping[str, Any] | None = None
+) -> Rulebook:
+    """A rulebook by code (or as given; None: the first registered), with overrides."""
+    if rules is None:
+        from .jurisdictions import codes
+
+        rules = codes()[0]
     book = rules if isinstance(rules, Rulebook) else load_rulebook(str(rules))
     return book.with_overrides(overrides)
 

@@ -22,7 +22,9 @@ from tqdm.auto import tqdm
 from .adjudication import DENIED, HELD, PAID, STATUSES
 from .dates import NEVER, month_index, to_day
 from .io import write_csv
-from .pricing import milestone_days, price
+from .jurisdictions import benchmark_owner, codes
+from .jurisdictions import get as get_jurisdiction
+from .pricing import price
 from .rulebook import load_rulebook
 from .scenario import Scenario
 from .simulate import SimulatedCaseload, blocks, simulate_plan
@@ -37,18 +39,26 @@ def benchmark_label(scenario: Scenario) -> str:
 
 
 def benchmark_settings(scenario: Scenario) -> dict[str, float]:
-    """The Kansas benchmark in force: the rulebook's cited values unless the scenario
-    sets its own."""
-    book = load_rulebook("KS")
+    """The accountability benchmark in force: the cited values of the jurisdiction that
+    sets one, unless the scenario sets its own. With none, every field comes from the
+    scenario (a window and share it must give) and review is quarterly (assumption)."""
+    owner = benchmark_owner()
     when = scenario.caseload.start_date
+    cited = {"share": None, "window_days": None, "review_months": 3}
+    if owner is not None:
+        cited = get_jurisdiction(owner).benchmark(load_rulebook(owner), when)
     b = scenario.benchmark
     return {
-        "share": b.share if b.share is not None else book.value("benchmark_share", when),
-        "window_days": b.window_days
-        if b.window_days is not None
-        else book.value("benchmark_window_days", when),
-        "review_months": book.value("benchmark_review_months", when),
+        "share": b.share if b.share is not None else cited["share"],
+        "window_days": b.window_days if b.window_days is not None else cited["window_days"],
+        "review_months": cited["review_months"],
     }
+
+
+def benchmark_jurisdiction() -> str:
+    """The name of the jurisdiction whose benchmark the tables show ("" if none)."""
+    owner = benchmark_owner()
+    return load_rulebook(owner).name if owner else ""
 
 
 @dataclass
@@ -64,7 +74,7 @@ class Accumulator:
     consumers: int
     quarters: int
     providers: int
-    share: float  # the Kansas benchmark share
+    share: float  # the benchmark's share
     money: dict = field(default_factory=dict)  # (scheme, metric) -> array[R]
     cash: dict = field(default_factory=dict)  # scheme -> array[R, months]
     reasons: dict = field(default_factory=lambda: defaultdict(float))
@@ -134,8 +144,6 @@ def _add_caseload(acc: Accumulator, cl: SimulatedCaseload, scenario: Scenario, r
     bench = benchmark_settings(scenario)
     within = o["objectives_days"] <= bench["window_days"]
     stab = o["stabilized"] & (cl.cases["stabilized_on"] < NEVER)
-    book = load_rulebook("IA")
-    days = milestone_days(cl, book, scenario.outcomes.assessment_report_days)
     counts = {
         "retained_90d": count(o["retained_90d"]),
         "objectives_within_90d": count(within),
@@ -143,12 +151,15 @@ def _add_caseload(acc: Accumulator, cl: SimulatedCaseload, scenario: Scenario, r
         "weeks_to_stabilization": count(np.where(stab, o["weeks_to_stabilization"], 0.0)),
         "job_lost_in_horizon": count(o["job_lost_in_horizon"]),
     }
-    for code, day in days.items():
-        counts[f"{code.lower()}_reached"] = count(day < NEVER)
+    for code in codes():
+        flags = get_jurisdiction(code).caseload_counts(
+            cl, load_rulebook(code), scenario.outcomes.assessment_report_days
+        )
+        counts.update({name: count(flag) for name, flag in flags.items()})
     for name, values in counts.items():
         acc.array(acc.counts, name)[reps] += values
 
-    # Kansas benchmark: persons served and objectives met per provider and review quarter
+    # the benchmark: persons served and objectives met per provider and review quarter
     quarter = _quarter(o["employment_start"], cl.start, bench["review_months"])
     P, Q = acc.providers, acc.quarters
     key = (local * P + o["provider"]) * Q + quarter
@@ -166,7 +177,7 @@ class Results:
     summary: pd.DataFrame
     cashflow: pd.DataFrame
     reasons: pd.DataFrame
-    kansas_benchmark: pd.DataFrame
+    benchmark: pd.DataFrame
     per_replication: pd.DataFrame
     sample: SimulatedCaseload | None = None
 
@@ -266,7 +277,7 @@ def simulate_all(scenario: Scenario) -> list[SimulatedCaseload]:
 
 def _derived(acc: Accumulator) -> tuple[dict, dict]:
     """Per-replication metrics from the sums: money per scheme (in the order the tables
-    show them) and caseload shares, means and the Kansas benchmark pass share."""
+    show them) and caseload shares, means and the benchmark's pass share."""
     n = acc.consumers
     c = acc.counts
     retained = c["retained_90d"]
@@ -286,14 +297,13 @@ def _derived(acc: Accumulator) -> tuple[dict, dict]:
         "weeks_to_stabilization": c["weeks_to_stabilization"] / np.maximum(c["stabilized"], 1),
         "job_lost_in_horizon_share": c["job_lost_in_horizon"] / n,
     }
-    for code in ("d20", "d21", "d22", "d23"):
-        caseload[f"{code}_reached_share"] = c[f"{code}_reached"] / n
+    for code in codes():
+        for measure in get_jurisdiction(code).measures():
+            caseload[f"{measure.name}_share"] = c[measure.name] / n
     active = acc.served > 0
     passed = acc.met >= acc.share * acc.served - 1e-9
     passing = (active & passed).sum(axis=(1, 2))
-    caseload["ks_provider_quarters_passing_share"] = passing / np.maximum(
-        active.sum(axis=(1, 2)), 1
-    )
+    caseload["benchmark_passing_share"] = passing / np.maximum(active.sum(axis=(1, 2)), 1)
     return money, caseload
 
 
@@ -366,7 +376,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
         size_rows.append(
             (label, count, round(passed / count, 4), round(binomial, 4), round(people, 1))
         )
-    kansas = pd.DataFrame(
+    by_size = pd.DataFrame(
         size_rows,
         columns=[
             "persons_served",
@@ -381,7 +391,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
         summary=summary,
         cashflow=cashflow,
         reasons=reasons,
-        kansas_benchmark=kansas,
+        benchmark=by_size,
         per_replication=pd.DataFrame(per_rep),
         sample=sample,
     )
@@ -401,7 +411,7 @@ def write_outputs(results: Results, out: str | Path) -> list[Path]:
             "summary": results.summary,
             "cashflow": results.cashflow,
             "reasons": results.reasons,
-            "kansas_benchmark": results.kansas_benchmark,
+            "benchmark": results.benchmark,
         }
     )
     written = []

@@ -11,15 +11,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import JobcoachError, ScenarioError
+from .jurisdictions import codes, default_schemes
+from .jurisdictions import get as get_jurisdiction
 from .outputs import formula_like
 from .records import CREDENTIALS, NEEDS
-from .rulebook import JURISDICTIONS, get_rulebook
+from .rulebook import get_rulebook
 from .strict_yaml import DuplicateKeyError, StrictLoader
 
 #: the sensitivity range of stabilization_share, and why
@@ -237,11 +239,12 @@ class Scheme(_Model):
     """A rate scheme to price the caseload under."""
 
     name: str = Field(min_length=1, max_length=120)
-    kind: Literal["hourly", "outcome", "unit_rate"] = "hourly"
-    rules: str = "KS"
+    #: ``hourly`` (service lines under the rulebook) or another kind the rulebook's
+    #: jurisdiction offers (``Jurisdiction.kinds``: outcome milestones, unit rates)
+    kind: str = "hourly"
+    #: the rulebook's code (any registered jurisdiction)
+    rules: str
     overrides: dict[str, Any] = Field(default_factory=dict)
-    #: when an hourly scheme's money is paid: Kansas "upon receipt of periodic billing"
-    #: (monthly, paid the month after service: assumption); Iowa at stabilization
     description: str = ""
 
     @field_validator("name")
@@ -257,14 +260,16 @@ class Scheme(_Model):
     @field_validator("rules")
     @classmethod
     def _rules(cls, v: str) -> str:
-        if v.upper() not in JURISDICTIONS:
-            raise ValueError(f"expected one of {', '.join(JURISDICTIONS)}")
+        if v.upper() not in codes():
+            raise ValueError(f"expected one of {', '.join(codes())}")
         return v.upper()
 
     @model_validator(mode="after")
     def _overrides(self) -> Scheme:
-        if self.kind != "hourly" and self.rules != "IA":
-            raise ValueError(f"a {self.kind} scheme uses the Iowa rulebook (rules: IA)")
+        state = get_jurisdiction(self.rules)
+        if not state.offers(self.kind):
+            offered = ", ".join(["hourly", *state.kinds])
+            raise ValueError(f"kind: the {self.rules} rulebook offers {offered}; got {self.kind!r}")
         try:
             get_rulebook(self.rules, self.overrides)
         except JobcoachError as err:
@@ -272,17 +277,14 @@ class Scheme(_Model):
         return self
 
 
-DEFAULT_SCHEMES = (
-    Scheme(name="Kansas hourly", kind="hourly", rules="KS"),
-    Scheme(name="Iowa hourly", kind="hourly", rules="IA"),
-    Scheme(name="Iowa outcome (D codes)", kind="outcome", rules="IA"),
-    Scheme(name="Iowa SE unit rate", kind="unit_rate", rules="IA"),
-)
+#: the schemes of a scenario that names none: each jurisdiction's defaults, in order
+DEFAULT_SCHEMES = tuple(Scheme(**s) for s in default_schemes())
 
 
 class Benchmark(_Model):
-    """The Kansas accountability benchmark; empty values take the Kansas rulebook's
-    cited figures (80% within 90 days, seed 000)."""
+    """The accountability benchmark (share of persons served completing their plan's
+    objectives within a window); empty values take the cited figures of the jurisdiction
+    that sets one (``jurisdictions.benchmark_owner``)."""
 
     share: float | None = Field(None, gt=0, le=1)
     window_days: int | None = Field(None, ge=1)

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import SensitivityError
-from .rulebook import JURISDICTIONS, load_rulebook
+from .jurisdictions import codes
+from .rulebook import load_rulebook
 from .scenario import (
     Scenario,
     load_scenario_data,
@@ -52,7 +53,7 @@ class Input:
         if self.levels:
             return {f"{self.name}.{k}": round(v * float(value), 10) for k, v in self.levels}
         value = int(round(value)) if self.integer else round(float(value), 10)
-        if "." in self.name and self.name.split(".", 1)[0] in JURISDICTIONS:
+        if "." in self.name and self.name.split(".", 1)[0] in codes():
             code, param = self.name.split(".", 1)
             return {
                 f"schemes.{i}.overrides.{param}": value
@@ -92,7 +93,7 @@ def inputs(scenario: Scenario) -> list[Input]:
             continue
         lo, hi = min(swing["low"], value), max(swing["high"], value)
         out.append(Input(path, float(value), lo, hi, swing["source"], annotation is int))
-    for code in JURISDICTIONS:
+    for code in codes():
         if not any(s.rules == code for s in scenario.schemes):
             continue
         book = load_rulebook(code)
@@ -109,7 +110,7 @@ def interpretation_points(scenario: Scenario) -> list[tuple[str, str, str, bool,
     """(rules, interpretation, option, is default, --set changes) for every option of every
     interpretation of each rulebook a scheme uses, set on every scheme of that rulebook."""
     out = []
-    for code in JURISDICTIONS:
+    for code in codes():
         idx = [i for i, s in enumerate(scenario.schemes) if s.rules == code]
         if not idx:
             continue

@@ -1,7 +1,7 @@
 """The what-if explorer's state and computation, with no widgets: the scenario a set of
 control values describes, the simulated caseload kept between changes (a rate or a
 reading re-prices it, a caseload change simulates it again), the bridge between two
-schemes, the Kansas benchmark's pass probability, and the export of the settings as a
+schemes, the benchmark's pass probability, and the export of the settings as a
 scenario file. ``explorer.py`` is the view over it.
 """
 
@@ -11,12 +11,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .bridge import Bridge, bridge
+from .controls import explorer_controls, resimulating
 from .io import write_atomic
+from .jurisdictions import Control, compared
 from .runner import Results, binomial_pass, run, simulate_all
-from .scenario import DEFAULT_SCHEMES, Benchmark, Scenario, scenario_yaml
-
-#: the controls whose change means a new caseload (the others re-price the same one)
-CASELOAD_CONTROLS = ("consumers", "low_need", "high_need", "group_share", "fading")
+from .scenario import DEFAULT_SCHEMES, Scenario, scenario_yaml, set_path
 
 
 def what_if_scenario(
@@ -25,51 +24,60 @@ def what_if_scenario(
     readings: Mapping[tuple[str, str], str],
     chosen: Iterable[str],
     replications: int,
+    controls: Iterable[Control] | None = None,
 ) -> Scenario:
-    """The scenario that control values describe: ``values`` by control name (rates,
-    caseload, benchmark), ``readings`` by (rulebook, interpretation), ``chosen`` scheme
-    names among the default schemes."""
-    low, high = values["low_need"], values["high_need"]
-    if low + high > 1:
-        low, high = low / (low + high), high / (low + high)
-    mix = {"low": round(low, 6), "medium": round(1 - low - high, 6), "high": round(high, 6)}
-    mix["medium"] = round(1 - mix["low"] - mix["high"], 6)
-    fade = base.services.fade_per_week
-    scaled = {k: min(0.95, getattr(fade, k) * values["fading"]) for k in ("low", "medium", "high")}
-    overrides = {
-        "KS": {"hourly_rate": values["ks_rate"]},
-        "IA": {"max_hourly_rate": values["ia_cap"], "medicaid_hourly_rate": values["ia_medicaid"]},
-    }
+    """The scenario that control values describe: ``values`` by control name (each does
+    what its row of ``controls.py`` says), ``readings`` by (rulebook, interpretation),
+    ``chosen`` scheme names among the default schemes."""
+    table = {c.name: c for c in (controls or explorer_controls(compared()))}
+    overrides: dict[str, dict] = {}
+    data = base.model_dump()
+    for name, value in values.items():
+        control = table[name]
+        if control.how == "override":
+            overrides.setdefault(control.rules, {})[control.parameter] = value
+        elif control.how == "set":
+            set_path(data, control.path, value)
     for (code, name), option in readings.items():
-        overrides[code][name] = option
+        overrides.setdefault(code, {})[name] = option
     chosen = set(chosen)
     schemes = (
         tuple(
-            s.model_copy(update={"overrides": {**s.overrides, **overrides[s.rules]}})
+            s.model_copy(update={"overrides": {**s.overrides, **overrides.get(s.rules, {})}})
             for s in DEFAULT_SCHEMES
             if s.name in chosen
         )
         or DEFAULT_SCHEMES[:1]
     )
-    data = base.model_dump()
-    data["caseload"]["consumers"] = values["consumers"]
-    data["caseload"]["need_mix"] = mix
-    data["services"]["group_share"] = values["group_share"]
-    data["services"]["fade_per_week"] = scaled
+    if "low_need" in values:
+        data["caseload"]["need_mix"] = _need_mix(values["low_need"], values["high_need"])
+    if "fading" in values:
+        fade = base.services.fade_per_week
+        data["services"]["fade_per_week"] = {
+            k: min(0.95, getattr(fade, k) * values["fading"]) for k in ("low", "medium", "high")
+        }
     data["schemes"] = [s.model_dump() for s in schemes]
-    data["benchmark"] = Benchmark(
-        share=values["threshold"], window_days=values["window"]
-    ).model_dump()
     data["simulation"]["replications"] = replications
     data["name"] = f"{base.name}_what_if"
     data["description"] = "Settings exported from the what-if explorer."
     return Scenario.model_validate(data)
 
 
+def _need_mix(low: float, high: float) -> dict[str, float]:
+    """The need mix two shares describe (rescaled when they add up to more than one)."""
+    if low + high > 1:
+        low, high = low / (low + high), high / (low + high)
+    mix = {"low": round(low, 6), "medium": round(1 - low - high, 6), "high": round(high, 6)}
+    mix["medium"] = round(1 - mix["low"] - mix["high"], 6)
+    return mix
+
+
 class WhatIf:
     """The results of the current settings, and the caseload they were priced on."""
 
-    def __init__(self) -> None:
+    def __init__(self, resimulate: Iterable[str] = ()) -> None:
+        #: the controls whose change means a new caseload (the others re-price it)
+        self.resimulate = tuple(resimulate) or resimulating(explorer_controls(compared()))
         self.chunks = None  # the simulated caseload, kept while only rates change
         self.caseload_key: tuple | None = None
         self.results: Results | None = None
@@ -77,7 +85,7 @@ class WhatIf:
     def compute(self, scenario: Scenario, values: Mapping[str, float]) -> str:
         """Price ``scenario``, simulating it again only when a caseload control changed.
         Returns what changed: ``"caseload"`` or ``"rate"``."""
-        key = tuple(values[name] for name in CASELOAD_CONTROLS)
+        key = tuple(values[name] for name in self.resimulate)
         kind = "rate"
         if self.chunks is None or key != self.caseload_key:
             self.chunks = simulate_all(scenario)

@@ -81,7 +81,7 @@ def test_brief_writes_html_notebook_and_csv(tmp_path):
         "cost_brief.ipynb",
         "headline.csv",
         "cashflow.csv",
-        "kansas_benchmark.csv",
+        "benchmark.csv",
         "reasons.csv",
     } <= names
     page = html.read_text()

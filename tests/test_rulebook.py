@@ -12,11 +12,12 @@ from conftest import FIGURES, SEEDS, fold
 
 from jobcoach_model import OverrideError, ParameterDateError, load_rulebook, rules_table
 from jobcoach_model.catalog import interpretations_table, parameter_history, rules_catalog
-from jobcoach_model.rulebook import JURISDICTIONS, DatedValue, Reference, topics
+from jobcoach_model.jurisdictions import codes
+from jobcoach_model.rulebook import DatedValue, Reference, topics
 
 
 def _all_references():
-    for code in JURISDICTIONS:
+    for code in codes():
         book = load_rulebook(code)
         for p in book.parameters.values():
             for when, _, reference in p.cited_history():
@@ -148,7 +149,7 @@ def test_interpretations_have_alternatives_defaults_and_reasons():
 def test_every_parameter_has_unit_description_and_dated_values():
     history = parameter_history()
     assert (history["unit"] != "").all() and (history["source"] != "").all()
-    for code in JURISDICTIONS:
+    for code in codes():
         for p in load_rulebook(code).parameters.values():
             assert p.description and p.values
     assumed = history[history["note"].str.contains("ssumption")]

@@ -271,7 +271,7 @@ def test_catalog_through_the_cli_points_every_rule_at_its_code(fmt, capsys):
     assert main(["rules", "--catalog", "--format", fmt]) == 0
     out = capsys.readouterr().out
     if fmt != "csv":
-        assert "KS-GROUP-APPROVAL" in out and "jobcoach_model/rules/" in out
+        assert "KS-GROUP-APPROVAL" in out and "jobcoach_model/rulebooks/" in out
         return
     catalog = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert list(catalog.columns) == [

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from jobcoach_model import adjudicate
 from jobcoach_model.cli import main
-from jobcoach_model.pricing import PAID, price_outcome
+from jobcoach_model.pricing import PAID
 from jobcoach_model.rulebook import load_rulebook
+from jobcoach_model.rulebooks.ia.schemes import milestone_days, price_outcome
 from jobcoach_model.runner import run
 from jobcoach_model.scenario import Scheme, load_scenario
 from jobcoach_model.simulate import simulate_chunk
@@ -37,7 +38,7 @@ def test_simulate_writes_the_tables_and_summary(tmp_path, capsys):
         "summary",
         "cashflow",
         "reasons",
-        "kansas_benchmark",
+        "benchmark",
     ):
         assert (tmp_path / f"{name}.csv").is_file(), name
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -170,7 +171,7 @@ def test_d_code_path_pays_exactly_2586_for_a_case_reaching_all_four():
     money = price_outcome(cl, load_rulebook("IA"), sc.outcomes.assessment_report_days)
     assert set(money.reason[money.status == PAID]) == {"D20", "D21", "D22", "D23"}
     # items come milestone by milestone; rebuild each case's paid total
-    from jobcoach_model.pricing import milestone_days, outcome_eligible
+    from jobcoach_model.pricing import outcome_eligible
 
     ok, _ = outcome_eligible(cl, load_rulebook("IA"))
     days = milestone_days(cl, load_rulebook("IA"), sc.outcomes.assessment_report_days)

@@ -1,6 +1,7 @@
-"""Every rule id as one unit of code beside its clause (``ks.py``, ``ia.py``), the
-mechanisms two rulebooks share (``common.py``), what a unit sees (``context.py``) and the
-registry both engines loop over (``registry.py``)."""
+"""The machinery of rule units: the mechanisms several rulebooks share (``common.py``),
+what a unit sees (``context.py``) and the registry both engines loop over
+(``registry.py``). The units themselves, one per rule id beside its clause, live in each
+jurisdiction's own folder (``rulebooks/<code>/rules.py``)."""
 
 from .context import LineContext, VectorContext, Verdicts
 from .registry import RuleUnit, code_locations, info_rules, registered, unit, units

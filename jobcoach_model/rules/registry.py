@@ -14,11 +14,13 @@ application order) and ``group`` (proration of group sessions).
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..jurisdictions import codes, rules_module
 from ..rulebook import load_rulebook
 
 STAGES = ("judge", "hours", "group")
@@ -30,7 +32,7 @@ class RuleUnit:
 
     id: ClassVar[str]
     stage: ClassVar[str] = "judge"
-    #: also decides, per case, whether Iowa may pay outcome (D-code) milestones
+    #: also decides, per case, whether an outcome scheme may pay a case's milestones
     outcome: ClassVar[bool] = False
 
     @staticmethod
@@ -63,11 +65,14 @@ def _where(unit: type[RuleUnit]) -> str:
 
 @cache
 def _package_lines() -> tuple[tuple[str, int, str], ...]:
-    """Every line of the package's own modules (outside this registry), read once."""
+    """Every line of the package's own modules and of each jurisdiction's modules other
+    than its rule units (a state's scheme pricing), read once."""
     package = Path(__file__).resolve().parents[1]
+    paths = [*package.glob("*.py"), *package.glob("rulebooks/*/*.py")]
     return tuple(
         (_relative(path), number, text)
-        for path in sorted(package.glob("*.py"))
+        for path in sorted(paths)
+        if path.name != "rules.py"
         for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
     )
 
@@ -96,12 +101,15 @@ def information_only(rule_id: str, reason: str) -> None:
     _INFO[rule_id] = (reason, f"{_relative(Path(frame.filename))}:{frame.lineno}")
 
 
+@cache
 def _load() -> None:
-    from . import ia, ks  # noqa: F401  (registering is importing)
+    """Import every jurisdiction's rule units (registering is importing)."""
+    for code in codes():
+        importlib.import_module(rules_module(code))
 
 
 def units(code: str, stage: str | None = None) -> list[type[RuleUnit]]:
-    """The units of a rulebook (``KS`` or ``IA``) in catalog order, of one stage or all."""
+    """The units of a rulebook in catalog order, of one stage or all."""
     _load()
     book = load_rulebook(code)
     found = [_UNITS[r.id] for r in book.rules if r.id in _UNITS]

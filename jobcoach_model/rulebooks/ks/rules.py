@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..dates import NEVER
-from .common import AuthorizationWindow, GroupProration, HoursCap
-from .context import LineContext, VectorContext
-from .registry import RuleUnit, information_only, register
+from ...dates import NEVER
+from ...rules.common import AuthorizationWindow, GroupProration, HoursCap
+from ...rules.context import LineContext, VectorContext
+from ...rules.registry import RuleUnit, information_only, register
 
 
 # 000_86a311f16011d7dc.txt: "Rate: $40 per hour"

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..dates import NEVER, add_years, add_years_vector
-from .common import AuthorizationWindow, GroupProration, HoursCap
-from .context import LineContext, VectorContext
-from .registry import RuleUnit, information_only, register
+from ...dates import NEVER, add_years, add_years_vector
+from ...rules.common import AuthorizationWindow, GroupProration, HoursCap
+from ...rules.context import LineContext, VectorContext
+from ...rules.registry import RuleUnit, information_only, register
 
 
 # 002_a9d58c618c6fea04.txt: "Hourly job coach rates should be negotiated, based on the
