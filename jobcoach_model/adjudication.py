@@ -77,7 +77,8 @@ def judge(lines: Lines, book: Rulebook) -> Judgement:
     for stage in ("judge", "hours", "group"):
         run_units(ctx, stage)
     v = ctx.verdicts
-    hours_units = ctx.units
+    # a rulebook silent on capping hours pays every hour claimed on a line it pays
+    hours_units = ctx.units if ctx.units is not None else np.where(v.denied, 0, lines.hour_units())
     divisor = np.broadcast_to(np.asarray(ctx.divisor, dtype=np.int64), (lines.n,))
     rate = ctx.rate
     cents = line_cents(hours_units, rate, divisor, book.choice("rounding"))

@@ -113,6 +113,7 @@ def parameter_history() -> pd.DataFrame:
         for param in book.parameters.values():
             for when, value, reference in param.cited_history():
                 shown = "; ".join(value) if isinstance(value, list | tuple) else value
+                shown = "(stops)" if value is None else shown
                 rows.append(
                     {
                         "jurisdiction": code,

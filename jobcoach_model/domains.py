@@ -52,7 +52,7 @@ AUTHORIZED_HOURS = Domain(
 HOURLY_RATE = Domain(
     0,
     1_000,
-    "assumption: over 20 times the highest published rate, Iowa's 45.16 USD/hour",
+    "assumption: over 20 times the highest published hourly cap, 45.16 USD/hour (seed 001)",
     low_open=True,
 )
 GROUP_SIZE = Domain(1, 100, "assumption: a coaching session for more than 100 is a data error")
@@ -60,6 +60,7 @@ GROUP_SIZE = Domain(1, 100, "assumption: a coaching session for more than 100 is
 #: rulebook parameters (and ``--set``) by their unit
 BY_UNIT: dict[str, Domain] = {
     "USD/hour": HOURLY_RATE,
+    "hours": AUTHORIZED_HOURS,
     "USD/unit": Domain(0, 1_000, "assumption: a 15-minute unit above 1,000 USD is a typo"),
     "USD": Domain(0, 1_000_000, "assumption: one outcome payment above a million USD is a typo"),
     "share": Domain(0, 1, "a share of persons served"),

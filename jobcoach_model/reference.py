@@ -17,7 +17,7 @@ import pandas as pd
 
 from .adjudication import RESULT_COLUMNS, result_frame
 from .lines import Lines, prepare
-from .money import HOUR_UNITS
+from .money import HOUR_UNITS, hour_units
 from .rulebook import Rulebook, get_rulebook
 from .rules import LineContext, units
 
@@ -104,8 +104,7 @@ def judge_lines(
     contexts = _contexts(lines, book, rows, explain)
     _judge_each(contexts, code)
 
-    # authorized hours are used up in date order (then service_id), case by case
-    (cap,) = units(code, "hours")
+    # a case's hours cap is used up in date order (then service_id), case by case
     by_case: dict[int, list[LineContext]] = {}
 
     def when(ctx: LineContext) -> tuple:
@@ -113,8 +112,12 @@ def judge_lines(
 
     for ctx in sorted(contexts, key=when):
         by_case.setdefault(int(lines.case_idx[ctx.row]), []).append(ctx)
-    for case_lines in by_case.values():
-        _apply(cap, case_lines, case_lines)
+    for cap in units(code, "hours"):  # none: every hour claimed on a paid line is paid
+        for case_lines in by_case.values():
+            _apply(cap, case_lines, case_lines)
+    if not units(code, "hours"):
+        for ctx in contexts:
+            ctx.units = 0 if ctx.denied else hour_units(ctx.line["hours"])
 
     for rule in units(code, "group"):
         for ctx in contexts:

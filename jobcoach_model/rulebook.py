@@ -75,7 +75,10 @@ class Parameter(BaseModel):
         if not self.values:
             raise ValueError(f"parameter {self.name} has no values")
         for dated in self.values.values():
-            _coerce(self, dated.value)
+            if dated.value is not None:  # null: the parameter stops on that day
+                _coerce(self, dated.value)
+        if self.values[self.first_date].value is None:
+            raise ValueError(f"parameter {self.name}: the first value may not be null")
         return self
 
     @property
@@ -108,7 +111,25 @@ class Parameter(BaseModel):
                 f"parameter {self.name} has no value before {self.first_date.isoformat()}, "
                 f"asked for {when.isoformat()}"
             )
+        if in_force[-1] is None:
+            raise ParameterDateError(
+                f"parameter {self.name} stopped on {self.stop(when).isoformat()}, "
+                f"asked for {when.isoformat()}"
+            )
         return in_force[-1]
+
+    def stop(self, when: dt.date) -> dt.date:
+        """The day the value in force on ``when`` stopped (a dated null), if it did."""
+        return max(d for d, v in self.history() if d <= when)
+
+    def coverage(self, code: str, when: dt.date) -> str:
+        """The days the parameter covers, said for ``when``, a day it does not cover."""
+        if when < self.first_date:
+            return (
+                f"on or after {self.first_date.isoformat()} (the first value of "
+                f"{code} parameter {self.name})"
+            )
+        return f"before {self.stop(when).isoformat()} (when {code} parameter {self.name} stops)"
 
 
 class Interpretation(BaseModel):
@@ -212,18 +233,23 @@ class Rulebook(BaseModel):
         history = self.parameters[name].history()
         starts = np.array([to_day(d) for d, _ in history], dtype=np.int64)
         days = np.asarray(days, dtype=np.int64)
+        param = self.parameters[name]
         if days.size and days.min() < starts[0]:
             index = int(np.argmax(days < starts[0]))
-            err = ParameterDateError(
-                f"on or after {history[0][0].isoformat()} (the first value of "
-                f"{self.code} parameter {name})"
-            )
+            err = ParameterDateError(param.coverage(self.code, history[0][0] - dt.timedelta(1)))
             err.index = index
             raise err
         if len(history) == 1:
             return history[0][1]
-        values = np.array([v for _, v in history])
-        return values[np.searchsorted(starts, days, side="right") - 1]
+        at = np.searchsorted(starts, days, side="right") - 1
+        stopped = np.array([v is None for _, v in history])
+        if stopped[at].any():
+            index = int(np.argmax(stopped[at]))
+            err = ParameterDateError(param.coverage(self.code, history[at[index]][0]))
+            err.index = index
+            raise err
+        values = np.array([np.nan if v is None else v for _, v in history])
+        return values[at]
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id."""

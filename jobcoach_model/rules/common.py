@@ -77,8 +77,9 @@ def _by_key_then_id(key: np.ndarray, ids, positions: np.ndarray) -> np.ndarray:
     return order.to_numpy()
 
 
-def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:
-    """Hours payable per line under each case's authorized-hours cap, in hour units.
+def payable_units(lines: Lines, eligible: np.ndarray, cap=None) -> np.ndarray:
+    """Hours payable per line under each case's cap (``cap``, hour units per case; by
+    default its authorized hours).
 
     Eligible lines draw on the cap in application order; a line crossing it gets what is
     left, later lines nothing.
@@ -92,7 +93,7 @@ def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:
     # hours used by earlier lines of the same case: running total minus the case's offset
     offset = np.maximum.accumulate(np.where(start, cum - su, 0))
     before = cum - su - offset
-    cap = lines.case_units()[sc]
+    cap = (lines.case_units() if cap is None else cap)[sc]
     paid_sorted = np.clip(cap - before, 0, su)
     out = np.empty_like(paid_sorted)
     out[order] = paid_sorted
@@ -100,26 +101,37 @@ def payable_units(lines: Lines, eligible: np.ndarray) -> np.ndarray:
 
 
 class HoursCap(RuleUnit):
-    """Paid hours never exceed the case's authorized hours: lines draw on them by date
-    (then service_id); the line crossing the cap gets the hours left (noted), later lines
+    """Paid hours never exceed the case's cap (its authorized hours unless the rulebook
+    says otherwise: ``limit`` and ``line_limit``): lines draw on it by date (then
+    service_id); the line crossing the cap gets the hours left (noted), later lines
     nothing (denied)."""
 
     stage = "hours"
 
     @staticmethod
-    def vector(ctx: VectorContext) -> None:
-        units = payable_units(ctx.lines, ~ctx.verdicts.denied)
+    def limit(ctx: VectorContext) -> np.ndarray:
+        """Each case's cap in hour units (per case, not per line)."""
+        return ctx.lines.case_units()
+
+    @staticmethod
+    def line_limit(ctx: LineContext) -> int:
+        """The cap of this line's case in hour units (the twin of ``limit``)."""
+        return hour_units(ctx.case["authorized_hours"])
+
+    @classmethod
+    def vector(cls, ctx: VectorContext) -> None:
+        units = payable_units(ctx.lines, ~ctx.verdicts.denied, cls.limit(ctx))
         ctx.deny(~ctx.verdicts.denied & (units == 0))
         ctx.note(units < ctx.lines.hour_units())
         ctx.units = np.where(ctx.verdicts.denied, 0, units)
 
-    @staticmethod
-    def line(case_lines: list[LineContext]) -> None:
+    @classmethod
+    def line(cls, case_lines: list[LineContext]) -> None:
         """The lines of one case, in date (then service_id) order."""
         left = None
         for ctx in case_lines:
             if left is None:
-                left = hour_units(ctx.case["authorized_hours"])
+                left = cls.line_limit(ctx)
             if ctx.denied:
                 continue
             wanted = hour_units(ctx.line["hours"])

@@ -217,11 +217,8 @@ class LineContext:
             since = max(d for d in self.book.parameters[name].values if d <= self.when)
             return self._read(name, value, since.isoformat())
         except ParameterDateError:
-            first = self.book.parameters[name].first_date
-            err = ParameterDateError(
-                f"on or after {first.isoformat()} (the first value of "
-                f"{self.book.code} parameter {name})"
-            )
+            param = self.book.parameters[name]
+            err = ParameterDateError(param.coverage(self.book.code, self.when))
             raise uncovered_date(self.rule_id, err, self.source, self.row, self.when) from None
 
     def choice(self, name: str) -> str:
