@@ -53,7 +53,7 @@ class ColumnMap(BaseModel):
 TEMPLATE = """\
 # A column mapping for jobcoach: how a billing export's own headers, spellings and date
 # formats map to the CSV contract (README, "The CSV contract"). Use it with
-#   jobcoach adjudicate --rules KS --cases export.xlsx --coaches export.xlsx \\
+#   jobcoach adjudicate --rules CODE --cases export.xlsx --coaches export.xlsx \\
 #       --services export.xlsx --columns this_file.yaml --out result.csv
 # Only what differs from the contract needs a line; unmapped headers keep their names.
 columns:                      # table -> export header: contract column

@@ -202,12 +202,12 @@ def binomial_pass(n: int, p: float, share: float) -> float:
     need = math.ceil(share * n - 1e-9)
     if p <= 0 or p >= 1:
         return float(p >= 1 or need <= 0)
-    ks = np.arange(need, n + 1)
+    passes = np.arange(need, n + 1)
     log_terms = (
         math.lgamma(n + 1)
-        - np.array([math.lgamma(k + 1) + math.lgamma(n - k + 1) for k in ks])
-        + ks * math.log(p)
-        + (n - ks) * math.log1p(-p)
+        - np.array([math.lgamma(k + 1) + math.lgamma(n - k + 1) for k in passes])
+        + passes * math.log(p)
+        + (n - passes) * math.log1p(-p)
     )
     return float(np.exp(log_terms).sum())
 
