@@ -11,19 +11,23 @@ from hypothesis import strategies as st
 from jobcoach_model.records import CREDENTIALS
 
 BASE = dt.date(2026, 3, 1)
-
-
-def _day(offset: int) -> str:
-    return (BASE + dt.timedelta(days=offset)).isoformat()
-
-
-def _maybe_day(lo: int, hi: int):
-    return st.one_of(st.just(""), st.integers(lo, hi).map(_day))
+#: a day each rulebook's values cover (Texas's cap stops on 2017-10-01)
+BASE_BY_CODE = {"TX": dt.date(2017, 6, 1)}
 
 
 @st.composite
-def record_sets(draw, max_cases: int = 5, max_coaches: int = 4, max_lines: int = 30):
-    """Three DataFrames of text cells, valid under both rulebooks."""
+def record_sets(
+    draw, max_cases: int = 5, max_coaches: int = 4, max_lines: int = 30, base: dt.date = BASE
+):
+    """Three DataFrames of text cells, valid under every rulebook whose values cover the
+    days around ``base``."""
+
+    def _day(offset: int) -> str:
+        return (base + dt.timedelta(days=offset)).isoformat()
+
+    def _maybe_day(lo: int, hi: int):
+        return st.one_of(st.just(""), st.integers(lo, hi).map(_day))
+
     n_cases = draw(st.integers(1, max_cases))
     n_coaches = draw(st.integers(1, max_coaches))
     n_lines = draw(st.integers(0, max_lines))
@@ -67,7 +71,11 @@ def record_sets(draw, max_cases: int = 5, max_coaches: int = 4, max_lines: int =
                 ),
                 "credential": draw(st.sampled_from([*CREDENTIALS, ""])),
                 "training_started_on": draw(
-                    st.one_of(st.just(""), st.integers(-400, 0).map(_day), st.just("2025-02-28"))
+                    st.one_of(
+                        st.just(""),
+                        st.integers(-400, 0).map(_day),
+                        st.just((base - dt.timedelta(days=366)).isoformat()),
+                    )
                 ),
                 "w9_on_file": draw(bools),
                 "liability_insurance": draw(bools),
@@ -116,7 +124,12 @@ def interpretation_overrides(code: str):
     if code == "KS":
         parts["hourly_rate"] = st.sampled_from([None, 45.16, 33.333])
         parts["group_billing"] = st.sampled_from([None, "per_person"])
-    else:
+    elif code == "IA":
         parts["medicaid_hourly_rate"] = st.sampled_from([None, 42.0, 44.995])
         parts["max_hourly_rate"] = st.sampled_from([None, 40.0])
+    elif code == "KY":
+        parts["hourly_rate"] = st.sampled_from([None, 33.333])
+        parts["max_hours_per_consumer"] = st.sampled_from([None, 2.5, 7.333, 12])
+    elif code == "TX":
+        parts["max_hourly_rate"] = st.sampled_from([None, 44.995])
     return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})

@@ -6,18 +6,25 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import interpretation_overrides, record_sets
+from strategies import BASE, BASE_BY_CODE, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate
+from jobcoach_model.jurisdictions import codes
 from jobcoach_model.reference import adjudicate_reference
+
+
+def _base(code: str):
+    """A day around which the generated lines fall inside the rulebook's dated values."""
+    return BASE_BY_CODE.get(code, BASE)
+
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("code", ["KS", "IA"])
+@pytest.mark.parametrize("code", codes())
 def test_vectorized_engine_matches_reference(code):
     @SETTINGS
-    @given(records=record_sets(), overrides=interpretation_overrides(code))
+    @given(records=record_sets(base=_base(code)), overrides=interpretation_overrides(code))
     def check(records, overrides):
         fast = adjudicate(*records, rules=code, overrides=overrides)
         slow = adjudicate_reference(*records, rules=code, overrides=overrides)
@@ -83,14 +90,37 @@ def _as_read(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(pd.StringDtype("pyarrow", na_value=float("nan")))
 
 
-@pytest.mark.parametrize("code", ["KS", "IA"])
+@pytest.mark.parametrize("code", codes())
 def test_vectorized_engine_matches_reference_on_arrow_text(code):
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(records=record_sets(), overrides=interpretation_overrides(code))
+    @given(records=record_sets(base=_base(code)), overrides=interpretation_overrides(code))
     def check(records, overrides):
         arrow = [_as_read(frame) for frame in records]
         fast = adjudicate(*arrow, rules=code, overrides=overrides)
         slow = adjudicate_reference(*records, rules=code, overrides=overrides)
         pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+    check()
+
+
+def test_a_line_after_a_value_stops_is_refused_the_same_way_by_both_engines():
+    """Lines on both sides of Texas's 2017-10-01 stop: both engines name the same row."""
+    import datetime as dt
+
+    from jobcoach_model.errors import InputError
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(records=record_sets(base=dt.date(2017, 9, 20)))
+    def check(records):
+        messages = []
+        for run in (adjudicate, adjudicate_reference):
+            try:
+                run(*records, rules="TX")
+                messages.append(None)
+            except InputError as err:
+                messages.append(str(err))
+        assert messages[0] == messages[1]
+        late = bool(len(records[2]) and (records[2]["date"] >= "2017-10-01").any())
+        assert (messages[0] is not None) == late
 
     check()

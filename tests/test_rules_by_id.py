@@ -13,6 +13,7 @@ import pytest
 from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE, ROOT, assert_quote
 
 from jobcoach_model import adjudicate, load_rulebook
+from jobcoach_model.jurisdictions import codes
 from jobcoach_model.reference import adjudicate_reference
 from jobcoach_model.rules import code_locations, info_rules, registered, units
 
@@ -178,6 +179,20 @@ CASES = {
         {"case": {"stabilized_on": ""}},
         {"case": {"stabilized_on": "2026-03-15"}},
     ),
+    "KY-RATE": ("Kentucky (2001 fee memo, amended 2003): 15 USD/hour", "paid", {}, None),
+    "KY-HOURS-CAP": (
+        "up to 100 hours per consumer",
+        "paid",
+        {"overrides": {"max_hours_per_consumer": 1.5}},
+        {"overrides": {"max_hours_per_consumer": 2}},
+    ),
+    # Texas's cap stops on 2017-10-01: its lines are dated while it was in force
+    "TX-RATE": (
+        "general job coaching up to 37.50 USD/hour",
+        "paid",
+        {"service": {"date": "2017-03-10"}, "coach": {"hourly_rate": "50"}},
+        None,
+    ),
 }
 
 
@@ -219,7 +234,7 @@ def test_rate_rule_is_silent_on_a_denied_line(rule_id):
     assert row["status"] == "denied" and rule_id not in row["rule_ids"]
 
 
-@pytest.mark.parametrize("code", ["KS", "IA"])
+@pytest.mark.parametrize("code", codes())
 def test_every_rule_has_one_unit_or_is_declared_information_only(code):
     book = load_rulebook(code)
     ids = [r.id for r in book.rules]
@@ -228,12 +243,12 @@ def test_every_rule_has_one_unit_or_is_declared_information_only(code):
     for rule_id in ids:
         assert (rule_id in units_here) != (rule_id in info), rule_id
     assert set(registered()) | info <= set(ids) | {
-        r.id for other in ("KS", "IA") if other != code for r in load_rulebook(other).rules
+        r.id for other in codes() if other != code for r in load_rulebook(other).rules
     }
 
 
 def test_every_registered_id_exists_in_rules_yaml():
-    known = {r.id for c in ("KS", "IA") for r in load_rulebook(c).rules}
+    known = {r.id for c in codes() for r in load_rulebook(c).rules}
     assert set(registered()) <= known
     assert set(info_rules()) <= known
 
@@ -241,7 +256,8 @@ def test_every_registered_id_exists_in_rules_yaml():
 def test_every_deciding_rule_has_a_firing_and_a_quiet_case():
     deciding = set(registered())
     assert deciding == set(CASES)
-    always_on = {"KS-RATE", "IA-RATE"}  # quiet only on a denied line (tested above)
+    # quiet only on a denied line (tested above), or never: a state that denies nothing
+    always_on = {"KS-RATE", "IA-RATE", "KY-RATE", "TX-RATE"}
     assert {r for r, c in CASES.items() if c[3] is None} == always_on
 
 
@@ -278,7 +294,7 @@ def test_catalog_through_the_cli_points_every_rule_at_its_code(fmt, capsys):
         "id", "rulebook", "topic", "effect", "basis", "statement", "source", "quote",
         "parameters", "interpretations", "code",
     ]  # fmt: skip
-    assert len(catalog) == sum(len(load_rulebook(c).rules) for c in ("KS", "IA"))
+    assert len(catalog) == sum(len(load_rulebook(c).rules) for c in codes())
     for row in catalog.itertuples():
         for where in row.code.split(";"):
             path, line = where.rsplit(":", 1)

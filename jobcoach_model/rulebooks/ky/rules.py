@@ -1,0 +1,60 @@
+"""Kentucky rules, one unit per rule id, each under the clause of ``published_figures.md``
+("Other states' hourly rates": the 2001 fee memo, amended 2003) that it implements.
+
+Every unit has a vectorized form and a separately written line-by-line twin; the
+differential tests hold them equal. Statements, parameters and interpretations are in
+``rulebooks/ky/rules.yaml``. The source says nothing else: every other topic is silent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...money import hour_units, hours_units
+from ...rules.common import HoursCap
+from ...rules.context import LineContext, VectorContext
+from ...rules.registry import RuleUnit, register
+
+
+# published_figures.md: "Kentucky (2001 fee memo, amended 2003): 15 USD/hour"
+@register
+class KyRate(RuleUnit):
+    id = "KY-RATE"
+
+    @staticmethod
+    def vector(ctx: VectorContext) -> None:
+        ctx.set_rate(ctx.param("hourly_rate"))
+        ctx.note(True)
+
+    @staticmethod
+    def line(ctx: LineContext) -> None:
+        ctx.set_rate(ctx.param("hourly_rate"))
+        ctx.note()
+
+
+# published_figures.md: "15 USD/hour, up to 100 hours per consumer"
+@register
+class KyHoursCap(HoursCap):
+    id = "KY-HOURS-CAP"
+
+    @staticmethod
+    def limit(ctx: VectorContext) -> np.ndarray:
+        # the cap in force on each case's first line (a per-consumer limit has one value)
+        first = np.full(len(ctx.lines.case_units()), np.iinfo(np.int64).max)
+        np.minimum.at(first, ctx.lines.case_idx, ctx.day)
+        cap = np.zeros(len(first), dtype=np.int64)
+        seen = first < np.iinfo(np.int64).max
+        if seen.any():
+            by_day = ctx.book.vector("max_hours_per_consumer", first[seen])
+            cap[seen] = hours_units(np.broadcast_to(by_day, (int(seen.sum()),)))
+        if ctx.choice("authorized_hours") == "also_a_limit":
+            cap = np.minimum(cap, ctx.lines.case_units())
+        return cap
+
+    @staticmethod
+    def line_limit(ctx: LineContext) -> int:
+        # called on the case's first line in date order: the cap in force that day
+        cap = hour_units(ctx.param("max_hours_per_consumer"))
+        if ctx.choice("authorized_hours") == "also_a_limit":
+            cap = min(cap, hour_units(ctx.case["authorized_hours"]))
+        return cap
