@@ -57,7 +57,7 @@ def test_rules_prints_the_side_by_side_table(capsys):
 def test_rules_csv_has_citations(capsys):
     assert main(["rules", "--format", "csv"]) == 0
     frame = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
-    assert list(frame.columns) == ["topic", "Kansas", "Iowa"]
+    assert list(frame.columns) == ["topic", "Kansas", "Iowa", "Kentucky", "Texas"]
     assert "000_86a311f16011d7dc.txt" in frame.to_string()
 
 

@@ -127,3 +127,43 @@ def test_every_registered_state_is_a_folder_with_its_hooks():
             assert (folder / name).is_file(), (code, name)
         assert get(code).code == code
         assert load_rulebook(code).code == code
+
+
+def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_replaced(tmp_path):
+    """`jobcoach new-rulebook NE` on a copy of the package: a fifth column in the rules
+    table, the example records priced under it, the leak test still clean, and a second
+    run refused without touching the folder."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(PACKAGE, copy / "jobcoach_model", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def jobcoach(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "jobcoach_model.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=copy,
+        )
+
+    made = jobcoach("new-rulebook", "ne", "--name", "Nebraska")
+    assert made.returncode == 0, made.stderr
+    folder = copy / "jobcoach_model" / "rulebooks" / "ne"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    again = jobcoach("new-rulebook", "NE")
+    assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    table = jobcoach("rules", "--format", "csv", "--no-citations")
+    assert table.stdout.splitlines()[0] == "topic,Kansas,Iowa,Kentucky,Texas,Nebraska"
+    examples = copy / "jobcoach_model" / "examples"
+    files = [f"--{n}={examples / (n + '.csv')}" for n in ("cases", "coaches", "services")]
+    priced = jobcoach("adjudicate", "--rules", "NE", *files, "--out", str(tmp_path / "ne.csv"))
+    assert priced.returncode == 0, priced.stderr
+    assert "NE-RATE" in (tmp_path / "ne.csv").read_text()
+    for path in (folder / "__init__.py", folder / "rules.py"):
+        ast.parse(path.read_text(encoding="utf-8"))  # the skeleton's code is Python
+    assert jobcoach("new-rulebook", "N1").returncode == 2

@@ -1,0 +1,200 @@
+"""An agency's records: adjudicate and explain them under a rulebook, calibrate a
+scenario from them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..outputs import check_not_input, check_replaceable, record
+from .common import add_columns, add_force, add_set, parse_sets, rules_code
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def adjudicate_files(
+    rules: str,
+    cases: Path,
+    coaches: Path,
+    services: Path,
+    overrides: dict,
+    out: Path,
+    columns: Path | None = None,
+    force: bool = False,
+) -> pd.DataFrame:
+    """Adjudicate an export's three tables under one rulebook and write the result
+    atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
+    from ..adjudication import adjudicate
+    from ..inputs import export_terms, input_paths, read_inputs
+    from ..io import write_table
+
+    check_not_input(out, input_paths(cases, coaches, services, columns))
+    check_replaceable(out, force)
+    inputs = read_inputs(cases, coaches, services, columns)
+    with export_terms(inputs):
+        result = adjudicate(
+            *inputs.frames, rules=rules, overrides=overrides, sources=inputs.sources
+        )
+    record(write_table(result, out))
+    return result
+
+
+def summary_line(result: pd.DataFrame) -> str:
+    from ..adjudication import STATUSES
+    from ..money import usd
+
+    by = result.groupby("status")["amount"].agg(["count", "sum"]).reindex(list(STATUSES))
+    by = by.fillna(0)
+    return ", ".join(
+        f"{s} {int(r['count'])} lines {usd(r['sum'], cents=True)}" for s, r in by.iterrows()
+    )
+
+
+def _cmd_adjudicate(args: argparse.Namespace) -> int:
+    result = adjudicate_files(
+        args.rules,
+        args.cases,
+        args.coaches,
+        args.services,
+        parse_sets(args.set),
+        args.out,
+        args.columns,
+        args.force,
+    )
+    print(f"{args.rules}: {len(result)} lines -> {args.out} ({summary_line(result)})")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from ..explain import explain_lines, markdown, statement_html
+    from ..inputs import export_terms, input_paths, read_inputs
+    from ..io import write_atomic
+    from ..rulebook import get_rulebook
+
+    paths = (args.cases, args.coaches, args.services)
+    if args.out is not None:
+        check_not_input(args.out, input_paths(*paths, args.columns))
+        check_replaceable(args.out, args.force)
+    inputs = read_inputs(*paths, args.columns)
+    book = get_rulebook(args.rules, parse_sets(args.set))
+    with export_terms(inputs):
+        found = explain_lines(
+            *inputs.frames,
+            rules=book,
+            line=args.line,
+            case=args.case,
+            provider=args.provider,
+            sources=inputs.sources,
+        )
+    if args.format == "html":
+        what = (
+            f"line {args.line}"
+            if args.line
+            else (f"case {args.case}" if args.case else f"provider {args.provider}")
+        )
+        text = statement_html(found, book, f"{book.name} job-coaching statement: {what}")
+    else:
+        text = markdown(found, book)
+    if args.out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        print(f"{len(found)} line(s) explained -> {args.out}")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from ..calibrate import calibrate
+    from ..inputs import input_paths, read_lines
+    from ..io import write_atomic
+    from ..scenario import load_scenario
+
+    paths = (args.cases, args.coaches, args.services)
+    check_not_input(args.out, input_paths(*paths, args.columns))
+    check_replaceable(args.out, args.force)
+    base = load_scenario(args.base)
+    lines = read_lines(*paths, args.columns)
+    names = {k: str(p) for k, p in zip(("cases", "coaches", "services"), paths, strict=True)}
+    result = calibrate(lines, base, names)
+    result.scenario()  # the written scenario validates as any other
+    text = result.yaml()
+    record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+    print(f"{result.provenance} -> {args.out}")
+    print(f"  fitted ({len(result.fits)}):")
+    for fit in result.fits:
+        value = fit.value
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        interval = f"  ({fit.interval()})" if fit.interval() else f"  ({fit.basis})"
+        print(f"    {fit.path} = {value}{interval}")
+    print(f"  kept from {base.name} (not in the records; assumptions as before): ")
+    print("    " + ", ".join(result.kept))
+    for note in result.notes:
+        print(f"  note: {note}")
+    if args.report is not None:
+        from ..brief import make_fit_report
+
+        page = make_fit_report(
+            *paths, args.out, args.report, args.columns, progress=False, force=args.force
+        )
+        print(f"  fit report -> {page}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the parser."""
+    p = sub.add_parser("adjudicate", help="pay, hold or deny service lines under one rulebook")
+    p.add_argument("--rules", required=True, type=rules_code, metavar="CODE")
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
+    add_columns(p)
+    p.add_argument("--out", required=True, type=Path, help="result file: .csv, .parquet or .xlsx")
+    add_force(p)
+    p.set_defaults(func=_cmd_adjudicate)
+
+    p = sub.add_parser(
+        "calibrate", help="a scenario fitted to an agency's records (cases, coaches, services)"
+    )
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    add_columns(p)
+    p.add_argument(
+        "--base",
+        default="baseline",
+        help="the scenario whose values are kept where the records say nothing "
+        "(default: the bundled baseline)",
+    )
+    p.add_argument("--out", required=True, type=Path, help="the calibrated scenario (YAML)")
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the fit report (records against the calibrated scenario's "
+        "simulated band) as DIR/report.html",
+    )
+    add_force(p)
+    p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser(
+        "explain", help="why a line was paid, held or denied: every rule, its values, its clause"
+    )
+    p.add_argument("--rules", required=True, type=rules_code, metavar="CODE")
+    p.add_argument("--cases", required=True, type=Path)
+    p.add_argument("--coaches", required=True, type=Path)
+    p.add_argument("--services", required=True, type=Path)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--line", help="a service_id")
+    which.add_argument("--case", help="every line of a case_id")
+    which.add_argument("--provider", help="every line of a provider_id (a statement)")
+    p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    add_columns(p)
+    p.add_argument("--out", type=Path, help="write here (atomically) instead of printing")
+    add_set(p, "NAME=VALUE", "override a rulebook parameter or interpretation")
+    add_force(p)
+    p.set_defaults(func=_cmd_explain)

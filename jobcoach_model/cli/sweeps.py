@@ -1,0 +1,112 @@
+"""Many runs of a scenario: sensitivity (readings, tornado, Sobol) and sweeps on Dask."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..outputs import output_folder
+from .common import add_cluster, add_force, add_set, add_time_limit, parallel, parse_sets
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..reports import write_sensitivity
+    from ..scenario import load_scenario_data, scenario_from_dict
+    from ..sensitivity import run_sensitivity
+
+    base, source = load_scenario_data(args.scenario, parse_sets(args.set))
+    scenario = scenario_from_dict(base, source)
+    from ..budget import check_runs
+    from ..sensitivity import plan
+
+    check_runs(
+        scenario,
+        plan(scenario, args.replications, args.sobol),
+        parallel(args),
+        str(args.scenario),
+        "--replications or --sobol",
+    )
+    output_folder(args.out, args.force)
+    sens = run_sensitivity(
+        base,
+        source,
+        scenario,
+        replications=args.replications,
+        sobol=args.sobol,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    for note in sens.notes:
+        print(note)
+    from ..why_figures import overturn_sentences
+
+    for sentence in overturn_sentences(sens):
+        print(f"  {sentence}")
+    for path in write_sensitivity(sens, args.out):
+        print(f"  -> {path}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from ..budget import check_runs
+    from ..reports import write_sweep
+    from ..scenario import scenario_from_dict
+    from ..sweep import count_points, expand, load_sweep, run_points
+
+    spec, base, source = load_sweep(args.sweep)
+    scenario = scenario_from_dict(base, source)
+    reps = scenario.simulation.replications
+    shrink = "the grid's values or points" + (" (or use --workers)" if not args.scheduler else "")
+    check_runs(scenario, [(count_points(spec), reps)], parallel(args), str(args.sweep), shrink)
+    points = expand(spec)  # counted and timed first: a grid too large is never built
+    output_folder(args.out, args.force)
+    results = run_points(
+        base,
+        source,
+        points,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        desc="sweep",
+    )
+    failed = [(i, r.error) for i, r in enumerate(results) if r.error]
+    for i, error in failed:
+        print(f"jobcoach: point {i} failed: {error}", file=sys.stderr)
+    written = write_sweep(points, results, args.out)
+    print(f"{len(points) - len(failed)} of {len(points)} points ran -> {written[0]}")
+    if failed:
+        print(f"  {len(failed)} failed, listed in {written[1]}")
+    return 0 if len(failed) < len(points) else 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's commands to the parser."""
+    p = sub.add_parser(
+        "sensitivity", help="interpretations, tornado and Sobol indices of a scenario's totals"
+    )
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--sobol", type=int, metavar="N", help="also Sobol indices, N base samples")
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=50,
+        help="replications per point (default 50: the baseline's run fits in 2 minutes)",
+    )
+    add_cluster(p)
+    add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_force(p)
+    add_time_limit(p)
+    p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser("sweep", help="run a scenario at many points on Dask")
+    p.add_argument("sweep", type=Path, help="sweep file (YAML: scenario, grid and/or sample)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    add_cluster(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_force(p)
+    add_time_limit(p)
+    p.set_defaults(func=_cmd_sweep)
