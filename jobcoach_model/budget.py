@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import psutil
 
 from .errors import BudgetError
+from .metrics import caseload_metrics
 from .scenario import Scenario
 
 #: peak bytes per service line of a chunk while it is simulated and priced (measured on
@@ -73,7 +74,8 @@ def _accumulator_bytes(scenario: Scenario) -> int:
     months = math.ceil(scenario.caseload.weeks * 7 / 28) + 3
     P = scenario.caseload.coaches.providers
     quarters = math.ceil(scenario.caseload.start_window_weeks * 7 / 91) + 2
-    per_rep = 3 * S + S * months + 16 + 2 * P * quarters + 2 * S
+    measures = 2 * len(caseload_metrics())  # each measure's count and its derived value
+    per_rep = 3 * S + S * months + measures + 2 * P * quarters + 2 * S
     return 8 * 3 * per_rep * scenario.simulation.replications
 
 

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 
 from .jurisdictions import codes
 from .jurisdictions import get as get_jurisdiction
+from .metrics import caseload_metrics
 from .money import usd  # noqa: F401  (notebooks format money with fg.usd)
 from .outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
 from .rulebook import load_rulebook
@@ -67,23 +68,15 @@ def suppress(
 
 def caseload_table(results: Results) -> pd.DataFrame:
     """Outcome measures of the simulated caseload, with 90% intervals."""
-    labels = {
-        "retained_90d_share": "Still employed 90 days after hire",
-        "objectives_within_90d_share": "Action-plan objectives met within the benchmark window",
-        "stabilized_share": "Job stabilized (coach time down to the threshold)",
-        "weeks_to_stabilization": "Weeks from hire to stabilization (mean)",
-        "job_lost_in_horizon_share": "Job lost within the horizon",
-    }
-    for code in codes():
-        for measure in get_jurisdiction(code).measures():
-            labels[f"{measure.name}_share"] = measure.label
     owner = benchmark_jurisdiction()
-    labels["benchmark_passing_share"] = f"{owner} provider-quarters meeting the benchmark".strip()
+    shown = {
+        m.summary_name: (m.label.format(owner=owner).strip(), m.fmt == "share")
+        for m in caseload_metrics()
+    }
     s = results.summary[results.summary["scheme"] == "caseload"].set_index("metric")
     rows = []
-    for metric, label in labels.items():
+    for metric, (label, share) in shown.items():
         r = s.loc[metric]
-        share = metric.endswith("share")
         fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.1f}")
         rows.append(
             {

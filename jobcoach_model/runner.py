@@ -20,10 +20,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .adjudication import DENIED, HELD, PAID, STATUSES
-from .dates import NEVER, month_index, to_day
+from .dates import month_index, to_day
 from .io import write_csv
-from .jurisdictions import benchmark_owner, codes
+from .jurisdictions import benchmark_owner
 from .jurisdictions import get as get_jurisdiction
+from .metrics import BENCHMARK, case_values, derive, within_window
 from .pricing import price
 from .rulebook import load_rulebook
 from .scenario import Scenario
@@ -142,20 +143,9 @@ def _add_caseload(acc: Accumulator, cl: SimulatedCaseload, scenario: Scenario, r
         return np.bincount(local, weights=np.asarray(values, dtype=np.float64), minlength=R)
 
     bench = benchmark_settings(scenario)
-    within = o["objectives_days"] <= bench["window_days"]
-    stab = o["stabilized"] & (cl.cases["stabilized_on"] < NEVER)
-    counts = {
-        "retained_90d": count(o["retained_90d"]),
-        "objectives_within_90d": count(within),
-        "stabilized": count(stab),
-        "weeks_to_stabilization": count(np.where(stab, o["weeks_to_stabilization"], 0.0)),
-        "job_lost_in_horizon": count(o["job_lost_in_horizon"]),
-    }
-    for code in codes():
-        flags = get_jurisdiction(code).caseload_counts(
-            cl, load_rulebook(code), scenario.outcomes.assessment_report_days
-        )
-        counts.update({name: count(flag) for name, flag in flags.items()})
+    within = within_window(cl, bench)
+    values = case_values(cl, bench, scenario.outcomes.assessment_report_days)
+    counts = {name: count(flags) for name, flags in values.items()}
     for name, values in counts.items():
         acc.array(acc.counts, name)[reps] += values
 
@@ -290,20 +280,11 @@ def _derived(acc: Accumulator) -> tuple[dict, dict]:
             money[(scheme, "paid_per_retained_90d")] = np.where(
                 retained > 0, paid / np.maximum(retained, 1), np.nan
             )
-    caseload = {
-        "retained_90d_share": retained / n,
-        "objectives_within_90d_share": c["objectives_within_90d"] / n,
-        "stabilized_share": c["stabilized"] / n,
-        "weeks_to_stabilization": c["weeks_to_stabilization"] / np.maximum(c["stabilized"], 1),
-        "job_lost_in_horizon_share": c["job_lost_in_horizon"] / n,
-    }
-    for code in codes():
-        for measure in get_jurisdiction(code).measures():
-            caseload[f"{measure.name}_share"] = c[measure.name] / n
+    caseload = derive(c, n)
     active = acc.served > 0
     passed = acc.met >= acc.share * acc.served - 1e-9
     passing = (active & passed).sum(axis=(1, 2))
-    caseload["benchmark_passing_share"] = passing / np.maximum(active.sum(axis=(1, 2)), 1)
+    caseload[BENCHMARK.summary_name] = passing / np.maximum(active.sum(axis=(1, 2)), 1)
     return money, caseload
 
 
