@@ -111,6 +111,26 @@ def _files_child(n_lines: int) -> dict:
             best["duckdb"].append(time.perf_counter() - t0)
         result = {k: min(v) for k, v in best.items()}
         result["identical"] = peer.read_bytes() == out["KS"].read_bytes()
+        # whole processes: start, imports, rulebooks, read, judge, write (best of 3)
+        files = [f"--{n}={paths[n]}" for n in ("cases", "coaches", "services")]
+        commands = {
+            f"process_{code}": [
+                sys.executable, "-m", "jobcoach_model.cli", "adjudicate", "--rules", code,
+                *files, "--out", str(out[code]), "--force",
+            ]
+            for code in ("KS", "IA")
+        }  # fmt: skip
+        commands["process_duckdb"] = [
+            sys.executable, str(HERE / "duckdb_peer.py"), str(paths["cases"]),
+            str(paths["services"]), str(peer),
+        ]  # fmt: skip
+        for name, command in commands.items():
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True)
+                times.append(time.perf_counter() - t0)
+            result[name] = min(times)
         result["lines"] = n_lines
         return result
 
@@ -504,6 +524,17 @@ def bench_files(args: argparse.Namespace) -> None:
             line += f"; {ratio:,.0f}x the reference engine end to end (target >= 100x)"
         print(line)
     print(f"  DuckDB's result file equals ours byte for byte: {'yes' if r['identical'] else 'NO'}")
+    duck = r["process_duckdb"]
+    print(
+        f"  as whole processes (start, imports, read, judge, write; best of 3): DuckDB {duck:.3f} s"
+    )
+    for code in ("KS", "IA"):
+        ours = r[f"process_{code}"]
+        verdict = "no slower" if ours <= duck else "slower"
+        print(
+            f"    jobcoach adjudicate --rules {code}: {ours:.3f} s = {ours / duck:.2f}x DuckDB "
+            f"({verdict}; target <= 1x); {ours / floor:.1f}x the in-process floor"
+        )
 
 
 if __name__ == "__main__":

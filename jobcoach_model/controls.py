@@ -112,11 +112,22 @@ def resimulating(controls: Iterable[Control]) -> tuple[str, ...]:
 
 
 def start_value(control: Control, base: Scenario, consumers: int) -> float:
-    """A control's value for the base scenario (the explorer's own caseload size)."""
+    """A control's value for the base scenario (the explorer's own caseload size): for a
+    parameter, the value in force on the start date; for one that has stopped by then,
+    the base's own override on a scheme of that state, else the last value it had."""
+    from .errors import ParameterDateError
     from .rulebook import load_rulebook
 
     if control.rules:
-        return load_rulebook(control.rules).value(control.parameter, base.caseload.start_date)
+        book = load_rulebook(control.rules)
+        try:
+            return book.value(control.parameter, base.caseload.start_date)
+        except ParameterDateError:
+            for scheme in base.schemes:
+                if scheme.rules == control.rules and control.parameter in scheme.overrides:
+                    return scheme.overrides[control.parameter]
+            history = book.parameters[control.parameter].history()
+            return next(v for _, v in reversed(history) if v is not None)
     if control.name == "consumers":
         return consumers
     if control.how == "need_mix":

@@ -28,8 +28,8 @@ from .money import usd
 from .resources import NOTEBOOKS, SCENARIOS
 from .rulebook import load_rulebook
 from .runner import Results, benchmark_jurisdiction
-from .scenario import DEFAULT_SCHEMES, Scenario, load_scenario, run_changes
-from .whatif import WhatIf, export_scenario, export_target, what_if_scenario
+from .scenario import Scenario, load_scenario, run_changes
+from .whatif import WhatIf, export_scenario, export_target, offered_schemes, what_if_scenario
 
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 #: the explorer's own caseload: small enough to answer while a slider moves
@@ -56,7 +56,8 @@ class Explorer:
         self._why_quiet = False
         self.last_update = {"kind": None, "seconds": 0.0}
         #: the jurisdictions the panel's schemes use, and the controls they bring
-        self.codes = tuple(dict.fromkeys(s.rules for s in (*DEFAULT_SCHEMES, *self.base.schemes)))
+        self.offered = offered_schemes(self.base)
+        self.codes = tuple(dict.fromkeys(s.rules for s in self.offered))
         self.control_table = explorer_controls(self.codes)
         self.model = WhatIf(resimulating(self.control_table))
         style = {"description_width": "210px"}
@@ -81,10 +82,10 @@ class Explorer:
 
         self.controls = {c.name: slider(c) for c in self.control_table}
         self.schemes = w.SelectMultiple(
-            options=[s.name for s in DEFAULT_SCHEMES],
-            value=tuple(s.name for s in DEFAULT_SCHEMES),
+            options=[s.name for s in self.offered],
+            value=tuple(s.name for s in self.offered),
             description="Rate schemes",
-            rows=4,
+            rows=max(4, min(len(self.offered), 8)),
             style=style,
             layout=layout,
         )
@@ -106,7 +107,7 @@ class Explorer:
                 )
                 dropdown.add_class(f"jc-reading-{code.lower()}-{name.replace('_', '-')}")
                 self.readings[(code, name)] = dropdown
-        names = [s.name for s in DEFAULT_SCHEMES]
+        names = [s.name for s in self.offered]
         self.why_from = w.Dropdown(options=names, value=names[0], description="Why: from")
         self.why_to = w.Dropdown(options=names, value=names[1], description="to")
         self.why_from.add_class("jc-why-from")

@@ -15,7 +15,14 @@ from .controls import explorer_controls, resimulating
 from .io import write_atomic
 from .jurisdictions import Control, compared
 from .runner import Results, binomial_pass, run, simulate_all
-from .scenario import DEFAULT_SCHEMES, Scenario, scenario_yaml, set_path
+from .scenario import DEFAULT_SCHEMES, Scenario, Scheme, scenario_yaml, set_path
+
+
+def offered_schemes(base: Scenario) -> tuple[Scheme, ...]:
+    """The schemes the explorer offers: the default ones, then the base scenario's schemes
+    under rulebooks the defaults do not use (a state shows only when its schemes do)."""
+    default = {s.rules for s in DEFAULT_SCHEMES}
+    return (*DEFAULT_SCHEMES, *(s for s in base.schemes if s.rules not in default))
 
 
 def what_if_scenario(
@@ -28,7 +35,7 @@ def what_if_scenario(
 ) -> Scenario:
     """The scenario that control values describe: ``values`` by control name (each does
     what its row of ``controls.py`` says), ``readings`` by (rulebook, interpretation),
-    ``chosen`` scheme names among the default schemes."""
+    ``chosen`` scheme names among the offered schemes (``offered_schemes``)."""
     table = {c.name: c for c in (controls or explorer_controls(compared()))}
     overrides: dict[str, dict] = {}
     data = base.model_dump()
@@ -44,7 +51,7 @@ def what_if_scenario(
     schemes = (
         tuple(
             s.model_copy(update={"overrides": {**s.overrides, **overrides.get(s.rules, {})}})
-            for s in DEFAULT_SCHEMES
+            for s in offered_schemes(base)
             if s.name in chosen
         )
         or DEFAULT_SCHEMES[:1]

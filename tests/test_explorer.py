@@ -53,6 +53,22 @@ def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():
     assert ex.total("Kansas hourly") == pytest.approx(base * 43 / 40, rel=1e-6)
 
 
+def test_a_state_shows_its_controls_only_when_its_schemes_do():
+    """On the baseline the panel has Kansas's and Iowa's rate sliders only; on the
+    four-state scenario Kentucky's and Texas's schemes come with their own sliders, and
+    Texas's cap re-prices the Texas scheme alone."""
+    assert not {"ky_rate", "tx_cap"} & set(Explorer(debounce=0).controls)
+    ex = Explorer(ROOT / "scenarios" / "four_states.yaml", consumers=100, debounce=0)
+    assert {"ks_rate", "ia_cap", "ky_rate", "tx_cap"} <= set(ex.controls)
+    texas = next(s.name for s in ex.offered if s.rules == "TX")
+    before = {name: ex.total(name) for name in ("Kansas hourly", texas)}
+    ex.controls["tx_cap"].value = 30.0
+    assert ex.last_update["kind"] == "rate"
+    assert ex.total(texas) < before[texas]
+    assert ex.total("Kansas hourly") == before["Kansas hourly"]
+    assert ex.scenario().schemes[-1].overrides["max_hourly_rate"] == 30.0
+
+
 def test_iowa_controls_and_scheme_choice():
     ex = Explorer(debounce=0)
     paid = ex.total("Iowa hourly")
