@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from .errors import InputError
-from .exports import ColumnMap, LineMap, export_error, load_column_map, read_export
+from .export_reader import ColumnMap, LineMap, export_error, load_column_map, read_export
 from .lines import Lines, prepare
 from .records import CASES, COACHES, SERVICES, TABLES
 from .rulebook import Rulebook

@@ -98,7 +98,7 @@ class Jurisdiction:
         raise NotImplementedError(f"{self.code} offers no {kind} scheme")
 
     def price_cases(self, kind: str, caseload: Any, book: Rulebook, assessment_days: int) -> Any:
-        """A per-case kind's ``pricing.Money`` (outcome payments)."""
+        """A per-case kind's ``pricing.Payments`` (outcome payments)."""
         raise NotImplementedError(f"{self.code} offers no {kind} scheme")
 
     def basis_rule(self, kind: str, book: Rulebook) -> str:

@@ -27,8 +27,9 @@ from .simulate import SIMULATED_SOURCES, SimulatedCaseload
 
 
 @dataclass
-class Money:
-    """Money items of one scheme over a chunk of replications."""
+class Payments:
+    """The money items of one scheme over a chunk of replications: what is paid, held or
+    denied, when and why (``money.py`` holds how an amount is computed)."""
 
     rep: np.ndarray  # replication (0-based, global)
     status: np.ndarray  # PAID, HELD, DENIED
@@ -98,8 +99,8 @@ def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
 
 def line_money(
     caseload: SimulatedCaseload, terms: LineTerms, month: np.ndarray, lines: Lines
-) -> Money:
-    return Money(
+) -> Payments:
+    return Payments(
         rep=caseload.line_reps(),
         status=terms.judgement.status,
         amount=terms.amount,
@@ -109,7 +110,7 @@ def line_money(
     )
 
 
-def price_hourly(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Money:
+def price_hourly(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Payments:
     """An hourly scheme: every service line adjudicated under ``book``."""
     lines = lines or caseload.lines()
     terms = hourly_terms(book, lines)
@@ -149,8 +150,10 @@ def outcome_eligible(caseload: SimulatedCaseload, book: Rulebook) -> tuple[np.nd
     return judge_cases(outcome_lines(caseload), book)
 
 
-def price(caseload: SimulatedCaseload, scheme: Scheme, assessment_days: int, lines=None) -> Money:
-    """Money items of one scheme on one chunk of simulated replications."""
+def price(
+    caseload: SimulatedCaseload, scheme: Scheme, assessment_days: int, lines=None
+) -> Payments:
+    """The money items of one scheme on one chunk of simulated replications."""
     book = get_rulebook(scheme.rules, scheme.overrides)
     if scheme.kind == "hourly":
         return price_hourly(caseload, book, lines)

@@ -110,7 +110,7 @@ def test_dated_values_switch_on_their_effective_day():
         ("KS", "notice_period", "sometimes", "expected one of"),
         ("KS", "medicaid_hourly_rate", "42", "unknown name for the Kansas rulebook"),
         ("IA", "hourly_rate", "45", "unknown name for the Iowa rulebook"),
-        ("IA", "group_billing", "half", "expected one of prorate, per_person"),
+        ("IA", "group_sessions", "half", "expected one of prorate, per_person"),
     ],
 )
 def test_bad_overrides_are_refused(code, name, value, message):
@@ -140,7 +140,7 @@ def test_side_by_side_table_is_generated_from_the_rulebooks():
 
 def test_interpretations_have_alternatives_defaults_and_reasons():
     table = interpretations_table()
-    assert {"notice_period", "group_billing", "hourly_payment_timing", "plan_approval"} <= set(
+    assert {"notice_period", "group_sessions", "hourly_payment_timing", "plan_approval"} <= set(
         table["name"]
     )
     assert (table["alternatives"] != "").all() and (table["reason"].str.len() > 40).all()

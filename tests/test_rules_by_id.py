@@ -135,7 +135,7 @@ CASES = {
         "itemizing the time period billed, hours worked, payment amount",
         "paid",
         {"service": {"group_size": "2"}},
-        {"service": {"group_size": "2"}, "overrides": {"group_billing": "per_person"}},
+        {"service": {"group_size": "2"}, "overrides": {"group_sessions": "per_person"}},
     ),
     "IA-REPORT": (
         "Provide a written report to IVRS itemizing the time period billed",

@@ -229,7 +229,7 @@ def test_ia_group_sessions_interpretation():
     row = one("IA", service={"group_size": "3", "hours": "3"})
     assert (row["amount"], row["rule_ids"]) == (40.0, "IA-RATE;IA-GROUP")
     per_person = one(
-        "IA", service={"group_size": "3", "hours": "3"}, overrides={"group_billing": "per_person"}
+        "IA", service={"group_size": "3", "hours": "3"}, overrides={"group_sessions": "per_person"}
     )
     assert (per_person["amount"], per_person["rule_ids"]) == (120.0, "IA-RATE")
 

@@ -32,7 +32,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 def _cmd_columns(args: argparse.Namespace) -> int:
     if args.template:  # a commented mapping file to edit
-        from ..exports import TEMPLATE
+        from ..export_reader import TEMPLATE
 
         sys.stdout.write(TEMPLATE)
         return 0

@@ -151,14 +151,14 @@ class IaWhenProvided(RuleUnit):
 
 
 # 001_d3eca8ff73a20b8d.txt: "itemizing the time period billed, hours worked, payment
-# amount" (Iowa is silent on groups: interpretation group_billing)
+# amount" (Iowa is silent on groups: interpretation group_sessions)
 @register
 class IaGroup(GroupProration):
     id = "IA-GROUP"
 
     @staticmethod
     def prorates(ctx):
-        return ctx.choice("group_billing") == "prorate"
+        return ctx.choice("group_sessions") == "prorate"
 
 
 # 001_d3eca8ff73a20b8d.txt: "Provide a written report to IVRS itemizing the time period

@@ -15,7 +15,7 @@ from ...adjudication import DENIED, PAID, judge, stage_rule
 from ...dates import NEVER, month_index
 from ...lines import Lines
 from ...money import hours_units, line_cents
-from ...pricing import LineTerms, Money, outcome_eligible
+from ...pricing import LineTerms, Payments, outcome_eligible
 from ...rulebook import Rulebook
 from ...simulate import SimulatedCaseload
 
@@ -68,7 +68,7 @@ def milestone_days(
     return {k: np.where(v < end, v, NEVER) for k, v in days.items()}
 
 
-def price_outcome(caseload: SimulatedCaseload, book: Rulebook, assessment_days: int) -> Money:
+def price_outcome(caseload: SimulatedCaseload, book: Rulebook, assessment_days: int) -> Payments:
     """Iowa's D-code outcome payments: one item per case and milestone reached."""
     ok, why = outcome_eligible(caseload, book)
     days = milestone_days(caseload, book, assessment_days)
@@ -87,4 +87,4 @@ def price_outcome(caseload: SimulatedCaseload, book: Rulebook, assessment_days: 
                 np.full(len(reached), code, dtype=object),
             )
         )
-    return Money(*(np.concatenate([p[i] for p in parts]) for i in range(7)))
+    return Payments(*(np.concatenate([p[i] for p in parts]) for i in range(7)))
