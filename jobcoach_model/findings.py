@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .bridge import Bridge, bridge
+from .metrics import BENCHMARK
 from .money import usd
 from .runner import Results, benchmark_jurisdiction, benchmark_label, mean_interval
 from .sensitivity import MATERIAL, Sensitivity
@@ -77,7 +78,7 @@ def findings(
             )
         out.append(text + ".")
     s = results.summary.set_index(["scheme", "metric"])
-    passing = s.loc[("caseload", "benchmark_passing_share")]
+    passing = s.loc[("caseload", BENCHMARK.summary_name)]
     k = results.benchmark
     k = k[k["consumers"] >= threshold] if threshold else k
     text = (
