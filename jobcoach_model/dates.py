@@ -58,3 +58,23 @@ def month_index(days: np.ndarray, start: int) -> np.ndarray:
     span = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     first = np.datetime64(from_day(start), "M").astype(np.int64)
     return span[days - lo] - first
+
+
+def fiscal_year(days: np.ndarray, first_month: int, first_day: int = 1) -> np.ndarray:
+    """The fiscal year of each day number, named by the calendar year it ends in (with a
+    year starting July 1, 2026-07-01 falls in FY2027 and 2027-06-30 too)."""
+    days = np.asarray(days, dtype=np.int64)
+    stamps = days.astype("datetime64[D]")
+    year = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = stamps.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (stamps - stamps.astype("datetime64[M]")).astype(np.int64) + 1
+    starts_after = (month > first_month) | ((month == first_month) & (day >= first_day))
+    late = starts_after if (first_month, first_day) != (1, 1) else np.zeros(days.shape, bool)
+    return year + late.astype(np.int64)
+
+
+def fiscal_year_start(year: int, first_month: int, first_day: int = 1) -> dt.date:
+    """The first day of fiscal year ``year`` (named by the year it ends in)."""
+    if (first_month, first_day) == (1, 1):
+        return dt.date(year, 1, 1)
+    return dt.date(year - 1, first_month, first_day)

@@ -279,7 +279,8 @@ class Explorer:
                 f"<td>{usd(total['p05'])} to {usd(total['p95'])}</td>",
                 f"<td>{usd(s.loc[(name, 'paid_per_consumer'), 'mean'])}</td>",
                 f"<td>{usd(s.loc[(name, 'paid_per_retained_90d'), 'mean'])}</td>",
-                f"<td>{usd(s.loc[(name, 'held_amount'), 'mean'])}</td>",
+                f"<td>{usd(s.loc[(name, 'pending_amount'), 'mean'])}</td>",
+                f"<td>{usd(s.loc[(name, 'never_released_amount'), 'mean'])}</td>",
                 f"<td>{usd(s.loc[(name, 'denied_amount'), 'mean'])}</td>",
             ]
             rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -291,7 +292,8 @@ class Explorer:
                 "90% interval",
                 "Per consumer",
                 "Per job kept 90 days",
-                "Held",
+                "Pending",
+                "Never released",
                 "Denied",
             )
         )

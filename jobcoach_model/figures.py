@@ -34,7 +34,8 @@ TABLE_STYLE = (
 
 def headline_table(results: Results) -> pd.DataFrame:
     """Per scheme: total paid with its 90% interval, per consumer, per consumer retained 90
-    days, held and denied money (means over replications)."""
+    days, held money split into pending (paid when its condition comes) and never released
+    (its condition can no longer come), and denied money (means over replications)."""
     s = results.summary.set_index(["scheme", "metric"])
     rows = []
     for scheme in (sc.name for sc in results.scenario.schemes):
@@ -46,7 +47,8 @@ def headline_table(results: Results) -> pd.DataFrame:
                 "90% interval": f"{usd(total['p05'])} to {usd(total['p95'])}",
                 "Per consumer": usd(s.loc[(scheme, "paid_per_consumer"), "mean"]),
                 "Per job kept 90 days": usd(s.loc[(scheme, "paid_per_retained_90d"), "mean"]),
-                "Held (not yet paid)": usd(s.loc[(scheme, "held_amount"), "mean"]),
+                "Pending (paid when due)": usd(s.loc[(scheme, "pending_amount"), "mean"]),
+                "Never released": usd(s.loc[(scheme, "never_released_amount"), "mean"]),
                 "Denied": usd(s.loc[(scheme, "denied_amount"), "mean"]),
             }
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .bridge import Bridge, bridge
+from .fiscal_figures import reform_sentences
 from .metrics import BENCHMARK
 from .money import usd
 from .runner import Results, benchmark_jurisdiction, benchmark_label, mean_interval
@@ -77,7 +78,17 @@ def findings(
                 f"{usd(lead['mean'])}): {lead['statement'].rstrip('.')}"
             )
         out.append(text + ".")
+    out += reform_sentences(results)
     s = results.summary.set_index(["scheme", "metric"])
+    for name in names:
+        never, pending = s.loc[(name, "never_released_amount")], s.loc[(name, "pending_amount")]
+        if never["mean"] > 0:
+            out.append(
+                f"{name} holds {_usd_interval(never['mean'], never['p05'], never['p95'])} that "
+                "is never released (its condition can no longer come: the job ended before "
+                f"stabilization), beside {usd(pending['mean'])} pending at the horizon's end "
+                "(paid when its condition comes)."
+            )
     passing = s.loc[("caseload", BENCHMARK.summary_name)]
     k = results.benchmark
     k = k[k["consumers"] >= threshold] if threshold else k

@@ -117,6 +117,15 @@ class Jurisdiction:
         the default: an assumption on the billing cycle)."""
         return billed
 
+    def never_released(
+        self, book: Rulebook, caseload: Any, lines: Any, held: np.ndarray
+    ) -> np.ndarray:
+        """Which held lines can never be paid (their condition can no longer come); the
+        other held lines are pending. None here: every hold is released in time."""
+        import numpy as np
+
+        return np.zeros(len(held), dtype=bool)
+
     def coaching_codes(self, book: Rulebook) -> tuple[str, ...] | None:
         """The service codes job coaching is billed under (None: the sources are silent)."""
         return None

@@ -26,6 +26,7 @@ document: "FILL IN: the document's title, section and date"
 effective: {effective}
 sources:
   - "FILL IN: the source's file name (a seed file, or published_figures.md)"
+fiscal_year: {{month: 7, day: 1, basis: assumption, note: "FILL IN: the state's fiscal year"}}
 """,
     "parameters.yaml": """\
 # {name} job-coaching parameters. Values are keyed by the day they take effect; each

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .adjudication import DENIED, PAID, Judgement, judge, judge_cases, stage_rule
+from .adjudication import DENIED, HELD, PAID, Judgement, judge, judge_cases, stage_rule
 from .dates import month_index
 from .jurisdictions import get as get_jurisdiction
 from .lines import Lines
@@ -38,6 +38,10 @@ class Payments:
     reason: np.ndarray  # object: ';'-joined rule ids (denied/held) or milestone code
     case: np.ndarray  # the case (row in the chunk's cases) each item belongs to
     item: np.ndarray | None = None  # what each item pays for: a milestone code (outcomes)
+    day: np.ndarray | None = None  # the day of the service (or milestone) it pays for
+    #: held items whose condition can no longer come (never released; the others held
+    #: are pending: paid when their condition comes)
+    never: np.ndarray | None = None
 
 
 @dataclass
@@ -98,23 +102,38 @@ def hourly_terms(book: Rulebook, lines: Lines) -> LineTerms:
 
 
 def line_money(
-    caseload: SimulatedCaseload, terms: LineTerms, month: np.ndarray, lines: Lines
+    caseload: SimulatedCaseload, book: Rulebook, terms: LineTerms, month: np.ndarray, lines: Lines
 ) -> Payments:
+    """Per-line money items, with the held ones the jurisdiction will never release."""
+    status = terms.judgement.status
     return Payments(
         rep=caseload.line_reps(),
-        status=terms.judgement.status,
+        status=status,
         amount=terms.amount,
         month=month,
         reason=_reasons(terms.judgement),
         case=lines.case_idx,
+        day=lines.line("date"),
+        never=get_jurisdiction(book.code).never_released(book, caseload, lines, status == HELD),
     )
+
+
+def reported_month(caseload: SimulatedCaseload, lines: Lines, billed: np.ndarray) -> np.ndarray:
+    """The month a line is paid when payment waits for the progress report that covers
+    it: the month after the report arrives (a simulated case's report delay), and never
+    before ``billed``."""
+    delay = caseload.outcomes.get("report_delay_days")
+    if delay is None:
+        return billed
+    arrives = lines.line("date") + np.asarray(delay)[lines.case_idx]
+    return np.maximum(billed, month_index(arrives, caseload.start) + 1)
 
 
 def price_hourly(caseload: SimulatedCaseload, book: Rulebook, lines=None) -> Payments:
     """An hourly scheme: every service line adjudicated under ``book``."""
     lines = lines or caseload.lines()
     terms = hourly_terms(book, lines)
-    return line_money(caseload, terms, _hourly_month(book, caseload, lines), lines)
+    return line_money(caseload, book, terms, _hourly_month(book, caseload, lines), lines)
 
 
 def line_terms(caseload: SimulatedCaseload, scheme: Scheme, lines: Lines) -> LineTerms:
@@ -161,5 +180,5 @@ def price(
     if state.per_line(scheme.kind):
         lines = lines or caseload.lines()
         terms = state.line_terms(scheme.kind, book, lines, caseload.start_date)
-        return line_money(caseload, terms, billed_month(caseload, lines), lines)
+        return line_money(caseload, book, terms, billed_month(caseload, lines), lines)
     return state.price_cases(scheme.kind, caseload, book, assessment_days)

@@ -150,6 +150,20 @@ class Interpretation(BaseModel):
         return self
 
 
+class FiscalYear(BaseModel):
+    """The first day of a state's fiscal year (month and day), with its source or the
+    word assumption (``basis``) and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(1, ge=1, le=28)
+    basis: Literal["cited", "assumption"]
+    note: str
+
+    def __str__(self) -> str:
+        return f"{dt.date(2000, self.month, self.day):%B} {self.day}"
+
+
 class Rule(BaseModel):
     """A rule with a stable id, a one-line statement and its citation."""
 
@@ -179,6 +193,8 @@ class Rulebook(BaseModel):
     document: str
     effective: dt.date
     sources: tuple[str, ...]
+    #: when the state's fiscal year begins (the fiscal note's years)
+    fiscal_year: FiscalYear
     parameters: dict[str, Parameter]
     interpretations: dict[str, Interpretation]
     rules: tuple[Rule, ...]
@@ -263,14 +279,24 @@ class Rulebook(BaseModel):
         """A copy with parameters or interpretations set by name.
 
         Values may be typed (from Python or a scenario) or text (from ``--set``); each is
-        checked against the parameter's type or the interpretation's options.
+        checked against the parameter's type or the interpretation's options. A parameter
+        may instead be given dated values (``{2027-07-01: 45.16}``, or that text): a
+        reform that takes effect on a day. They join the parameter's own dated values, so
+        every line is priced at the value in force on its service date, as any dated
+        value is (a null stops the parameter from its day).
         """
         if not overrides:
             return self
         merged = dict(self.overrides)
+        params = dict(self.parameters)
         for name, raw in overrides.items():
             if name in self.parameters:
-                merged[name] = _coerce(self.parameters[name], raw, override=True)
+                dated = _dated_text(raw, name)
+                if isinstance(dated, Mapping):
+                    params[name] = _with_dated(self.parameters[name], dated)
+                    merged.pop(name, None)
+                else:
+                    merged[name] = _coerce(self.parameters[name], raw, override=True)
             elif name in self.interpretations:
                 options = self.interpretations[name].options
                 if raw not in options:
@@ -283,7 +309,39 @@ class Rulebook(BaseModel):
                     f"--set {name}: unknown name for the {self.name} rulebook; "
                     f"known: {', '.join(self.names())}"
                 )
-        return self.model_copy(update={"overrides": merged})
+        return self.model_copy(update={"overrides": merged, "parameters": params})
+
+
+def _dated_text(raw: Any, name: str) -> Any:
+    """``raw``, or the mapping a ``--set`` text such as ``{2027-07-01: 45.16}`` gives."""
+    if isinstance(raw, str) and raw.strip().startswith("{"):
+        try:
+            return yaml.load(raw, Loader=FastStrictLoader)
+        except (yaml.YAMLError, ValueError):  # ValueError: a day such as 2026-13-01
+            raise OverrideError(
+                f"--set {name}: expected dated values such as {{2027-07-01: 45.16}}, got {raw!r}"
+            ) from None
+    return raw
+
+
+def _with_dated(param: Parameter, dated: Mapping[Any, Any]) -> Parameter:
+    """The parameter with dated override values added (a reform from a day on)."""
+    values = dict(param.values)
+    for key, raw in dated.items():
+        try:
+            day = key if isinstance(key, dt.date) else dt.date.fromisoformat(str(key).strip())
+        except ValueError:
+            raise OverrideError(
+                f"--set {param.name}: expected dated values such as {{2027-07-01: 45.16}}, "
+                f"got the day {key!r}"
+            ) from None
+        value = None if raw is None else _coerce(param, raw, override=True)
+        quote = f"{param.name} = {value} from {day.isoformat()}"
+        values[day] = DatedValue(value=value, reference=Reference(source="scenario", quote=quote))
+    try:
+        return param.model_copy(update={"values": dict(sorted(values.items()))})
+    except ValueError as err:
+        raise OverrideError(f"--set {param.name}: {err}") from None
 
 
 def _coerce(param: Parameter, raw: Any, override: bool = False) -> Any:

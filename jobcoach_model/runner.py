@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from .adjudication import DENIED, HELD, PAID, STATUSES
 from .dates import month_index, to_day
+from .fiscal import FiscalSums, fiscal_sums, fiscal_table
 from .io import write_csv
 from .jurisdictions import benchmark_owner
 from .jurisdictions import get as get_jurisdiction
@@ -28,7 +29,7 @@ from .metrics import BENCHMARK, case_values, derive, within_window
 from .pricing import price
 from .rulebook import load_rulebook
 from .scenario import Scenario
-from .simulate import SimulatedCaseload, blocks, simulate_plan
+from .simulate import SimulatedCaseload, blocks, horizon_end, simulate_plan
 
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
@@ -83,6 +84,7 @@ class Accumulator:
     reason_people: dict = field(default_factory=lambda: defaultdict(float))
     month_people: dict = field(default_factory=dict)  # scheme -> array[months]
     counts: dict = field(default_factory=dict)  # caseload count -> array[R]
+    fiscal: FiscalSums | None = None  # money by fiscal year (the fiscal note)
     served: np.ndarray | None = None  # [R, providers, quarters] persons served
     met: np.ndarray | None = None  # [R, providers, quarters] objectives met in the window
 
@@ -101,6 +103,13 @@ def _add_money(acc: Accumulator, name: str, money, reps: slice) -> None:
         acc.array(acc.money, (name, metric))[reps] += np.bincount(
             local[sel], weights=money.amount[sel], minlength=R
         )
+    held = money.status == HELD
+    never = held & money.never if money.never is not None else np.zeros_like(held)
+    for sel, metric in ((held & ~never, "pending_amount"), (never, "never_released_amount")):
+        acc.array(acc.money, (name, metric))[reps] += np.bincount(
+            local[sel], weights=money.amount[sel], minlength=R
+        )
+    acc.fiscal.add(name, money, reps)
     sel = (money.status == PAID) & (money.month >= 0) & (money.month < acc.months)
     flat = np.bincount(
         local[sel] * acc.months + money.month[sel],
@@ -170,6 +179,9 @@ class Results:
     benchmark: pd.DataFrame
     per_replication: pd.DataFrame
     sample: SimulatedCaseload | None = None
+    #: money by state fiscal year (``fiscal.fiscal_table``) and its per-replication cents
+    fiscal_years: pd.DataFrame | None = None
+    fiscal: FiscalSums | None = None
 
     def metric(self, scheme: str, metric: str) -> float:
         """The mean of one summary metric."""
@@ -216,6 +228,7 @@ def _accumulator(scenario: Scenario) -> Accumulator:
         quarters,
         P,
         float(bench["share"]),
+        fiscal=fiscal_sums(scenario, start, horizon_end(scenario)),
         served=np.zeros((R, P, quarters), dtype=np.int64),
         met=np.zeros((R, P, quarters), dtype=np.int64),
     )
@@ -375,6 +388,8 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
         benchmark=by_size,
         per_replication=pd.DataFrame(per_rep),
         sample=sample,
+        fiscal_years=fiscal_table(acc.fiscal, scenario),
+        fiscal=acc.fiscal,
     )
 
 
@@ -393,6 +408,7 @@ def write_outputs(results: Results, out: str | Path) -> list[Path]:
             "cashflow": results.cashflow,
             "reasons": results.reasons,
             "benchmark": results.benchmark,
+            "fiscal_years": results.fiscal_years,
         }
     )
     written = []

@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -119,13 +120,20 @@ class Coaches(_Model):
 
 
 class Caseload(_Model):
-    """The consumers served."""
+    """The consumers served. With a budget ``window`` (``Scenario.window``) the horizon's
+    days and the hiring weeks are the window's, and with ``intake_per_month`` so is the
+    number of consumers: those fields are then derived, not read."""
 
     consumers: int = Field(1000, ge=1)
-    weeks: int = Field(52, ge=1, le=520)
+    weeks: int = Field(52, ge=1, le=523)
     start_date: dt.date = dt.date(2026, 1, 5)
+    #: the first day after the horizon (a window's end); empty: start_date + weeks
+    end_date: dt.date | None = None
     #: hires spread evenly over the first weeks of the horizon; assumption
     start_window_weeks: int = Field(26, ge=1)
+    #: consumers starting per month over a budget window: one number for every month, or
+    #: a list by month (one per month of the window, or 12 repeated each year)
+    intake_per_month: float | list[float] | None = None
     #: share of consumers at each need level; assumption
     need_mix: dict[str, float] = Field(
         default_factory=lambda: {"low": 0.35, "medium": 0.45, "high": 0.20}
@@ -217,6 +225,9 @@ class Outcomes(_Model):
     report_late_share: float = Field(
         0.08, ge=0, le=1, json_schema_extra=swing(0.04, 0.15)
     )  # assumption
+    #: a late provider's progress reports arrive this many days late on average (evenly
+    #: from 1 to twice it), so payment waits for them; assumption
+    report_delay_days: int = Field(30, ge=1, le=365, json_schema_extra=swing(14, 60))
     withdrawal_share: float = Field(
         0.03, ge=0, le=1, json_schema_extra=swing(0.01, 0.06)
     )  # assumption
@@ -244,8 +255,12 @@ class Scheme(_Model):
     kind: str = "hourly"
     #: the rulebook's code (any registered jurisdiction)
     rules: str
+    #: parameters or readings set by name; a parameter may take dated values
+    #: (``hourly_rate: {2027-07-01: 45.16}``: a reform from that day, by service date)
     overrides: dict[str, Any] = Field(default_factory=dict)
     description: str = ""
+    #: the scheme this one reforms: the fiscal note reports its cost against it
+    reform_of: str = ""
 
     @field_validator("name")
     @classmethod
@@ -301,6 +316,77 @@ class Fitted(_Model):
     source: str = Field("", max_length=2000)
 
 
+class Window(_Model):
+    """A budget window of whole state fiscal years, named by the year each ends (FY2027 =
+    July 2026 to June 2027 where the year starts July 1), at most ten."""
+
+    first_year: int = Field(ge=1901, le=9998)
+    last_year: int = Field(ge=1901, le=9998)
+    #: whose fiscal years bound the window (a rulebook code); empty: the first scheme's
+    rules: str = ""
+
+    @model_validator(mode="after")
+    def _years(self) -> Window:
+        if not 0 <= self.last_year - self.first_year < 10:
+            raise ValueError("last_year: from first_year, one to ten fiscal years")
+        return self
+
+
+def _windowed(data: Any) -> Any:
+    """Raw scenario data with the caseload's horizon (and, with an intake, its consumers)
+    set from the budget window."""
+    if not isinstance(data, dict) or not data.get("window"):
+        return data
+    from .dates import fiscal_year_start
+    from .rulebook import load_rulebook
+
+    window = Window.model_validate(data["window"])
+    schemes = data.get("schemes") or [s.model_dump() for s in DEFAULT_SCHEMES]
+    first = schemes[0] if isinstance(schemes[0], dict) else schemes[0].model_dump()
+    code = (window.rules or first.get("rules") or "").upper()
+    fy = load_rulebook(code).fiscal_year
+    start = fiscal_year_start(window.first_year, fy.month, fy.day)
+    end = fiscal_year_start(window.last_year + 1, fy.month, fy.day)
+    caseload = dict(data.get("caseload") or {})
+    weeks = -(-(end - start).days // 7)
+    caseload.update(start_date=start, end_date=end, weeks=weeks, start_window_weeks=weeks)
+    intake = caseload.get("intake_per_month")
+    if intake is not None:
+        caseload["consumers"] = max(1, round(float(sum(monthly_intake(intake, start, end)))))
+    return {**data, "caseload": caseload}
+
+
+def window_months(start: dt.date, end: dt.date) -> np.ndarray:
+    """Day numbers of the first day of each month from ``start``'s month to the month
+    before ``end`` (the months of a budget window), and ``end`` itself last."""
+    from .dates import to_day
+
+    first = np.datetime64(start, "M")
+    last = np.datetime64(end - dt.timedelta(days=1), "M")
+    months = np.arange(first, last + 1).astype("datetime64[D]").astype(np.int64)
+    months[0] = to_day(start)
+    return np.append(months, to_day(end))
+
+
+def monthly_intake(intake: float | list[float], start: dt.date, end: dt.date) -> np.ndarray:
+    """Consumers starting in each month of a window: one number for every month, a list
+    with one per month, or 12 values repeated each year."""
+    months = len(window_months(start, end)) - 1
+    values = np.atleast_1d(np.asarray(intake, dtype=np.float64))
+    if values.size == 1:
+        values = np.full(months, values[0])
+    elif values.size == 12 and months % 12 == 0:
+        values = np.tile(values, months // 12)
+    elif values.size != months:
+        raise ValueError(
+            f"caseload.intake_per_month: expected one number, 12, or {months} (one per month "
+            f"of the window), got {values.size}"
+        )
+    if (values < 0).any() or not np.isfinite(values).all():
+        raise ValueError("caseload.intake_per_month: expected numbers >= 0")
+    return values
+
+
 class Simulation(_Model):
     """Seed and replications."""
 
@@ -320,12 +406,20 @@ class Scenario(_Model):
     outcomes: Outcomes = Outcomes()
     authorizations: Authorizations = Authorizations()
     schemes: tuple[Scheme, ...] = DEFAULT_SCHEMES
+    #: a budget window of whole fiscal years (the fiscal note); empty: the caseload's
+    #: own horizon
+    window: Window | None = None
     benchmark: Benchmark = Benchmark()
     simulation: Simulation = Simulation()
     #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
     bridges: tuple[tuple[str, str], ...] = ()
     #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance
     fitted: dict[str, Fitted] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window(cls, data: Any) -> Any:
+        return _windowed(data)
 
     @model_validator(mode="after")
     def _bridges(self) -> Scenario:
@@ -334,7 +428,19 @@ class Scenario(_Model):
             for name in pair:
                 if name not in names:
                     raise ValueError(f"bridges: {name!r} is not a scheme of this scenario")
+        for scheme in self.schemes:
+            if scheme.reform_of and (
+                scheme.reform_of not in names or scheme.reform_of == scheme.name
+            ):
+                raise ValueError(
+                    f"schemes: {scheme.name!r} reform_of {scheme.reform_of!r} is not another "
+                    "scheme of this scenario"
+                )
         return self
+
+    def reforms(self) -> list[tuple[str, str]]:
+        """(reform, the scheme it reforms) for each scheme that names a baseline."""
+        return [(s.name, s.reform_of) for s in self.schemes if s.reform_of]
 
     def bridge_pairs(self) -> list[tuple[str, str]]:
         """The pairs the brief explains: the scenario's own, or its first two schemes."""
@@ -362,7 +468,7 @@ CALIBRATED = {
     "Outcomes": "outcomes",
     "Authorizations": "authorizations",
 }
-_STRUCTURAL = {"coaches", "start_date", "consumers", "weeks"}
+_STRUCTURAL = {"coaches", "start_date", "end_date", "consumers", "weeks", "intake_per_month"}
 
 
 def field_notes() -> dict[str, str]:

@@ -18,7 +18,7 @@ import pandas as pd
 from .dates import NEVER, from_day, to_day
 from .lines import Lines
 from .records import CASES, COACHES, CREDENTIALS, SERVICES
-from .scenario import NEEDS, Scenario
+from .scenario import NEEDS, Scenario, monthly_intake, window_months
 
 #: the contract's credentials, plus coaches with none yet who are in training
 CREDENTIAL_CHOICES = (*(c for c in CREDENTIALS if c != "none"), "none_in_training", "none")
@@ -221,6 +221,31 @@ def _by_need(value, need: np.ndarray) -> np.ndarray:
     return np.array([value.get(n) for n in NEEDS])[need]
 
 
+def horizon_end(scenario: Scenario) -> int:
+    """The first day after the simulated horizon (a budget window's end when given)."""
+    cl = scenario.caseload
+    if cl.end_date is not None:
+        return to_day(cl.end_date)
+    return to_day(cl.start_date) + 7 * cl.weeks
+
+
+def _hires(scenario: Scenario, u: np.ndarray, start: int) -> np.ndarray:
+    """Each consumer's hire day from one uniform draw: spread evenly over the first
+    ``start_window_weeks``, or, with an intake per month over a window, in the month the
+    draw falls in by the months' intake, evenly within it."""
+    cl = scenario.caseload
+    if cl.intake_per_month is None or cl.end_date is None:
+        return start + np.floor(u * cl.start_window_weeks * 7).astype(np.int64)
+    bounds = window_months(cl.start_date, cl.end_date)
+    weights = monthly_intake(cl.intake_per_month, cl.start_date, cl.end_date)
+    cum = np.cumsum(weights) / weights.sum()
+    month = np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+    before = np.r_[0.0, cum[:-1]][month]
+    within = (u - before) / np.maximum(cum[month] - before, 1e-300)
+    length = bounds[month + 1] - bounds[month]
+    return bounds[month] + np.minimum(np.floor(within * length), length - 1).astype(np.int64)
+
+
 def _draw(scenario: Scenario, seq: np.random.SeedSequence, block: int = 0) -> dict:
     """All random numbers of one replication (or of one block of its consumers), in a
     fixed order of array draws.
@@ -260,7 +285,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
     cc = cl.coaches
     n_coaches = cc.providers * cc.coaches_per_provider
     start = to_day(cl.start_date)
-    end = start + 7 * cl.weeks  # first day after the horizon
+    end = horizon_end(sc)  # first day after the horizon
     draws = [_draw(sc, seq, block) for seq in children]
     U = np.concatenate([d["case_u"] for d in draws])
     Z = np.concatenate([d["case_z"] for d in draws])
@@ -312,7 +337,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         (U[:, 2] * cc.coaches_per_provider).astype(np.int64), cc.coaches_per_provider - 1
     )
     coach_idx_case = rep_local * n_coaches + provider * cc.coaches_per_provider + coach_in_provider
-    hire = start + np.floor(U[:, 3] * cl.start_window_weeks * 7).astype(np.int64)
+    hire = _hires(sc, U[:, 3], start)
 
     work = _by_need(cl.work_hours_per_week, need)
     initial = _by_need(sv.initial_share, need)
@@ -358,6 +383,11 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         ],
         NEVER,
     )
+    # reports: on time (the last one received by the horizon's end covers every service),
+    # or late by 1 .. 2 x report_delay_days, from the same uniform that makes them late
+    late = U[:, 13] < oc.report_late_share
+    late_by = np.floor(U[:, 13] / max(oc.report_late_share, 1e-12) * 2 * oc.report_delay_days)
+    report_delay = np.where(late, 1 + late_by, 0).astype(np.int64)
     withdrawn = U[:, 8] < oc.withdrawal_share
     notice = np.where(
         withdrawn, hire + np.floor(U[:, 9] * np.maximum(coach_weeks, 1) * 7).astype(np.int64), NEVER
@@ -374,14 +404,15 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
             U[:, 12] < sv.concurrent_assessment_share, "vocational_assessment", ""
         ).astype(object),
         "withdrawal_notice_on": notice.astype(np.int64),
-        "reports_current": U[:, 13] >= oc.report_late_share,
+        "reports_current": ~late,
         "needs_customized_training": U[:, 14] >= sv.no_customized_training_share,
         "employer_can_train": U[:, 15] < sv.employer_can_train_share,
         "stabilized_on": stabilized_on.astype(np.int64),
         "need": np.array(NEEDS, dtype=object)[need],
-        # approvals and reports are simulated as yes/no, not dated (assumption)
+        # off-site approvals are simulated as yes/no, not dated (assumption); the last
+        # report received by the horizon's end covers services up to its delay before it
         "offsite_approved_on": np.full(len(reps), NEVER, dtype=np.int64),
-        "last_report_on": np.full(len(reps), NEVER, dtype=np.int64),
+        "last_report_on": (end - 1 - report_delay).astype(np.int64),
         "_n": len(reps),
     }
     outcomes = {
@@ -400,6 +431,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "job_lost_in_horizon": job_end < end,
         "retained_90d": tenure >= 90,
         "coach_weeks": coach_weeks,
+        "report_delay_days": report_delay,
         "coach_idx": coach_idx_case,
     }
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from conftest import assert_quote, judge, one
 
-from jobcoach_model import InputError, load_rulebook
+from jobcoach_model import InputError, adjudicate, load_rulebook
 
 IA = load_rulebook("IA")
 DAY = dt.date(2026, 1, 1)
@@ -276,3 +277,26 @@ def test_ia_supported_employment_unit_rate():
     minutes = IA.value("se_unit_minutes", DAY)
     assert round(rate * 60 / minutes, 2) == 48.76
     assert round(rate * units, 2) == 3900.80
+
+
+def test_IA_REPORT_with_a_dated_last_report_holds_only_the_lines_after_it():
+    """001: "Provide a written report to IVRS itemizing the time period billed": a line
+    the last report received covers is paid; one after it waits (both engines)."""
+    from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE
+
+    from jobcoach_model.reference import adjudicate_reference
+
+    frames = (
+        pd.DataFrame([{**BASE_CASE, "last_report_on": "2026-03-12"}]),
+        pd.DataFrame([BASE_COACH]),
+        pd.DataFrame(
+            [
+                {**BASE_SERVICE, "service_id": "S1", "date": "2026-03-12"},
+                {**BASE_SERVICE, "service_id": "S2", "date": "2026-03-13"},
+            ]
+        ),
+    )
+    fast = adjudicate(*frames, rules="IA")
+    pd.testing.assert_frame_equal(fast, adjudicate_reference(*frames, rules="IA"))
+    assert list(fast["status"]) == ["paid", "held"]
+    assert "IA-REPORT" in fast.loc[1, "rule_ids"] and "IA-REPORT" not in fast.loc[0, "rule_ids"]

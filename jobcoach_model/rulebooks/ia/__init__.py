@@ -69,6 +69,9 @@ class Iowa(Jurisdiction):
     def payment_month(self, book: Any, caseload: Any, lines: Any, billed: Any) -> Any:
         """Not before stabilization, by default (001: "Provide notice of job stabilization
         to IVRS for payment"; reading ``hourly_payment_timing``)."""
+        from ...pricing import reported_month
+
+        billed = reported_month(caseload, lines, billed)  # IA-REPORT: after the report
         if book.choice("hourly_payment_timing") != "on_stabilization":
             return billed
         import numpy as np
@@ -79,6 +82,18 @@ class Iowa(Jurisdiction):
         known = stab < NEVER
         at = month_index(np.where(known, stab, lines.line("date")), caseload.start)
         return np.where(known, np.maximum(billed, at), billed)
+
+    def never_released(self, book: Any, caseload: Any, lines: Any, held: Any) -> Any:
+        """Under ``on_stabilization``, a held line of a job that ended before it was
+        stabilized is never paid: stabilization can no longer be documented."""
+        import numpy as np
+
+        from ...dates import NEVER
+
+        if book.choice("hourly_payment_timing") != "on_stabilization":
+            return np.zeros(len(held), dtype=bool)
+        ended = caseload.outcomes["job_end"][lines.case_idx] < caseload.horizon_end
+        return held & (lines.case("stabilized_on") >= NEVER) & ended
 
     def measures(self) -> tuple[Measure, ...]:
         return (

@@ -170,11 +170,16 @@ class IaReport(RuleUnit):
 
     @staticmethod
     def vector(ctx: VectorContext) -> None:
-        ctx.hold(~ctx.case("reports_current"))
+        last = ctx.case("last_report_on")
+        ctx.hold(np.where(last < NEVER, ctx.day > last, ~ctx.case("reports_current")))
 
     @staticmethod
     def line(ctx: LineContext) -> None:
-        if not ctx.case["reports_current"]:
+        last = ctx.case["last_report_on"]
+        if last < NEVER:  # a dated report: does it cover this line's day?
+            if ctx.line["date"] > last:
+                ctx.hold()
+        elif not ctx.case["reports_current"]:
             ctx.hold()
 
 

@@ -18,6 +18,13 @@ class Kansas(Jurisdiction):
     def default_schemes(self) -> tuple[dict[str, str], ...]:
         return ({"name": "Kansas hourly", "kind": "hourly"},)
 
+    def payment_month(self, book: Any, caseload: Any, lines: Any, billed: Any) -> Any:
+        """On the monthly bill after the report covering the line is in (000: "if the
+        required periodic reports are up-to-date"; the monthly cycle is an assumption)."""
+        from ...pricing import reported_month
+
+        return reported_month(caseload, lines, billed)
+
     def coaching_codes(self, book: Any) -> tuple[str, ...]:
         return tuple(book.value("service_codes", book.effective))
 
