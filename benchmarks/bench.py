@@ -191,6 +191,7 @@ def main() -> None:
             "sensitivity",
             "records",
             "cold",
+            "fiscal",
         ),
         default=None,
     )
@@ -218,6 +219,7 @@ def main() -> None:
         "sensitivity": bench_sensitivity,
         "records": bench_records,
         "cold": bench_cold_start,
+        "fiscal": bench_fiscal,
     }
     for name, section in sections.items():
         if args.only in (None, name):
@@ -407,6 +409,36 @@ def bench_records() -> None:
         f"  calibrate, {big_n:,} lines: {big_c:.1f} s (no target); "
         f"{big_c / small_c:.2f}x the {small_n:,}-line run"
     )
+
+
+def bench_fiscal() -> None:
+    """The fiscal note: a ten-year window of 1,000 consumers a year (the bundled reform
+    scenario stretched to FY2027-FY2036, its 40 replications) simulated and priced <= 60 s
+    as a whole command; and the bundled reform scenario's brief (FY2027-FY2030)."""
+    import tempfile
+
+    print("\nFiscal note (whole commands)")
+    cmd = [sys.executable, "-m", "jobcoach_model"]
+    reform = str(HERE.parent / "scenarios" / "kansas_reform_2027.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [*cmd, "simulate", reform, "--out", str(Path(tmp) / "ten"), "--set",
+             "window.last_year=2036", "--set", "caseload.intake_per_month=83.3333"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        ten = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run(
+            [*cmd, "brief", reform, "--out", str(Path(tmp) / "brief"), "--quiet"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        brief = time.perf_counter() - t0
+    print(
+        f"  ten fiscal years, 1,000 consumers a year (10,000), 40 replications, 3 schemes: "
+        f"{ten:.1f} s (target <= 60 s)"
+    )
+    print(f"  the reform scenario's brief (FY2027-FY2030, 1,200 consumers): {brief:.1f} s")
 
 
 def bench_simulation() -> None:

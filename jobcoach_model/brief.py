@@ -219,6 +219,7 @@ SUITE = (
     "cost_brief.ipynb",
     "05_what_if_explorer.ipynb",
     "06_sensitivity.ipynb",
+    "08_fiscal_note.ipynb",
 )
 #: notebooks of an agency's records, parameterized by record paths (not by a scenario)
 RECORD_SUITE = ("07_calibration.ipynb", "records_brief.ipynb")

@@ -25,6 +25,10 @@ How each input is read from the records (the simulator's own model, inverted):
   **case shares** (placement, late and missing plans, concurrent assessment, late
   reports, withdrawals, off-site approval, no customized training, employer able to
   train) as shares of cases; authorized hours and weeks as means.
+- **report delay**: among late cases (``reports_current`` false) with a dated last report,
+  the mean days it lies behind the export's newest report, less half a day (the
+  simulator's delays run evenly from 1 to twice ``report_delay_days``); with late cases
+  but no dates, their reports were not in by the export's end: the export's span.
 - **coaches and providers**: rate mean and sd, credential mix, training months (the
   largest seen, corrected for a uniform's maximum), CCO, independence (among coaches
   neither CCO nor CRP-accredited, as the simulator draws it), W-9 and insurance shares;
@@ -384,6 +388,14 @@ def _case_sums(f: _Fitting, w: _Weekly, need_idx: np.ndarray, levels: list[str])
         ("auth_weeks", (c["authorized_to"] - c["authorized_from"] + 1) / 7),
     ):
         cs.add(name, values)
+    # dated reports: how far behind a late case's last report is, against the last report
+    # of the export (the simulator dates a late case's last report that many days early)
+    last = c["last_report_on"]
+    dated = last < NEVER
+    newest = int(last[dated].max()) if dated.any() else 0
+    late_dated = dated & ~c["reports_current"]
+    cs.add("report_dated_late", late_dated)
+    cs.add("report_delay", np.where(late_dated, newest - last, 0))
     for lvl in NEEDS:
         cs.add(f"need_{lvl}", c["need"] == lvl)
     cs.compute()
@@ -426,6 +438,22 @@ def _line_and_case_inputs(f: _Fitting, cs: Sums) -> None:
         ("services.employer_can_train_share", "employer_trains"),
     ):
         f.put(path, _wilson(cs, name, "cases"))
+    if cs.point["report_dated_late"] > 0:
+        # a late case is late by 1 .. 2 x report_delay_days (mean: the delay + 0.5 days)
+        delay = cs.stat(lambda t: t["report_delay"] / np.maximum(t["report_dated_late"], 1) - 0.5)
+        days = max(1, int(round(delay[0])))
+        f.data["outcomes"]["report_delay_days"] = days
+        lo, hi = max(1, math.floor(min(delay[1], days))), math.ceil(max(delay[2], days))
+        f.fits.append(Fit("outcomes.report_delay_days", days, float(lo), float(hi)))
+    elif cs.point["report_late"] > 0:
+        # undated late reports were not in by the export's end: late for its whole span
+        date = f.lines.services["date"]
+        span = int(date.max()) + 1 - int(f.start.min())
+        f.count("outcomes.report_delay_days", int(min(365, max(1, span))))
+        f.notes.append(
+            "no late case carries a last_report_on date: its reports are taken as not in "
+            "by the export's end (report_delay_days = the export's span, at most 365)"
+        )
     weeks_fit = cs.stat(lambda t: t["auth_weeks"] / t["cases"])
     length = max(1, int(round(weeks_fit[0])))  # whole weeks: the interval too
     f.data["authorizations"]["length_weeks"] = length

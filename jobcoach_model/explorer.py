@@ -126,6 +126,8 @@ class Explorer:
         self.chart.add_class("jc-chart")
         self.benchmark = w.HTML()
         self.benchmark.add_class("jc-benchmark")
+        self.fiscal = w.HTML()
+        self.fiscal.add_class("jc-fiscal")
         #: Export writes only inside this folder (``jobcoach explore --export-dir``)
         self.export_root = Path(
             export_dir or os.environ.get("JOBCOACH_EXPORT_DIR") or Path.cwd()
@@ -163,6 +165,7 @@ class Explorer:
                                 self.status,
                                 self.table,
                                 self.chart,
+                                self.fiscal,
                                 self.benchmark,
                                 w.HTML("<b>Why do two schemes differ?</b>"),
                                 w.HBox([self.why_from, self.why_to]),
@@ -312,6 +315,7 @@ class Explorer:
                 for n in names
             ]
         )
+        self._draw_fiscal()
         self._draw_benchmark()
         for dropdown in (self.why_from, self.why_to):
             if list(dropdown.options) != names:
@@ -354,6 +358,15 @@ class Explorer:
             + "</tbody></table>"
             + (f"<p>and {more} smaller steps.</p>" if more > 0 else "")
             + _gains_html(br)
+        )
+
+    def _draw_fiscal(self) -> None:
+        from .figures import html_table
+        from .fiscal_figures import fiscal_summary
+
+        self.fiscal.value = (
+            "<h4>Paid per state fiscal year (cash; mean over replications)</h4>"
+            + html_table(fiscal_summary(self.results))
         )
 
     @property

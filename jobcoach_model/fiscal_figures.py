@@ -56,6 +56,20 @@ def fiscal_note_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fiscal_summary(results: Results, basis: str = "cash") -> pd.DataFrame:
+    """A scheme per row and a fiscal year per column: the mean paid (the explorer's
+    compact fiscal note; a reform's cost against its baseline as a row of its own)."""
+    f = results.fiscal_years
+    paid = f[(f["basis"] == basis) & f["metric"].isin(["total_paid", "cost_vs_baseline"])]
+    years = sorted(paid["fiscal_year"].drop_duplicates(), key=lambda y: int(y[2:]))
+    rows = []
+    for (scheme, metric), part in paid.groupby(["scheme", "metric"], sort=False):
+        label = scheme if metric == "total_paid" else f"{scheme}: cost against its baseline"
+        means = part.set_index("fiscal_year")["mean"]
+        rows.append({"Scheme": label, **{y: usd(means.get(y, 0.0)) for y in years}})
+    return pd.DataFrame(rows)
+
+
 def reform_table(results: Results) -> pd.DataFrame:
     """Each reform's cost against its baseline per fiscal year, by service date and by
     payment date (means with 90% intervals over replications)."""

@@ -20,9 +20,21 @@ from .scenario import DEFAULT_SCHEMES, Scenario, Scheme, scenario_yaml, set_path
 
 def offered_schemes(base: Scenario) -> tuple[Scheme, ...]:
     """The schemes the explorer offers: the default ones, then the base scenario's schemes
-    under rulebooks the defaults do not use (a state shows only when its schemes do)."""
+    under rulebooks the defaults do not use (a state shows only when its schemes do) and
+    its reforms."""
     default = {s.rules for s in DEFAULT_SCHEMES}
-    return (*DEFAULT_SCHEMES, *(s for s in base.schemes if s.rules not in default))
+    names = {s.name for s in DEFAULT_SCHEMES}
+    extra = (
+        s for s in base.schemes if s.name not in names and (s.rules not in default or s.reform_of)
+    )
+    return (*DEFAULT_SCHEMES, *extra)
+
+
+def _with_controls(scheme: Scheme, controls: dict) -> Scheme:
+    """A scheme with the controls' overrides of its rulebook; a parameter the scheme
+    itself dates (a reform's ``{day: value}``) keeps its own dated values."""
+    own_dated = {k: v for k, v in scheme.overrides.items() if isinstance(v, dict)}
+    return scheme.model_copy(update={"overrides": {**scheme.overrides, **controls, **own_dated}})
 
 
 def what_if_scenario(
@@ -50,11 +62,16 @@ def what_if_scenario(
     chosen = set(chosen)
     schemes = (
         tuple(
-            s.model_copy(update={"overrides": {**s.overrides, **overrides.get(s.rules, {})}})
+            _with_controls(s, overrides.get(s.rules, {}))
             for s in offered_schemes(base)
             if s.name in chosen
         )
         or DEFAULT_SCHEMES[:1]
+    )
+    kept = {s.name for s in schemes}  # a reform whose baseline is not chosen stands alone
+    schemes = tuple(
+        s if not s.reform_of or s.reform_of in kept else s.model_copy(update={"reform_of": ""})
+        for s in schemes
     )
     if "low_need" in values:
         data["caseload"]["need_mix"] = _need_mix(values["low_need"], values["high_need"])

@@ -344,3 +344,13 @@ def test_why_panel_says_who_gains_and_who_loses():
     table = gains_by_band(b.provider_from, b.provider_to, b.provider_consumers)
     everyone = table[table["band"] == "all providers"].iloc[0]
     assert f"{everyone['lose_over_5pct']:.1f} (" in ex.why.value
+
+
+def test_the_panel_shows_money_per_fiscal_year_and_a_reforms_cost():
+    ex = Explorer(ROOT / "scenarios" / "kansas_reform_2027.yaml", consumers=100, debounce=0)
+    text = ex.fiscal.value
+    assert "FY2027" in text and "FY2030" in text
+    assert "cost against its baseline" in text
+    before = ex.fiscal.value
+    ex.controls["ks_rate"].value = 50.0
+    assert ex.fiscal.value != before

@@ -191,6 +191,22 @@ def test_sensitivity_notebook_numbers_match_the_package(small_suite):
         assert got[f"swing | {r.input} | {r.scheme}"] == pytest.approx(r.swing, rel=1e-9, abs=1e-6)
 
 
+def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
+    from jobcoach_model.runner import run_file
+
+    got = _recorded(small_suite / "08_fiscal_note.ipynb")
+    results = run_file(SMALL, 5, 3, {})
+    f = results.fiscal_years
+    for scheme in results.scenario.schemes:
+        total = results.metric(scheme.name, "total_paid")
+        assert got[f"total_paid | {scheme.name}"] == pytest.approx(total, rel=1e-9)
+        for basis in ("cash", "service"):
+            years = f[(f["scheme"] == scheme.name) & (f["basis"] == basis)]
+            paid = years.loc[years["metric"] == "total_paid", "mean"].sum()
+            assert got[f"fiscal | {scheme.name} | {basis}"] == pytest.approx(paid, abs=0.01)
+            assert paid == pytest.approx(total, abs=0.05)  # the years add up to the total
+
+
 def test_the_same_brief_twice_is_byte_identical(tmp_path):
     first, second = tmp_path / "one", tmp_path / "two"
     make_brief(SMALL, first, progress=False)

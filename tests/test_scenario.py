@@ -78,7 +78,7 @@ BAD = [
         {"authorizations": {"hours": {"low": -5, "medium": 10, "high": 10}}},
         ["authorizations.hours.low", "greater than or equal to 0"],
     ),
-    ({"schemes": [{"name": "X", "rules": "TX"}]}, ["schemes[0].rules", "KS, IA"]),
+    ({"schemes": [{"name": "X", "rules": "ZZ"}]}, ["schemes[0].rules", "KS, IA, KY, TX"]),
     (
         {"schemes": [{"name": "X", "rules": "KS", "overrides": {"medicaid_hourly_rate": 42}}]},
         ["schemes[0]", "medicaid_hourly_rate", "unknown name"],
