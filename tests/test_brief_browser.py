@@ -137,3 +137,37 @@ def test_fit_report_reads_as_an_analyst_would(tmp_path):
     finally:
         browser.close()
         pw.stop()
+
+
+def test_the_reform_scenarios_brief_shows_its_fiscal_note(tmp_path):
+    """The bundled reform (Kansas at 45.16 from 2027-07-01, FY2027 to FY2030), briefed and
+    opened in Chromium: the fiscal note per year, the reform's cost against Kansas as it
+    pays today (nothing in FY2027, before the reform), and what is never released."""
+    html = make_brief(
+        ROOT / "scenarios" / "kansas_reform_2027.yaml",
+        tmp_path,
+        sets={"simulation.replications": "8"},
+        progress=False,
+    )
+    pw, browser = browser_or_skip()
+    try:
+        page, asked = _offline_page(browser, html)
+        assert page.locator("h2", has_text="Fiscal note").is_visible()
+        table = page.locator("table", has_text="Paid in the year (cash)").first
+        for year in ("FY2027", "FY2028", "FY2029", "FY2030"):
+            assert table.locator("td", has_text=year).count() >= 3, year
+        reform = page.locator("table", has_text="Cost, paid in the year").first
+        rows = reform.locator("tbody tr")
+        first = rows.first.locator("td").all_inner_texts()
+        assert first[2] == "FY2027" and first[3] == "$0" and first[4] == "$0"
+        second = rows.nth(1).locator("td").all_inner_texts()
+        assert second[2] == "FY2028" and second[3].startswith("$") and second[3] != "$0"
+        said = page.locator("h2:has-text('Findings') + ul").inner_text()
+        assert "never released" in said and "FY2028" in said
+        assert asked == [], f"the brief tried to fetch {asked}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("h2", has_text="Fiscal note").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "fiscal_note.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()
