@@ -78,24 +78,15 @@ authorization window, an hours cap, group proration) are in ``rules/common.py``.
 
 from __future__ import annotations
 
-from ...rules.context import LineContext, VectorContext
-from ...rules.registry import RuleUnit, register
+from ...rules.common import FlatRate
+from ...rules.registry import register
 
 
 # FILL IN: source file: "the clause that states the rate"
 @register
-class {cls}Rate(RuleUnit):
+class {cls}Rate(FlatRate):
     id = "{code}-RATE"
-
-    @staticmethod
-    def vector(ctx: VectorContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note(True)
-
-    @staticmethod
-    def line(ctx: LineContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note()
+    parameter = "hourly_rate"
 ''',
     "__init__.py": '''\
 """{name}: everything the state decides beyond its rule units (``rules.py``) and its

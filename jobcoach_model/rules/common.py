@@ -1,6 +1,7 @@
-"""Mechanisms two rulebooks share, written once: the authorization window, the
-authorized-hours cap and group proration. Each rulebook's unit (``KS-PREAUTH-HOURS``,
-``IA-AUTH-HOURS``, ...) subclasses one of these beside its own clause.
+"""Mechanisms several rulebooks share, written once: a flat hourly rate, the
+authorization window, the authorized-hours cap and group proration. Each rulebook's unit
+(``KS-RATE``, ``KS-PREAUTH-HOURS``, ``IA-AUTH-HOURS``, ...) subclasses one of these beside
+its own clause.
 """
 
 from __future__ import annotations
@@ -12,6 +13,23 @@ from ..lines import Lines
 from ..money import hour_units
 from .context import LineContext, VectorContext
 from .registry import RuleUnit
+
+
+class FlatRate(RuleUnit):
+    """Every line is paid the rulebook's flat rate (the parameter ``parameter``, by the
+    line's date), whatever the coach's own rate; the rule notes every line it prices."""
+
+    parameter = "hourly_rate"
+
+    @classmethod
+    def vector(cls, ctx: VectorContext) -> None:
+        ctx.set_rate(ctx.param(cls.parameter))
+        ctx.note(True)
+
+    @classmethod
+    def line(cls, ctx: LineContext) -> None:
+        ctx.set_rate(ctx.param(cls.parameter))
+        ctx.note()
 
 
 class AuthorizationWindow(RuleUnit):

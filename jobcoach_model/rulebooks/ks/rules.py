@@ -14,25 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ...dates import NEVER
-from ...rules.common import AuthorizationWindow, GroupProration, HoursCap
+from ...rules.common import AuthorizationWindow, FlatRate, GroupProration, HoursCap
 from ...rules.context import LineContext, VectorContext
 from ...rules.registry import RuleUnit, information_only, register
 
 
 # 000_86a311f16011d7dc.txt: "Rate: $40 per hour"
 @register
-class KsRate(RuleUnit):
+class KsRate(FlatRate):
     id = "KS-RATE"
-
-    @staticmethod
-    def vector(ctx: VectorContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note(True)
-
-    @staticmethod
-    def line(ctx: LineContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note()
+    parameter = "hourly_rate"
 
 
 # 000_86a311f16011d7dc.txt: "Use Service Code 575 or 576."

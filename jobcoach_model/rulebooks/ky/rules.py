@@ -11,25 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from ...money import hour_units, hours_units
-from ...rules.common import HoursCap
+from ...rules.common import FlatRate, HoursCap
 from ...rules.context import LineContext, VectorContext
-from ...rules.registry import RuleUnit, register
+from ...rules.registry import register
 
 
 # published_figures.md: "Kentucky (2001 fee memo, amended 2003): 15 USD/hour"
 @register
-class KyRate(RuleUnit):
+class KyRate(FlatRate):
     id = "KY-RATE"
-
-    @staticmethod
-    def vector(ctx: VectorContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note(True)
-
-    @staticmethod
-    def line(ctx: LineContext) -> None:
-        ctx.set_rate(ctx.param("hourly_rate"))
-        ctx.note()
+    parameter = "hourly_rate"
 
 
 # published_figures.md: "15 USD/hour, up to 100 hours per consumer"
