@@ -209,14 +209,3 @@ def default_schemes() -> tuple[dict[str, str], ...]:
 def compared() -> tuple[str, ...]:
     """The jurisdictions the default scenario compares: those with default schemes."""
     return tuple(code for code in codes() if get(code).default_schemes())
-
-
-def benchmark_owner() -> str | None:
-    """The first jurisdiction that sets an accountability benchmark (None if none does)."""
-    from .rulebook import load_rulebook
-
-    for code in codes():
-        book = load_rulebook(code)
-        if get(code).benchmark(book, book.effective) is not None:
-            return code
-    return None

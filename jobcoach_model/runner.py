@@ -23,7 +23,7 @@ from .adjudication import DENIED, HELD, PAID, STATUSES
 from .dates import month_index, to_day
 from .fiscal import FiscalSums, fiscal_sums, fiscal_table
 from .io import write_csv
-from .jurisdictions import benchmark_owner
+from .jurisdictions import codes
 from .jurisdictions import get as get_jurisdiction
 from .metrics import BENCHMARK, case_values, derive, within_window
 from .pricing import price
@@ -38,6 +38,15 @@ def benchmark_label(scenario: Scenario) -> str:
     """The benchmark in force, in words: e.g. ``80% within 90 days``."""
     b = benchmark_settings(scenario)
     return f"{b['share']:.0%} within {b['window_days']:g} days"
+
+
+def benchmark_owner() -> str | None:
+    """The first jurisdiction that sets an accountability benchmark (None if none does)."""
+    for code in codes():
+        book = load_rulebook(code)
+        if get_jurisdiction(code).benchmark(book, book.effective) is not None:
+            return code
+    return None
 
 
 def benchmark_settings(scenario: Scenario) -> dict[str, float]:

@@ -299,7 +299,7 @@ DEFAULT_SCHEMES = tuple(Scheme(**s) for s in default_schemes())
 class Benchmark(_Model):
     """The accountability benchmark (share of persons served completing their plan's
     objectives within a window); empty values take the cited figures of the jurisdiction
-    that sets one (``jurisdictions.benchmark_owner``)."""
+    that sets one (``runner.benchmark_owner``)."""
 
     share: float | None = Field(None, gt=0, le=1)
     window_days: int | None = Field(None, ge=1)
