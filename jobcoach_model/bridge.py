@@ -26,6 +26,7 @@ rule's refusals, as steps of their own.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -211,7 +212,35 @@ def _statement(key: tuple[str, str], schemes: tuple[Scheme, Scheme]) -> str:
         return (
             f"{' or '.join(names)} outcome payment {rule_id} for each case reaching the milestone"
         )
-    return rule_statement(rule_id, [get_rulebook(s.rules) for s in schemes])
+    return rule_statement(rule_id, [get_rulebook(s.rules) for s in schemes]) + _dated(
+        rule_id, schemes
+    )
+
+
+def _dated(rule_id: str, schemes: tuple[Scheme, Scheme]) -> str:
+    """The dated values a scheme's overrides give a parameter of the rule (a reform), so a
+    step says which value its lines used: e.g. `` [hourly_rate: 40 until 2027-06-30,
+    45.16 from 2027-07-01 in Kansas at 45.16]``."""
+    out = []
+    for scheme in schemes:
+        book = get_rulebook(scheme.rules, scheme.overrides)
+        try:
+            rule = book.rule(rule_id)
+        except KeyError:
+            continue
+        for name in rule.parameters:
+            history = book.parameters[name].cited_history()
+            if not any(ref.source == "scenario" for _, _, ref in history):
+                continue
+            parts = []
+            for i, (day, value, _) in enumerate(history):
+                until = history[i + 1][0] if i + 1 < len(history) else None
+                span = f"from {day.isoformat()}"
+                if until is not None:
+                    span += f" to {(until - dt.timedelta(days=1)).isoformat()}"
+                parts.append(f"{value:g} {span}" if value is not None else f"none {span}")
+            out.append(f" [{name} in {scheme.name}: {', '.join(parts)}]")
+    return "".join(out)
 
 
 @dataclass

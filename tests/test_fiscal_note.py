@@ -165,3 +165,25 @@ def test_a_window_is_whole_fiscal_years_of_each_state():
         load_scenario(REFORM, {"caseload.intake_per_month": "[1, 2, 3]"})
     with pytest.raises(Exception, match="last_year"):
         load_scenario(REFORM, {"window.last_year": "2040"})
+
+
+def test_the_bridge_and_explain_say_which_value_a_line_used():
+    from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE
+
+    from jobcoach_model.bridge import bridge
+    from jobcoach_model.explain import explain_lines
+
+    sc = load_scenario(REFORM, {"simulation.replications": "2"})
+    steps = bridge(sc, "Kansas hourly", "Kansas at 45.16 from 2027-07-01").steps
+    rate = steps[steps["rule_id"] == "KS-RATE"].iloc[0]
+    assert "40 from 2016-02-01 to 2027-06-30, 45.16 from 2027-07-01" in rate["statement"]
+    frames = (
+        pd.DataFrame([{**BASE_CASE, "authorized_to": "2027-12-31"}]),
+        pd.DataFrame([BASE_COACH]),
+        pd.DataFrame([{**BASE_SERVICE, "date": "2027-07-02"}]),
+    )
+    (line,) = explain_lines(
+        *frames, rules="KS", overrides={"hourly_rate": {"2027-07-01": 45.16}}, line="S1"
+    )
+    reads = [r for s in line.steps for r in s.reads if r[0] == "hourly_rate"]
+    assert reads and reads[0][1] == 45.16 and reads[0][2] == "2027-07-01", reads
