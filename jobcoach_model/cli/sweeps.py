@@ -1,4 +1,5 @@
-"""Many runs of a scenario: sensitivity (readings, tornado, Sobol) and sweeps on Dask."""
+"""Many runs of a scenario: sensitivity (readings, tornado, Sobol), joint draws
+(uncertainty) and sweeps on Dask."""
 
 from __future__ import annotations
 
@@ -81,6 +82,48 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if len(failed) < len(points) else 2
 
 
+def _cmd_uncertainty(args: argparse.Namespace) -> int:
+    from ..budget import check_runs
+    from ..runner import run
+    from ..scenario import load_scenario_data, scenario_from_dict
+    from ..uncertainty import (
+        DRAW_REPLICATIONS,
+        precision_note,
+        run_draws,
+        uncertainty_table,
+        write_uncertainty,
+    )
+
+    base, source = load_scenario_data(args.scenario, parse_sets(args.set))
+    scenario = scenario_from_dict(base, source)
+    check_runs(
+        scenario,
+        [(args.draws, DRAW_REPLICATIONS), (1, scenario.simulation.replications)],
+        parallel(args),
+        str(args.scenario),
+        "--draws",
+    )
+    output_folder(args.out, args.force)
+    draws = run_draws(
+        base, source, scenario, args.draws, args.workers, args.scheduler, not args.quiet
+    )
+    own = run(scenario, keep_sample=False).summary  # the simulation-only interval
+    simulation = own[own["metric"] == "total_paid"].set_index("scheme")
+    table = uncertainty_table(draws, simulation)
+    for row in table.itertuples():
+        print(
+            f"  {row.scheme}: cheapest in {row.p_cheapest:.0%} of {args.draws:,} draws "
+            f"(se {row.se:.1%}); total {row.mean:,.0f} USD (90% {row.p05:,.0f} to "
+            f"{row.p95:,.0f}; simulation alone {row.sim_p05:,.0f} to {row.sim_p95:,.0f})"
+        )
+    note = precision_note(table)
+    if note:
+        print(f"  {note}")
+    for path in write_uncertainty(draws, table, args.out):
+        print(f"  -> {path}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the parser."""
     p = sub.add_parser(
@@ -110,3 +153,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_force(p)
     add_time_limit(p)
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser(
+        "uncertainty",
+        help="joint draws over every assumption and reading: how likely each finding is",
+    )
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--draws", type=int, default=1000, metavar="N", help="joint draws (1,000)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    add_cluster(p)
+    add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_force(p)
+    add_time_limit(p)
+    p.set_defaults(func=_cmd_uncertainty)

@@ -1,0 +1,183 @@
+"""Joint draws over every assumption and reading (probabilistic sensitivity analysis).
+
+Each draw sets every input that has a range (``sensitivity.inputs``: uniform over its
+cited or assumed range, or over a calibrated input's 90% interval) and every named
+reading (each option equally likely) at once, and simulates its own caseload with its own
+seed (one replication). The draws run on the sweep machinery, so they run on a local Dask
+cluster or an external scheduler unchanged, and each draw equals ``jobcoach simulate``
+with its values. ``voi.py`` turns the table of draws into the probability that each
+scheme is the cheapest and that each finding holds, and the value of measuring each input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SensitivityError
+from .scenario import Scenario
+from .sensitivity import inputs, interpretation_points
+from .sweep import run_points
+from .voi import cheapest, pairwise_findings, value_of_information
+
+#: the spawn key of the draws' own random stream (apart from every replication's)
+DRAW_STREAM = 2**31 - 1
+#: a draw's caseload: one simulated replication
+DRAW_REPLICATIONS = 1
+
+
+@dataclass
+class Draws:
+    """The draws: one row each (its seed, every input's value, every reading's option,
+    each scheme's total paid and paid per job kept 90 days), and what the columns are."""
+
+    table: pd.DataFrame
+    inputs: list[str]
+    readings: list[str]
+    schemes: list[str]
+
+    def costs(self) -> pd.DataFrame:
+        """Total paid per draw, a column per scheme."""
+        return self.table[[f"{s} | total_paid" for s in self.schemes]].set_axis(
+            self.schemes, axis=1
+        )
+
+
+def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """``n`` joint draws of the scenario's inputs and readings: the values (one row a
+    draw) and the ``--set`` changes that make each draw's scenario. Deterministic in the
+    scenario's seed and ``n``'s order: draw ``i`` is the same whatever ``n`` is."""
+    found = inputs(scenario)
+    readings: dict[str, tuple[list[str], list[dict]]] = {}
+    for code, name, option, _, sets in interpretation_points(scenario):
+        options, changes = readings.setdefault(f"{code}.{name}", ([], []))
+        options.append(option)
+        changes.append(sets)
+    rows, points = [], []
+    for i in range(n):
+        rng = np.random.default_rng(
+            np.random.SeedSequence(scenario.simulation.seed, spawn_key=(DRAW_STREAM, i))
+        )
+        row: dict[str, Any] = {"draw": i, "seed": int(rng.integers(0, 2**31 - 1))}
+        sets: dict[str, Any] = {
+            "simulation.seed": row["seed"],
+            "simulation.replications": DRAW_REPLICATIONS,
+        }
+        for inp in found:
+            value = float(rng.uniform(inp.low, inp.high))
+            value = float(round(value)) if inp.integer else round(value, 10)
+            row[inp.name] = value
+            sets.update(inp.sets(scenario, value))
+        for name, (options, changes) in readings.items():
+            pick = int(rng.integers(len(options)))
+            row[name] = options[pick]
+            sets.update(changes[pick])
+        rows.append(row)
+        points.append(sets)
+    return pd.DataFrame(rows), points
+
+
+def run_draws(
+    base: dict,
+    source: str,
+    scenario: Scenario,
+    n: int,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Draws:
+    """Run ``n`` joint draws and gather each scheme's totals per draw."""
+    if n < 2:
+        raise SensitivityError(f"{source}: --draws: expected at least 2, got {n}")
+    values, points = draw_points(scenario, n)
+    results = run_points(
+        base, source, points, workers=workers, scheduler=scheduler, progress=progress, desc="draws"
+    )
+    failed = next((r.error for r in results if r.error), None)
+    if failed:
+        raise SensitivityError(f"{source}: a draw failed: {failed}")
+    schemes = [s.name for s in scenario.schemes]
+    columns = {}
+    for metric in ("total_paid", "paid_per_retained_90d"):
+        for scheme in schemes:
+            columns[f"{scheme} | {metric}"] = [
+                float(r.summary.set_index(["scheme", "metric"]).loc[(scheme, metric), "mean"])
+                for r in results
+            ]
+    table = pd.concat([values, pd.DataFrame(columns)], axis=1)
+    readings = [
+        c
+        for c in values.columns
+        if c not in ("draw", "seed") and not pd.api.types.is_numeric_dtype(values[c])
+    ]
+    numbers = [c for c in values.columns if c not in ("draw", "seed", *readings)]
+    return Draws(table, numbers, readings, schemes)
+
+
+def uncertainty_table(draws: Draws, simulation: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``scheme, mean, p05, p95, sim_p05, sim_p95, p_cheapest, se``: each scheme's total
+    over the draws (assumptions, readings and simulation together), beside the
+    simulation-only interval of the scenario as given (its own replications)."""
+    costs = draws.costs()
+    p = cheapest(costs).set_index("scheme")
+    rows = []
+    for scheme in draws.schemes:
+        values = costs[scheme].to_numpy()
+        p05, p95 = np.percentile(values, [5, 95])
+        sim = (
+            simulation.loc[scheme, ["p05", "p95"]].to_numpy()
+            if simulation is not None
+            else (np.nan, np.nan)
+        )
+        rows.append(
+            (
+                scheme,
+                round(float(values.mean()), 2),
+                round(float(p05), 2),
+                round(float(p95), 2),
+                round(float(sim[0]), 2),
+                round(float(sim[1]), 2),
+                round(float(p.loc[scheme, "p_cheapest"]), 4),
+                round(float(p.loc[scheme, "se"]), 4),
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["scheme", "mean", "p05", "p95", "sim_p05", "sim_p95", "p_cheapest", "se"]
+    )
+
+
+def precision_note(table: pd.DataFrame, target: float = 0.02) -> str:
+    """A warning when the draws are too few for probabilities within ``target`` (one
+    standard error), and how many would do."""
+    worst = float(table["se"].max())
+    if worst <= target:
+        return ""
+    p = table.loc[table["se"].idxmax(), "p_cheapest"]
+    needed = int(np.ceil(p * (1 - p) / target**2))
+    return (
+        f"note: a probability here has a standard error of {worst:.1%}; about {needed:,} "
+        f"draws would bring it within {target:.0%}"
+    )
+
+
+def write_uncertainty(draws: Draws, table: pd.DataFrame, out: Path) -> list[Path]:
+    """``draws.parquet``, ``uncertainty.csv``, ``findings.csv`` and ``evppi.csv`` in
+    ``out`` (each written whole)."""
+    from .io import write_atomic, write_csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "draws.parquet"]
+    write_atomic(written[0], lambda tmp: draws.table.to_parquet(tmp, index=False))
+    frames = {
+        "uncertainty.csv": table,
+        "findings.csv": pairwise_findings(draws.costs()),
+        "evppi.csv": value_of_information(draws.table, draws.inputs, draws.readings, draws.costs()),
+    }
+    for name, frame in frames.items():
+        write_csv(frame, out / name)
+        written.append(out / name)
+    return written

@@ -1,0 +1,78 @@
+"""Joint draws over every assumption and reading: reproducible, the same whatever the
+number of workers, each draw equal to ``jobcoach simulate`` with its values, and the
+command's four files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jobcoach_model.cli import main
+from jobcoach_model.runner import run
+from jobcoach_model.scenario import load_scenario, load_scenario_data
+from jobcoach_model.sensitivity import inputs, interpretation_points
+from jobcoach_model.uncertainty import draw_points, run_draws
+
+SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
+SETS = {"caseload.consumers": "60"}
+
+
+@pytest.fixture(scope="module")
+def small():
+    base, source = load_scenario_data(SMALL, SETS)
+    return base, source, load_scenario(SMALL, SETS)
+
+
+def test_draws_are_reproducible_and_a_draw_does_not_depend_on_how_many(small):
+    _, _, scenario = small
+    five, points = draw_points(scenario, 5)
+    again, _ = draw_points(scenario, 5)
+    pd.testing.assert_frame_equal(five, again)
+    pd.testing.assert_frame_equal(draw_points(scenario, 3)[0], five.iloc[:3])
+    for inp in inputs(scenario):
+        assert five[inp.name].between(inp.low, inp.high).all(), inp.name
+    options = {}
+    for code, name, option, _, _ in interpretation_points(scenario):
+        options.setdefault(f"{code}.{name}", set()).add(option)
+    for name, allowed in options.items():
+        assert set(five[name]) <= allowed, name
+    assert len(set(five["seed"])) == 5 and all(p["simulation.replications"] == 1 for p in points)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_draws_are_the_same_with_0_1_and_2_workers(small, workers):
+    base, source, scenario = small
+    here = run_draws(base, source, scenario, 4, workers=0).table
+    there = run_draws(base, source, scenario, 4, workers=workers).table
+    pd.testing.assert_frame_equal(here, there, check_exact=True)
+
+
+def test_a_draw_equals_simulate_with_its_values(small):
+    base, source, scenario = small
+    draws = run_draws(base, source, scenario, 3, workers=0)
+    _, points = draw_points(scenario, 3)
+    alone = run(load_scenario(SMALL, {**SETS, **{k: str(v) for k, v in points[2].items()}}))
+    for name in draws.schemes:
+        assert draws.table.loc[2, f"{name} | total_paid"] == alone.metric(name, "total_paid")
+
+
+def test_the_command_writes_draws_probabilities_findings_and_evppi(tmp_path, capsys):
+    out = tmp_path / "unc"
+    args = ["uncertainty", str(SMALL), "--draws", "12", "--workers", "0", "--quiet"]
+    assert main([*args, "--out", str(out), "--set", "caseload.consumers=60"]) == 0
+    said = capsys.readouterr().out
+    assert "cheapest in" in said and "draws would bring it within" in said
+    table = pd.read_csv(out / "uncertainty.csv")
+    assert list(table.columns) == [
+        "scheme", "mean", "p05", "p95", "sim_p05", "sim_p95", "p_cheapest", "se",
+    ]  # fmt: skip
+    assert table["p_cheapest"].sum() == pytest.approx(1.0, abs=1e-3)
+    findings = pd.read_csv(out / "findings.csv")
+    assert list(findings.columns) == ["finding", "probability", "se"] and len(findings) == 12
+    evppi = pd.read_csv(out / "evppi.csv")
+    assert list(evppi.columns) == ["input", "evppi", "se"] and evppi["input"].iloc[-1] == "EVPI"
+    draws = pd.read_parquet(out / "draws.parquet")
+    assert len(draws) == 12 and "Kansas hourly | total_paid" in draws.columns
+    assert main([*args[:3], "1", "--workers", "0", "--out", str(tmp_path / "x")]) == 2
