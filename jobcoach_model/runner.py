@@ -104,14 +104,19 @@ class Accumulator:
         return table[key]
 
 
+def _by_rep(money, reps: slice, status: int) -> np.ndarray:
+    """The amount of one status in each replication of ``reps``."""
+    sel = money.status == status
+    return np.bincount(
+        money.rep[sel] - reps.start, weights=money.amount[sel], minlength=reps.stop - reps.start
+    )
+
+
 def _add_money(acc: Accumulator, name: str, money, reps: slice) -> None:
     R = reps.stop - reps.start
     local = money.rep - reps.start
     for status, metric in ((PAID, "total_paid"), (HELD, "held_amount"), (DENIED, "denied_amount")):
-        sel = money.status == status
-        acc.array(acc.money, (name, metric))[reps] += np.bincount(
-            local[sel], weights=money.amount[sel], minlength=R
-        )
+        acc.array(acc.money, (name, metric))[reps] += _by_rep(money, reps, status)
     held = money.status == HELD
     never = held & money.never if money.never is not None else np.zeros_like(held)
     for sel, metric in ((held & ~never, "pending_amount"), (never, "never_released_amount")):
@@ -280,6 +285,35 @@ def run(
             bar.update(cl.n_reps)
     bar.close()
     return _results(scenario, acc, sample)
+
+
+def paid_totals(scenario: Scenario) -> dict[tuple[str, str], np.ndarray]:
+    """Each scheme's total paid and paid per job kept 90 days, per replication: the two
+    numbers a draw of ``jobcoach uncertainty`` or a Sobol point keeps, without the tables
+    ``run`` builds (cash flow, reasons, fiscal years, the benchmark). The same sums in the
+    same order as ``run``, so the values equal its ``per_replication`` columns exactly.
+    """
+    R = scenario.simulation.replications
+    paid = {s.name: np.zeros(R) for s in scenario.schemes}
+    retained = np.zeros(R)
+    for cl in simulate_plan(scenario):
+        reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
+        retained[reps] += np.bincount(
+            cl.reps - reps.start,
+            weights=np.asarray(cl.outcomes["retained_90d"], dtype=np.float64),
+            minlength=cl.n_reps,
+        )
+        lines = cl.lines()
+        for scheme in scenario.schemes:
+            money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
+            paid[scheme.name][reps] += _by_rep(money, reps, PAID)
+    out = {}
+    for name, values in paid.items():
+        out[(name, "total_paid")] = values
+        out[(name, "paid_per_retained_90d")] = np.where(
+            retained > 0, values / np.maximum(retained, 1), np.nan
+        )
+    return out
 
 
 def simulate_all(scenario: Scenario) -> list[SimulatedCaseload]:

@@ -3,9 +3,10 @@
 Each draw sets every input that has a range (``sensitivity.inputs``: uniform over its
 cited or assumed range, or over a calibrated input's 90% interval) and every named
 reading (each option equally likely) at once, and simulates its own caseload with its own
-seed (one replication). The draws run on the sweep machinery, so they run on a local Dask
-cluster or an external scheduler unchanged, and each draw equals ``jobcoach simulate``
-with its values. ``voi.py`` turns the table of draws into the probability that each
+seed (one replication). The draws run on the sweep machinery in batches (``run_batched``:
+a task simulates and prices 25 draws, keeping only each scheme's totals), so they run on a
+local Dask cluster or an external scheduler unchanged, and each draw equals ``jobcoach
+simulate`` with its values. ``voi.py`` turns the table of draws into the probability that each
 scheme is the cheapest and that each finding holds, and the value of measuring each input.
 """
 
@@ -18,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SensitivityError
+from .errors import SensitivityError, SweepError
 from .scenario import Scenario
 from .sensitivity import inputs, interpretation_points
-from .sweep import run_points
+from .sweep import run_batched
 from .voi import cheapest, pairwise_findings, value_of_information
 
 #: the spawn key of the draws' own random stream (apart from every replication's)
@@ -94,20 +95,24 @@ def run_draws(
     if n < 2:
         raise SensitivityError(f"{source}: --draws: expected at least 2, got {n}")
     values, points = draw_points(scenario, n)
-    results = run_points(
-        base, source, points, workers=workers, scheduler=scheduler, progress=progress, desc="draws"
-    )
-    failed = next((r.error for r in results if r.error), None)
-    if failed:
-        raise SensitivityError(f"{source}: a draw failed: {failed}")
+    try:
+        totals = run_batched(
+            base,
+            source,
+            points,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            desc="draw",
+        )
+    except SweepError as err:
+        raise SensitivityError(str(err)) from None
     schemes = [s.name for s in scenario.schemes]
-    columns = {}
-    for metric in ("total_paid", "paid_per_retained_90d"):
-        for scheme in schemes:
-            columns[f"{scheme} | {metric}"] = [
-                float(r.summary.set_index(["scheme", "metric"]).loc[(scheme, metric), "mean"])
-                for r in results
-            ]
+    columns = {
+        f"{scheme} | {metric}": totals[f"{scheme} | {metric}"].to_numpy()
+        for metric in ("total_paid", "paid_per_retained_90d")
+        for scheme in schemes
+    }
     table = pd.concat([values, pd.DataFrame(columns)], axis=1)
     readings = [
         c

@@ -3,8 +3,15 @@ variation of them under either rulebook."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -109,3 +116,43 @@ def pytest_collection_modifyitems(items):
         for rule_id in ids:
             if rule_id.replace("-", "_") in item.name:
                 item.extra_keyword_matches.add(rule_id)
+
+
+@contextlib.contextmanager
+def external_cluster(tmp_path: Path, workers: int = 2) -> Iterator[str]:
+    """A Dask scheduler and ``workers`` single-threaded workers started as separate
+    processes on 127.0.0.1 (as a user would with ``dask scheduler`` / ``dask worker``);
+    yields the scheduler's address and stops both process groups, then checks they ended."""
+    dask = Path(sys.executable).parent / "dask"
+    info = tmp_path / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    scheduler = subprocess.Popen(
+        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+        + ["--scheduler-file", str(info)],
+        **common,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        worker = subprocess.Popen(
+            [str(dask), "worker", address, "--nthreads", "1", "--nworkers", str(workers)]
+            + ["--no-dashboard", "--host", "127.0.0.1"],
+            **common,
+        )
+        yield address
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (worker, scheduler):
+            if proc is not None:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+    for proc in (worker, scheduler):
+        assert proc is None or proc.poll() is not None

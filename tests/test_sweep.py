@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import external_cluster
 
 from jobcoach_model.cli import main
 from jobcoach_model.runner import run
@@ -93,61 +94,10 @@ def test_results_do_not_depend_on_the_number_of_workers(spec, in_process, worker
 
 def test_results_through_an_external_scheduler_on_loopback(spec, in_process, tmp_path):
     base, source, points = spec
-    info = tmp_path / "scheduler.json"
-    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
-    scheduler = subprocess.Popen(
-        [
-            str(DASK),
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(info),
-        ],
-        **common,
-    )
-    worker = None
-    try:
-        deadline = time.monotonic() + 60
-        while not info.is_file() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        import json
-
-        address = json.loads(info.read_text())["address"]
+    with external_cluster(tmp_path) as address:
         assert address.startswith("tcp://127.0.0.1:")
-        worker = subprocess.Popen(
-            [
-                str(DASK),
-                "worker",
-                address,
-                "--nthreads",
-                "1",
-                "--nworkers",
-                "2",
-                "--no-dashboard",
-                "--host",
-                "127.0.0.1",
-            ],
-            **common,
-        )
         got = results_frame(points, run_points(base, source, points, scheduler=address))
-        pd.testing.assert_frame_equal(got, in_process, check_exact=True)
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in (worker, scheduler):
-            if proc is not None:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-    for proc in (worker, scheduler):
-        assert proc is None or proc.poll() is not None
+    pd.testing.assert_frame_equal(got, in_process, check_exact=True)
 
 
 def test_a_point_equals_simulate_with_the_same_sets(spec, in_process):

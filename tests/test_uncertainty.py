@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import external_cluster
 
 from jobcoach_model.cli import main
 from jobcoach_model.runner import run
 from jobcoach_model.scenario import load_scenario, load_scenario_data
 from jobcoach_model.sensitivity import inputs, interpretation_points
+from jobcoach_model.sweep import run_batched
 from jobcoach_model.uncertainty import draw_points, run_draws
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
@@ -41,21 +43,43 @@ def test_draws_are_reproducible_and_a_draw_does_not_depend_on_how_many(small):
     assert len(set(five["seed"])) == 5 and all(p["simulation.replications"] == 1 for p in points)
 
 
+@pytest.fixture(scope="module")
+def four(small):
+    base, source, scenario = small
+    return run_draws(base, source, scenario, 4, workers=0).table
+
+
 @pytest.mark.parametrize("workers", [1, 2])
-def test_draws_are_the_same_with_0_1_and_2_workers(small, workers):
+def test_draws_are_the_same_with_0_1_and_2_workers(small, four, workers):
     base, source, scenario = small
-    here = run_draws(base, source, scenario, 4, workers=0).table
     there = run_draws(base, source, scenario, 4, workers=workers).table
-    pd.testing.assert_frame_equal(here, there, check_exact=True)
+    pd.testing.assert_frame_equal(four, there, check_exact=True)
 
 
-def test_a_draw_equals_simulate_with_its_values(small):
+def test_draws_are_the_same_through_an_external_scheduler(small, four, tmp_path):
     base, source, scenario = small
-    draws = run_draws(base, source, scenario, 3, workers=0)
-    _, points = draw_points(scenario, 3)
-    alone = run(load_scenario(SMALL, {**SETS, **{k: str(v) for k, v in points[2].items()}}))
-    for name in draws.schemes:
-        assert draws.table.loc[2, f"{name} | total_paid"] == alone.metric(name, "total_paid")
+    with external_cluster(tmp_path) as address:
+        there = run_draws(base, source, scenario, 4, scheduler=address).table
+    pd.testing.assert_frame_equal(four, there, check_exact=True)
+
+
+def test_draws_do_not_depend_on_the_batch_size(small, four):
+    base, source, scenario = small
+    _, points = draw_points(scenario, 4)
+    for size in (1, 3):
+        rows = run_batched(base, source, points, workers=0, batch=size)
+        for column in rows.columns:
+            assert rows[column].tolist() == four[column].tolist(), (size, column)
+
+
+def test_every_draw_equals_simulate_with_its_values(small, four):
+    base, source, scenario = small
+    _, points = draw_points(scenario, 4)
+    for i, point in enumerate(points):
+        alone = run(load_scenario(SMALL, {**SETS, **{k: str(v) for k, v in point.items()}}))
+        for name in (s.name for s in scenario.schemes):
+            for metric in ("total_paid", "paid_per_retained_90d"):
+                assert four.loc[i, f"{name} | {metric}"] == alone.metric(name, metric), (i, name)
 
 
 def test_the_command_writes_draws_probabilities_findings_and_evppi(tmp_path, capsys):
