@@ -5,10 +5,7 @@ simulate` with the same --set values, and failing points reported while others r
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
