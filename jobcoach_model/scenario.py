@@ -387,6 +387,27 @@ def monthly_intake(intake: float | list[float], start: dt.date, end: dt.date) ->
     return values
 
 
+class Uncertainty(_Model):
+    """How the joint draws of ``jobcoach uncertainty`` and the brief's How sure are made:
+    how many, and the weight of each option of a reading (``RULES.reading: {option:
+    weight}``; an option not named weighs 0 once its reading is named; a reading not named
+    has every option equally likely). No value per job kept is asked for: the simulated
+    jobs do not depend on the payment scheme, so such a value would add the same amount to
+    every scheme of a draw and change no choice (``voi.net_benefit`` takes one all the same)."""
+
+    draws: int = Field(1000, ge=2, le=100_000)
+    reading_weights: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _weights(self) -> Uncertainty:
+        for reading, weights in self.reading_weights.items():
+            if any(not (w >= 0 and np.isfinite(w)) for w in weights.values()):
+                raise ValueError(f"reading_weights: {reading}: expected weights >= 0")
+            if not sum(weights.values()) > 0:
+                raise ValueError(f"reading_weights: {reading}: expected a weight above 0")
+        return self
+
+
 class Simulation(_Model):
     """Seed and replications."""
 
@@ -411,6 +432,8 @@ class Scenario(_Model):
     window: Window | None = None
     benchmark: Benchmark = Benchmark()
     simulation: Simulation = Simulation()
+    #: the joint draws over every assumption and reading (How sure, ``uncertainty``)
+    uncertainty: Uncertainty = Uncertainty()
     #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
     bridges: tuple[tuple[str, str], ...] = ()
     #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance

@@ -2,8 +2,8 @@
 
 Each draw sets every input that has a range (``sensitivity.inputs``: uniform over its
 cited or assumed range, or over a calibrated input's 90% interval) and every named
-reading (each option equally likely) at once, and simulates its own caseload with its own
-seed (one replication). The draws run on the sweep machinery in batches (``run_batched``:
+reading (each option equally likely unless ``uncertainty.reading_weights`` says) at once,
+and simulates its own caseload with its own seed (one replication). The draws run on the sweep machinery in batches (``run_batched``:
 a task simulates and prices 25 draws, keeping only each scheme's totals), so they run on a
 local Dask cluster or an external scheduler unchanged, and each draw equals ``jobcoach
 simulate`` with its values. ``voi.py`` turns the table of draws into the probability that each
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SensitivityError, SweepError
+from .flips import Box, find_boxes, flips_table
 from .scenario import Scenario
 from .sensitivity import inputs, interpretation_points
 from .sweep import run_batched
@@ -58,6 +59,7 @@ def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str
         options, changes = readings.setdefault(f"{code}.{name}", ([], []))
         options.append(option)
         changes.append(sets)
+    weights = reading_weights(scenario, {k: v[0] for k, v in readings.items()})
     rows, points = [], []
     for i in range(n):
         rng = np.random.default_rng(
@@ -74,12 +76,40 @@ def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str
             row[inp.name] = value
             sets.update(inp.sets(scenario, value))
         for name, (options, changes) in readings.items():
-            pick = int(rng.integers(len(options)))
+            if name in weights:  # the scenario's weights: the option the uniform falls in
+                pick = int(np.searchsorted(weights[name], rng.random(), side="right"))
+            else:
+                pick = int(rng.integers(len(options)))
             row[name] = options[pick]
             sets.update(changes[pick])
         rows.append(row)
         points.append(sets)
     return pd.DataFrame(rows), points
+
+
+def reading_weights(scenario: Scenario, options: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """The cumulative weights (summing to 1) of each reading the scenario weighs
+    (``uncertainty.reading_weights``), in its options' order; SensitivityError naming the
+    reading or option that no rulebook of the scenario's schemes has."""
+    out = {}
+    for name, given in scenario.uncertainty.reading_weights.items():
+        if name not in options:
+            known = ", ".join(options) or "none"
+            raise SensitivityError(
+                f"uncertainty.reading_weights: {name}: no such reading of this scenario's "
+                f"rulebooks (expected one of: {known})"
+            )
+        unknown = sorted(set(given) - set(options[name]))
+        if unknown:
+            raise SensitivityError(
+                f"uncertainty.reading_weights: {name}: {unknown[0]!r} is not an option "
+                f"(expected one of: {', '.join(options[name])})"
+            )
+        w = np.array([given.get(o, 0.0) for o in options[name]], dtype=np.float64)
+        cum = np.cumsum(w / w.sum())
+        cum[-1] = 1.0 + 1e-12
+        out[name] = cum
+    return out
 
 
 def run_draws(
@@ -169,20 +199,107 @@ def precision_note(table: pd.DataFrame, target: float = 0.02) -> str:
     )
 
 
-def write_uncertainty(draws: Draws, table: pd.DataFrame, out: Path) -> list[Path]:
-    """``draws.parquet``, ``uncertainty.csv``, ``findings.csv`` and ``evppi.csv`` in
-    ``out`` (each written whole)."""
+@dataclass
+class Analysis:
+    """What the draws say: each scheme's total and chance of being cheapest
+    (``uncertainty.csv``), every pairwise finding (``findings.csv``), the value of
+    measuring each input, reading and group (``evppi.csv``), and the boxes of inputs where
+    the usual cheapest scheme stops being cheapest (``flips.csv``)."""
+
+    draws: Draws
+    table: pd.DataFrame
+    findings: pd.DataFrame
+    evppi: pd.DataFrame
+    boxes: list[Box]
+    usual: str  # the scheme cheapest in most draws
+    note: str  # a warning when the draws are too few ("" otherwise)
+
+    @property
+    def flips(self) -> pd.DataFrame:
+        """The PRIM boxes, a row per restricted input."""
+        return flips_table(self.boxes)
+
+    def top_inputs(self, k: int = 3) -> pd.DataFrame:
+        """The ``k`` single inputs or readings most worth measuring (EVPPI, largest
+        first; groups and the EVPI row left out)."""
+        singles = self.evppi[self.evppi["input"].isin([*self.draws.inputs, *self.draws.readings])]
+        return singles.head(k)
+
+
+def reading_groups(draws: Draws, boxes: list[Box]) -> dict[str, list[str]]:
+    """Inputs worth valuing together: each rulebook's readings (two or more), every
+    reading, and the inputs the first flip box restricts."""
+    groups: dict[str, list[str]] = {}
+    by_code: dict[str, list[str]] = {}
+    for name in draws.readings:
+        by_code.setdefault(name.split(".", 1)[0], []).append(name)
+    for code, names in by_code.items():
+        if len(names) > 1:
+            groups[f"{code} readings, together"] = names
+    if len(by_code) > 1:
+        groups["every reading, together"] = list(draws.readings)
+    if boxes and len(boxes[0].limits) > 1:
+        groups["the first flip box's inputs, together"] = list(boxes[0].limits["input"])
+    return groups
+
+
+def analyse(draws: Draws, simulation: pd.DataFrame | None = None) -> Analysis:
+    """Every table ``jobcoach uncertainty`` writes and the brief's How sure shows."""
+    table = uncertainty_table(draws, simulation)
+    costs = draws.costs()
+    winner = costs.to_numpy().argmin(axis=1)
+    usual = int(np.bincount(winner, minlength=len(draws.schemes)).argmax())
+    boxes = find_boxes(draws.table, draws.inputs, draws.readings, winner != usual)
+    evppi = value_of_information(
+        draws.table, draws.inputs, draws.readings, costs, groups=reading_groups(draws, boxes)
+    )
+    return Analysis(
+        draws,
+        table,
+        pairwise_findings(costs),
+        evppi,
+        boxes,
+        draws.schemes[usual],
+        precision_note(table),
+    )
+
+
+def write_uncertainty(analysis: Analysis, out: Path) -> list[Path]:
+    """``draws.parquet``, ``uncertainty.csv``, ``findings.csv``, ``evppi.csv`` and
+    ``flips.csv`` in ``out`` (each written whole)."""
     from .io import write_atomic, write_csv
 
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "draws.parquet"]
-    write_atomic(written[0], lambda tmp: draws.table.to_parquet(tmp, index=False))
+    write_atomic(written[0], lambda tmp: analysis.draws.table.to_parquet(tmp, index=False))
     frames = {
-        "uncertainty.csv": table,
-        "findings.csv": pairwise_findings(draws.costs()),
-        "evppi.csv": value_of_information(draws.table, draws.inputs, draws.readings, draws.costs()),
+        "uncertainty.csv": analysis.table,
+        "findings.csv": analysis.findings,
+        "evppi.csv": analysis.evppi,
+        "flips.csv": analysis.flips,
     }
     for name, frame in frames.items():
         write_csv(frame, out / name)
         written.append(out / name)
     return written
+
+
+def uncertainty_for(
+    scenario: str | Path,
+    summary: pd.DataFrame,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict | None = None,
+    draws: int | None = None,
+) -> Analysis:
+    """A scenario file's joint draws with a notebook's parameters (its seed and --set
+    changes; ``draws`` or the scenario's ``uncertainty.draws``), run in this process, and
+    what they say beside ``summary``'s simulation-only intervals: what the brief shows."""
+    from .scenario import load_scenario_data, run_changes, scenario_from_dict
+
+    base, source = load_scenario_data(Path(scenario), run_changes(replications, seed, sets))
+    parsed = scenario_from_dict(base, source)
+    n = draws or parsed.uncertainty.draws
+    result = run_draws(base, source, parsed, n, workers=0)
+    own = summary[summary["metric"] == "total_paid"].set_index("scheme")
+    return analyse(result, own)

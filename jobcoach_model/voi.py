@@ -13,7 +13,8 @@ kept). Then
 - ``EVPPI(x) = mean_i max_d g_d(x_i) - max_d mean_i NB[i, d]``, where ``g_d(x)`` is
   ``E[NB_d | x]`` fitted on the draws: for a number, a regression on a cubic B-spline
   basis of ``x`` (statsmodels' ``BSplines``, the smoother of its GAMs; one input, so the
-  additive model is that spline); for a reading (a few options), the mean per option.
+  additive model is that spline); for a reading (a few options), the mean per option;
+  for a group known together, the additive model of its members.
 
 Standard errors come from resampling the draws (the fit refitted on each resample).
 Nothing here knows a rule: it reads a table of draws, one row each.
@@ -102,12 +103,32 @@ def _option_design(x: np.ndarray) -> np.ndarray:
     return np.eye(codes.max() + 1)[codes]
 
 
+def _design(columns: Sequence[np.ndarray], categorical: Sequence[bool], df: int) -> np.ndarray:
+    """The additive model's design for one input or a group: an intercept, then each
+    member's spline basis or option columns (less the first option, which the intercept
+    holds). One member alone gives its own design."""
+    parts = [np.ones((len(columns[0]), 1))]
+    for x, cat in zip(columns, categorical, strict=True):
+        part = _option_design(x) if cat else _basis(x, df)
+        parts.append(part[:, 1:])
+    return np.column_stack(parts)
+
+
 def evppi(
-    nb: np.ndarray, x: np.ndarray, categorical: bool = False, seed: int = 0, df: int = SPLINE_DF
+    nb: np.ndarray,
+    x: np.ndarray | Sequence[np.ndarray],
+    categorical: bool | Sequence[bool] = False,
+    seed: int = 0,
+    df: int = SPLINE_DF,
 ) -> tuple[float, float]:
-    """EVPPI of one input (``x``, a value per draw) and its standard error."""
+    """EVPPI of one input (``x``, a value per draw) or of a group of inputs known
+    together (a list of such columns, an additive model of them), and its standard error."""
     nb = np.asarray(nb, dtype=np.float64)
-    design = _option_design(x) if categorical else _basis(x, df)
+    columns = list(x) if isinstance(x, list | tuple) else [x]
+    cats = (
+        list(categorical) if isinstance(categorical, list | tuple) else [categorical] * len(columns)
+    )
+    design = _design(columns, cats, df)
 
     def estimate(rows: np.ndarray) -> float:
         g = _fitted(design[rows], nb[rows])
@@ -116,7 +137,20 @@ def evppi(
     point = estimate(np.arange(len(nb)))
     rng = np.random.default_rng(seed)
     boot = [estimate(rng.integers(0, len(nb), len(nb))) for _ in range(RESAMPLES)]
-    return max(point, 0.0), float(np.std(boot, ddof=1))
+    floor = _noise(nb)
+    return _clean(point, floor), _clean(float(np.std(boot, ddof=1)), floor)
+
+
+def _noise(nb: np.ndarray) -> float:
+    """Below this a value of information is floating-point noise: a billionth of the
+    largest net benefit (a fitted mean equal to the overall mean differs from it by
+    rounding only)."""
+    return 1e-9 * float(np.abs(nb).max()) if nb.size else 0.0
+
+
+def _clean(value: float, floor: float) -> float:
+    """A value of information, never negative, zero when it is rounding noise."""
+    return value if value > floor else 0.0
 
 
 def net_benefit(
@@ -137,17 +171,28 @@ def value_of_information(
     costs: pd.DataFrame,
     kept: pd.DataFrame | None = None,
     value_per_job: float | None = None,
+    groups: dict[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
-    """``input, evppi, se`` for every input (a number) and reading (an option), largest
-    first, and a last row ``EVPI`` (its se from resampling the draws)."""
+    """``input, evppi, se`` for every input (a number) and reading (an option), then each
+    named group of them known together (``groups``: e.g. all of a rulebook's readings,
+    whose joint value can exceed the sum of its members' when no one alone changes the
+    choice), largest first, and a last row ``EVPI`` (its se from resampling the draws)."""
     nb = net_benefit(costs, kept, value_per_job)
     rows = []
     for i, name in enumerate([*inputs, *readings]):
         value, se = evppi(nb, draws[name].to_numpy(), categorical=name in readings, seed=i)
         rows.append((name, value, se))
+    for i, (name, members) in enumerate((groups or {}).items(), start=len(rows)):
+        columns = [draws[m].to_numpy() for m in members]
+        value, se = evppi(nb, columns, [m in readings for m in members], seed=i)
+        rows.append((name, value, se))
     table = pd.DataFrame(rows, columns=["input", "evppi", "se"])
     table = table.sort_values("evppi", ascending=False, kind="stable").reset_index(drop=True)
     rng = np.random.default_rng(len(rows))
     boot = [evpi(nb[rng.integers(0, len(nb), len(nb))]) for _ in range(RESAMPLES)]
-    total = pd.DataFrame([("EVPI", evpi(nb), float(np.std(boot, ddof=1)))], columns=table.columns)
+    floor = _noise(nb)
+    total = pd.DataFrame(
+        [("EVPI", _clean(evpi(nb), floor), _clean(float(np.std(boot, ddof=1)), floor))],
+        columns=table.columns,
+    )
     return pd.concat([table, total], ignore_index=True)

@@ -49,9 +49,25 @@ def test_brief_reads_offline_in_a_real_browser(tmp_path):
         assert any(r.startswith("IA-") for r in rules) and any(r.startswith("KS-") for r in rules)
         readings = page.locator("table", has_text="Other reading").first
         assert readings.locator("td", has_text="hourly_payment_timing").count() >= 1
+        # How sure opens with how likely each scheme is cheapest, what to measure next
+        # and where the finding flips, from the joint draws
+        opening = page.locator("h2:has-text('How sure') + p")
+        said = opening.inner_text()
+        assert "is the cheapest scheme in" in said and "of the 200 draws" in said, said
+        assert "Monte Carlo standard error" in said and "would be worth" in said, said
+        likely = page.locator("table", has_text="Cheapest in").first
+        cells = likely.locator("tbody tr td:nth-child(5)").all_inner_texts()
+        assert len(cells) == 4 and all("%" in c and "±" in c for c in cells), cells
+        total = sum(float(c.split("%")[0]) for c in cells)
+        assert 97 <= total <= 103, cells  # rounded shares of one whole
+        worth = page.locator("table", has_text="Worth knowing (USD)").first
+        assert worth.locator("td", has_text="EVPI").count() == 1
+        assert page.locator("h3", has_text="What to measure next").is_visible()
         assert asked == [], f"the brief tried to fetch {asked}"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)
+        opening.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "brief_how_sure.png"))
     finally:
         browser.close()
         pw.stop()

@@ -11,8 +11,14 @@ import pytest
 from conftest import external_cluster
 
 from jobcoach_model.cli import main
+from jobcoach_model.errors import SensitivityError
 from jobcoach_model.runner import run
-from jobcoach_model.scenario import load_scenario, load_scenario_data
+from jobcoach_model.scenario import (
+    ScenarioError,
+    load_scenario,
+    load_scenario_data,
+    scenario_from_dict,
+)
 from jobcoach_model.sensitivity import inputs, interpretation_points
 from jobcoach_model.sweep import run_batched
 from jobcoach_model.uncertainty import draw_points, run_draws
@@ -99,4 +105,40 @@ def test_the_command_writes_draws_probabilities_findings_and_evppi(tmp_path, cap
     assert list(evppi.columns) == ["input", "evppi", "se"] and evppi["input"].iloc[-1] == "EVPI"
     draws = pd.read_parquet(out / "draws.parquet")
     assert len(draws) == 12 and "Kansas hourly | total_paid" in draws.columns
+    flips = pd.read_csv(out / "flips.csv")
+    assert list(flips.columns) == ["box", "input", "range", "coverage", "density", "draws"]
     assert main([*args[:3], "1", "--workers", "0", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_reading_weights_are_honoured_and_a_zero_weight_is_never_drawn(small):
+    base, source, _ = small
+    weights = {"IA.rate_above_cap": {"cap": 3, "deny": 1}, "IA.rounding": {"half_up": 1}}
+    scenario = scenario_from_dict({**base, "uncertainty": {"reading_weights": weights}}, source)
+    values, _ = draw_points(scenario, 400)
+    assert set(values["IA.rounding"]) == {"half_up"}
+    share = (values["IA.rate_above_cap"] == "cap").mean()
+    assert abs(share - 0.75) < 3 * (0.75 * 0.25 / 400) ** 0.5
+    # the other readings keep their own equal chances
+    plain, _ = draw_points(load_scenario(SMALL, SETS), 400)
+    assert 0.35 < (plain["IA.rate_above_cap"] == "cap").mean() < 0.65
+
+
+@pytest.mark.parametrize(
+    "weights, says",
+    [
+        ({"IA.no_such": {"a": 1}}, "IA.no_such: no such reading"),
+        ({"IA.rounding": {"bankers": 1}}, "'bankers' is not an option"),
+    ],
+)
+def test_a_weight_for_an_unknown_reading_or_option_is_one_clear_line(small, weights, says):
+    base, source, _ = small
+    scenario = scenario_from_dict({**base, "uncertainty": {"reading_weights": weights}}, source)
+    with pytest.raises(SensitivityError, match=says):
+        draw_points(scenario, 3)
+
+
+def test_negative_or_all_zero_weights_are_refused_by_the_scenario(small):
+    base, source, _ = small
+    for bad in ({"IA.rounding": {"half_up": -1}}, {"IA.rounding": {"half_up": 0}}):
+        with pytest.raises(ScenarioError, match="reading_weights: IA.rounding"):
+            scenario_from_dict({**base, "uncertainty": {"reading_weights": bad}}, source)

@@ -91,3 +91,28 @@ def test_the_table_ranks_inputs_and_ends_with_evpi():
     )
     assert table["input"].iloc[-1] == "EVPI" and (table["se"] > 0).all()
     assert list(table.columns) == ["input", "evppi", "se"]
+
+
+def test_a_group_holding_the_decisive_input_is_worth_evpi_and_no_less_than_its_members():
+    draws, costs = _toy()
+    nb = -costs.to_numpy()
+    together, se = evppi(nb, [draws["noise"].to_numpy(), draws["theta"].to_numpy()])
+    assert together == pytest.approx(evpi(nb), abs=3 * se + 0.005)
+    table = value_of_information(
+        draws, ["theta", "noise"], ["reading"], costs, groups={"both": ["noise", "reading"]}
+    ).set_index("input")
+    assert table.loc["both", "evppi"] < 3 * table.loc["both", "se"] + 1e-3
+    assert table.loc["theta", "evppi"] > 10 * table.loc["both", "evppi"]
+
+
+def test_two_inputs_that_decide_only_together_are_worth_more_together():
+    rng = np.random.default_rng(4)
+    a, b = rng.uniform(0, 1, N), rng.uniform(0, 1, N)
+    # the second scheme costs less only when both inputs are high: neither alone moves
+    # the expected choice far, together they settle it
+    costs = pd.DataFrame({"A": np.full(N, 0.2), "B": 1.0 - 1.2 * a * b})
+    draws = pd.DataFrame({"a": a, "b": b})
+    table = value_of_information(draws, ["a", "b"], [], costs, groups={"a and b": ["a", "b"]})
+    t = table.set_index("input")["evppi"]
+    assert t["a and b"] > t["a"] + t["b"]
+    assert t["a and b"] <= t["EVPI"] + 1e-9

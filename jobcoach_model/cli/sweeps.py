@@ -88,14 +88,14 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario_data, scenario_from_dict
     from ..uncertainty import (
         DRAW_REPLICATIONS,
-        precision_note,
+        analyse,
         run_draws,
-        uncertainty_table,
         write_uncertainty,
     )
 
     base, source = load_scenario_data(args.scenario, parse_sets(args.set))
     scenario = scenario_from_dict(base, source)
+    args.draws = scenario.uncertainty.draws if args.draws is None else args.draws
     check_runs(
         scenario,
         [(args.draws, DRAW_REPLICATIONS), (1, scenario.simulation.replications)],
@@ -108,18 +108,18 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
         base, source, scenario, args.draws, args.workers, args.scheduler, not args.quiet
     )
     own = run(scenario, keep_sample=False).summary  # the simulation-only interval
-    simulation = own[own["metric"] == "total_paid"].set_index("scheme")
-    table = uncertainty_table(draws, simulation)
-    for row in table.itertuples():
+    analysis = analyse(draws, own[own["metric"] == "total_paid"].set_index("scheme"))
+    for row in analysis.table.itertuples():
         print(
             f"  {row.scheme}: cheapest in {row.p_cheapest:.0%} of {args.draws:,} draws "
             f"(se {row.se:.1%}); total {row.mean:,.0f} USD (90% {row.p05:,.0f} to "
             f"{row.p95:,.0f}; simulation alone {row.sim_p05:,.0f} to {row.sim_p95:,.0f})"
         )
-    note = precision_note(table)
-    if note:
-        print(f"  {note}")
-    for path in write_uncertainty(draws, table, args.out):
+    for box in analysis.boxes:
+        print(f"  {box.sentence(f'a scheme other than {analysis.usual} is cheapest')}")
+    if analysis.note:
+        print(f"  {analysis.note}")
+    for path in write_uncertainty(analysis, args.out):
         print(f"  -> {path}")
     return 0
 
@@ -159,7 +159,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="joint draws over every assumption and reading: how likely each finding is",
     )
     p.add_argument("scenario", type=Path)
-    p.add_argument("--draws", type=int, default=1000, metavar="N", help="joint draws (1,000)")
+    p.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="joint draws (default: the scenario's uncertainty.draws, 1,000 unless it says)",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     add_cluster(p)
     add_set(p, "PATH=VALUE", "change a scenario field by its dotted path")

@@ -1,0 +1,130 @@
+"""How likely, for the brief's How sure: the joint draws' tables and sentences in plain
+words (each scheme's total with its combined and simulation-only 90% intervals, the
+chance each is cheapest, the inputs most worth measuring, where the finding flips).
+
+It reads an ``uncertainty.Analysis``; nothing here computes a probability.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .figures import escaped
+from .uncertainty import Analysis
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _share(p: float, se: float) -> str:
+    return f"{p:.0%} (± {se:.1%})"
+
+
+def opening_html(a: Analysis) -> str:
+    """The paragraph How sure opens with: how many draws, the usual cheapest scheme and
+    how likely, the chance of the headline finding, and what to measure first."""
+    n = len(a.draws.table)
+    t = a.table.set_index("scheme")
+    usual = t.loc[a.usual]
+    lines = [
+        f"Every assumption with a range and every reading of the sources was drawn at once, "
+        f"{n:,} times, each draw its own simulated caseload. <b>{escaped(a.usual)} is the "
+        f"cheapest scheme in {usual['p_cheapest']:.0%} of the {n:,} draws</b> "
+        f"(Monte Carlo standard error {usual['se']:.1%})."
+    ]
+    second = t.drop(index=a.usual)["p_cheapest"].idxmax() if len(t) > 1 else None
+    if second is not None:
+        finding = a.findings.set_index("finding").loc[f"{a.usual} costs less than {second}"]
+        lines.append(
+            f"{escaped(a.usual)} costs less than {escaped(second)} in "
+            f"{finding['probability']:.0%} of draws (± {finding['se']:.1%})."
+        )
+    lines.append(worth_sentence(a))
+    if a.boxes:
+        lines.append(
+            escaped(a.boxes[0].sentence(f"A scheme other than {a.usual} is cheapest")) + "."
+        )
+    if a.note:
+        lines.append(f"<i>{escaped(a.note[0].upper() + a.note[1:])}.</i>")
+    return "<p>" + " ".join(lines) + "</p>"
+
+
+def worth_sentence(a: Analysis) -> str:
+    """The three inputs most worth measuring and what each is worth, and the groups worth
+    measuring together when no single input is worth much."""
+    evpi = float(a.evppi.loc[a.evppi["input"] == "EVPI", "evppi"].iloc[0])
+    if evpi <= 0:
+        return "Knowing every input exactly would not change which scheme is cheapest."
+    top = a.top_inputs(3)
+    worth = [
+        f"{escaped(r.input)} ({_usd(r.evppi)} USD ± {_usd(r.se)})"
+        for r in top.itertuples()
+        if r.evppi > 0
+    ]
+    text = (
+        f"Knowing every input exactly would be worth {_usd(evpi)} USD to the choice of the "
+        "cheapest scheme (the expected value of perfect information). "
+    )
+    if worth:
+        text += "Most worth measuring, one at a time: " + "; ".join(worth) + "."
+    else:
+        text += "No single input, measured alone, would change the choice."
+    groups = a.evppi[
+        ~a.evppi["input"].isin([*a.draws.inputs, *a.draws.readings, "EVPI"])
+        & (a.evppi["evppi"] > 0)
+    ]
+    if len(groups):
+        g = groups.iloc[0]
+        text += (
+            f" Known together, {escaped(g['input'].replace(', together', ''))} would be worth "
+            f"{_usd(g['evppi'])} USD (± {_usd(g['se'])})."
+        )
+    return text
+
+
+def totals_table(a: Analysis) -> pd.DataFrame:
+    """Each scheme: total with the 90% interval over the draws and over the simulation
+    alone, and the chance it is cheapest."""
+    rows = [
+        {
+            "Scheme": r.scheme,
+            "Total paid, mean (USD)": _usd(r.mean),
+            "90% over every assumption and reading": f"{_usd(r.p05)} to {_usd(r.p95)}",
+            "90% over the simulation alone": f"{_usd(r.sim_p05)} to {_usd(r.sim_p95)}",
+            "Cheapest in": _share(r.p_cheapest, r.se),
+        }
+        for r in a.table.itertuples()
+    ]
+    return pd.DataFrame(rows)
+
+
+def worth_table(a: Analysis, top: int = 8) -> pd.DataFrame:
+    """The inputs, readings and groups most worth measuring (EVPPI), and the EVPI."""
+    e = a.evppi
+    body = e[e["input"] != "EVPI"].head(top)
+    body = pd.concat([body, e[e["input"] == "EVPI"]])
+    return pd.DataFrame(
+        {
+            "Input or reading": body["input"].replace(
+                {"EVPI": "everything (EVPI: perfect information)"}
+            ),
+            "Worth knowing (USD)": body["evppi"].map(_usd),
+            "± (resampled s.e.)": body["se"].map(_usd),
+        }
+    )
+
+
+def flips_display(a: Analysis) -> pd.DataFrame:
+    """The flip boxes, a row per restricted input, with coverage and density in words."""
+    t = a.flips
+    return pd.DataFrame(
+        {
+            "Box": t["box"],
+            "Input": t["input"],
+            "Range": t["range"],
+            "Draws in the box": t["draws"].map(lambda v: f"{v:,}"),
+            "Density": t["density"].map(lambda v: f"{v:.0%}"),
+            "Coverage": t["coverage"].map(lambda v: f"{v:.0%}"),
+        }
+    )
