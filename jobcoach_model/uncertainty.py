@@ -5,9 +5,11 @@ cited or assumed range, or over a calibrated input's 90% interval) and every nam
 reading (each option equally likely unless ``uncertainty.reading_weights`` says) at once,
 and simulates its own caseload with its own seed (one replication). The draws run on the
 sweep machinery in batches (``run_batched``: a task simulates and prices 25 draws, keeping
-only each scheme's totals), so they run on a local Dask cluster or an external scheduler unchanged, and each draw equals ``jobcoach
-simulate`` with its values. ``voi.py`` turns the table of draws into the probability that each
-scheme is the cheapest and that each finding holds, and the value of measuring each input.
+only each scheme's totals), so they run on a local Dask cluster or an external scheduler
+unchanged, and each draw equals ``jobcoach simulate`` with its values. ``voi.py`` turns
+the table of draws into the probability that each scheme is the cheapest and that each
+finding holds, and the value of measuring each input; ``flips.py`` finds where the usual
+cheapest scheme stops being cheapest.
 """
 
 from __future__ import annotations
