@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SensitivityError
+from .errors import SensitivityError, SweepError
 from .jurisdictions import codes
 from .rulebook import load_rulebook
 from .scenario import (
@@ -25,12 +25,16 @@ from .scenario import (
     run_changes,
     scenario_from_dict,
 )
-from .sweep import PointResult, run_points
+from .sweep import PointResult, run_batched, run_points
 
 #: a total that moves by at least this share under another reading is flagged
 MATERIAL = 0.05
 DEFAULT_REPLICATIONS = 50
-SOBOL_REPLICATIONS = 20
+#: replications per Sobol point: one, on the scenario's seed (common random numbers: the
+#: variance decomposed is the inputs', not the simulation's)
+SOBOL_REPLICATIONS = 1
+#: the notebook's base samples: enough for stable total indices (N/4, N/2, N shown)
+SOBOL_N = 512
 
 
 @dataclass(frozen=True)
@@ -336,11 +340,29 @@ def run_sensitivity(
             progress=progress,
         )
         result.notes.append(
-            f"Sobol: N={sobol} base samples, {sobol * (len(swings) + 2)} points of "
-            f"{sobol_replications} replications (Saltelli sampling, first-order and total "
-            "indices with 95% bootstrap confidence intervals)."
+            f"Sobol: N={sobol} base samples, {sobol * (len(swings) + 2):,} points of "
+            f"{sobol_replications} replication(s) on the scenario's seed (Saltelli sampling; "
+            "first-order and total indices with 95% bootstrap intervals; the total index "
+            "also at N/4 and N/2 to show convergence)."
         )
     return result
+
+
+#: a Sobol table's columns: the indices at N with their 95% bootstrap half-widths, the
+#: total index at N/4 and N/2 (convergence), whether ST's interval reaches zero, and
+#: whether ST moved by no more than its half-width from N/2 to N (settled)
+SOBOL_COLUMNS = [
+    "input",
+    "scheme",
+    "S1",
+    "S1_conf",
+    "ST",
+    "ST_conf",
+    "ST_at_quarter_n",
+    "ST_at_half_n",
+    "ST_includes_zero",
+    "settled",
+]
 
 
 def run_sobol(
@@ -357,7 +379,10 @@ def run_sobol(
     seed: int | None = None,
 ) -> pd.DataFrame:
     """First-order and total Sobol indices of each scheme's total paid over the inputs'
-    ranges (SALib: Saltelli sampling, Sobol analysis, no second-order terms)."""
+    ranges (SALib: Saltelli sampling, Sobol analysis, no second-order terms), with the
+    total index again on the first N/4 and N/2 base samples (a Sobol sequence's prefix is a
+    sample of its own) to show convergence. Points run lean and in batches
+    (``sweep.run_batched``), all on the scenario's seed (common random numbers)."""
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
@@ -377,25 +402,53 @@ def run_sobol(
         for inp, value in zip(swings, row, strict=True):
             sets.update(inp.sets(scenario, value))
         points.append(sets)
-    results = _run_all(base, source, points, workers, scheduler, progress, "sobol")
-    totals = [_totals(r)["mean"] for r in results]
+    try:
+        totals = run_batched(
+            base,
+            source,
+            points,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            desc="sobol",
+        )
+    except SweepError as err:
+        raise SensitivityError(str(err)) from None
+    k = len(swings)
+    sizes = {"quarter": n // 4, "half": n // 2}
     rows = []
-    for scheme in totals[0].index:
-        Y = np.array([t[scheme] for t in totals])
+    for scheme in (s.name for s in scenario.schemes):
+        Y = totals[f"{scheme} | total_paid"].to_numpy()
         if np.ptp(Y) == 0:  # the scheme does not depend on any input
             for inp in swings:
-                rows.append([inp.name, scheme, 0.0, 0.0, 0.0, 0.0])
+                rows.append([inp.name, scheme, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, True, True])
             continue
         Si = sobol_analyze.analyze(problem, Y, calc_second_order=False, seed=seed)
-        for k, inp in enumerate(swings):
+        earlier = {
+            name: (
+                sobol_analyze.analyze(
+                    problem, Y[: m * (k + 2)], calc_second_order=False, seed=seed
+                )["ST"]
+                if m >= 2
+                else np.full(k, np.nan)
+            )
+            for name, m in sizes.items()
+        }
+        for j, inp in enumerate(swings):
+            st, conf = float(Si["ST"][j]), float(Si["ST_conf"][j])
+            half = float(earlier["half"][j])
             rows.append(
                 [
                     inp.name,
                     scheme,
-                    *(round(float(Si[c][k]), 4) for c in ("S1", "S1_conf", "ST", "ST_conf")),
+                    *(round(float(Si[c][j]), 4) for c in ("S1", "S1_conf", "ST", "ST_conf")),
+                    round(float(earlier["quarter"][j]), 4),
+                    round(half, 4),
+                    bool(st - conf <= 0),
+                    bool(np.isfinite(half) and abs(st - half) <= conf),
                 ]
             )
-    return pd.DataFrame(rows, columns=["input", "scheme", "S1", "S1_conf", "ST", "ST_conf"])
+    return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
 
 
 def sensitivity_for(
@@ -406,10 +459,12 @@ def sensitivity_for(
     per_point: int = DEFAULT_REPLICATIONS,
     sobol: int | None = None,
     sobol_replications: int = SOBOL_REPLICATIONS,
+    workers: int = 0,
 ) -> Sensitivity:
     """A scenario file's sensitivity with a notebook's parameters (its replications, seed
     and --set changes), ``per_point`` replications a point (never more than the scenario
-    runs), in this process: what the brief and the notebooks show."""
+    runs), in this process or on ``workers`` local worker processes (the same numbers,
+    closed when it ends): what the brief and the notebooks show."""
     path = Path(scenario)
     base, _ = load_scenario_data(path, run_changes(replications, seed, sets))
     parsed = scenario_from_dict(base, str(path))
@@ -421,5 +476,5 @@ def sensitivity_for(
         replications=reps,
         sobol=sobol,
         sobol_replications=min(sobol_replications, parsed.simulation.replications),
-        workers=0,
+        workers=workers,
     )
