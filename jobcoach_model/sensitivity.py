@@ -9,6 +9,7 @@ simulation noise. Interpretations are re-adjudicated on those same lines.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from .scenario import (
 )
 from .sweep import PointResult, run_batched, run_points
 
+#: the normal quantile of a two-sided 90% interval (a fitted input's 5th/95th percentiles)
+Z90 = 1.6448536269514722
 #: a total that moves by at least this share under another reading is flagged
 MATERIAL = 0.05
 DEFAULT_REPLICATIONS = 50
@@ -50,6 +53,26 @@ class Input:
     integer: bool = False
     #: a per-need input swung by one factor: (level, value in the scenario) pairs
     levels: tuple[tuple[str, float], ...] = ()
+    #: fitted from records: a joint draw takes it from its fit (median its value, 5th and
+    #: 95th percentiles its interval), not uniformly over the range
+    fitted: bool = False
+    #: the field's own domain (its declared bounds): a fitted draw never leaves it
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+
+    def draw(self, u: float) -> float:
+        """The value a joint draw with uniform ``u`` gives this input: uniform over
+        [low, high]; for a fitted input, the quantile ``u`` of a split normal whose
+        median is its fitted value and whose 5th and 95th percentiles are its interval
+        (the bootstrap's percentiles; the simulator's own noise is not in it), kept
+        within the field's domain."""
+        if not self.fitted:
+            return self.low + (self.high - self.low) * u
+        from scipy.special import ndtri
+
+        z = float(ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+        side = (self.value - self.low) if z < 0 else (self.high - self.value)
+        value = self.value + z * side / Z90
+        return min(max(value, self.bounds[0]), self.bounds[1])
 
     def sets(self, scenario: Scenario, value: float) -> dict[str, Any]:
         """The --set changes that put this input at ``value`` (a factor for a per-need
@@ -68,15 +91,33 @@ class Input:
 
 
 def _fields(model, prefix: str):
-    """(path, value, swing metadata, annotation) of every field with a swing range."""
+    """(path, value, swing metadata, annotation, domain) of every field with a swing
+    range."""
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         if "swing" in extra:
-            yield path, value, extra["swing"], info.annotation
+            yield path, value, extra["swing"], info.annotation, _domain(info.metadata)
         elif hasattr(type(value), "model_fields"):
             yield from _fields(value, path)
+
+
+#: how far inside an open bound (gt, lt) a drawn value is kept
+OPEN_BOUND = 1e-9
+
+
+def _domain(metadata: list) -> tuple[float, float]:
+    """A field's declared bounds (pydantic's ge/gt/le/lt), open ones just inside."""
+    lo, hi = -math.inf, math.inf
+    for m in metadata:
+        for attr, inside in (("ge", 0.0), ("gt", OPEN_BOUND)):
+            if getattr(m, attr, None) is not None:
+                lo = float(getattr(m, attr)) + inside
+        for attr, inside in (("le", 0.0), ("lt", OPEN_BOUND)):
+            if getattr(m, attr, None) is not None:
+                hi = float(getattr(m, attr)) - inside
+    return lo, hi
 
 
 def inputs(scenario: Scenario) -> list[Input]:
@@ -85,18 +126,40 @@ def inputs(scenario: Scenario) -> list[Input]:
     ``parameters.yaml``), or, for an input fitted from records (``scenario.fitted``), its
     90% interval. A range is stretched to include the scenario's own value."""
     out = []
-    for path, value, swing, annotation in _fields(scenario, ""):
+    for path, value, swing, annotation, domain in _fields(scenario, ""):
         fit = scenario.fitted.get(path)
-        if fit is not None and fit.low is not None and fit.high is not None:
-            # fitted from records: its 90% interval replaces the assumed range
+        fitted = fit is not None and fit.low is not None and fit.high is not None
+        if fitted:  # fitted from records: its 90% interval replaces the assumed range
             swing = {"low": fit.low, "high": fit.high, "source": fit.source, "scale": fit.scale}
         if swing.get("scale"):  # a per-need input: one factor for every level
             levels = tuple((k, float(v)) for k, v in value.model_dump().items())
             low, high = min(swing["low"], 1.0), max(swing["high"], 1.0)
-            out.append(Input(path, 1.0, low, high, swing["source"], levels=levels))
+            out.append(
+                Input(
+                    path,
+                    1.0,
+                    low,
+                    high,
+                    swing["source"],
+                    levels=levels,
+                    fitted=fitted,
+                    bounds=(0.0, math.inf),  # a factor on levels that are >= 0
+                )
+            )
             continue
         lo, hi = min(swing["low"], value), max(swing["high"], value)
-        out.append(Input(path, float(value), lo, hi, swing["source"], annotation is int))
+        out.append(
+            Input(
+                path,
+                float(value),
+                lo,
+                hi,
+                swing["source"],
+                annotation is int,
+                fitted=fitted,
+                bounds=domain,
+            )
+        )
     for code in codes():
         if not any(s.rules == code for s in scenario.schemes):
             continue

@@ -1,7 +1,8 @@
 """Joint draws over every assumption and reading (probabilistic sensitivity analysis).
 
 Each draw sets every input that has a range (``sensitivity.inputs``: uniform over its
-cited or assumed range, or over a calibrated input's 90% interval) and every named
+cited or assumed range; a calibrated input from its fit, median its value and 5th/95th
+percentiles its bootstrap interval) and every named
 reading (each option equally likely unless ``uncertainty.reading_weights`` says) at once,
 and simulates its own caseload with its own seed (one replication). The draws run on the
 sweep machinery in batches (``run_batched``: a task simulates and prices 25 draws, keeping
@@ -73,7 +74,7 @@ def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str
             "simulation.replications": DRAW_REPLICATIONS,
         }
         for inp in found:
-            value = float(rng.uniform(inp.low, inp.high))
+            value = inp.draw(float(rng.random()))
             value = float(round(value)) if inp.integer else round(value, 10)
             row[inp.name] = value
             sets.update(inp.sets(scenario, value))

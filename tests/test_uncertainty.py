@@ -142,3 +142,26 @@ def test_negative_or_all_zero_weights_are_refused_by_the_scenario(small):
     for bad in ({"IA.rounding": {"half_up": -1}}, {"IA.rounding": {"half_up": 0}}):
         with pytest.raises(ScenarioError, match="reading_weights: IA.rounding"):
             scenario_from_dict({**base, "uncertainty": {"reading_weights": bad}}, source)
+
+
+def test_a_calibrated_input_is_drawn_from_its_fit_and_never_leaves_its_domain(small):
+    base, source, _ = small
+    fitted = {
+        "services.group_share": {"low": 0.08, "high": 0.13, "source": "fit"},
+        "services.wrong_code_share": {"low": 0.0, "high": 0.02, "source": "fit"},
+    }
+    data = {**base, "fitted": fitted}
+    data["services"] = {**base.get("services", {}), "group_share": 0.1, "wrong_code_share": 0.001}
+    scenario = scenario_from_dict(data, source)
+    values, _ = draw_points(scenario, 2000)
+    group = values["services.group_share"]
+    # median its fitted value, 5th and 95th percentiles its interval (within sampling error)
+    assert abs(group.median() - 0.1) < 0.003
+    assert abs(group.quantile(0.05) - 0.08) < 0.004 and abs(group.quantile(0.95) - 0.13) < 0.005
+    assert group.min() < 0.08 and group.max() > 0.13  # the tails beyond the interval remain
+    assert values["services.wrong_code_share"].min() >= 0.0  # a share is never negative
+    # an input that is not fitted stays uniform over its range
+    plain = next(i for i in inputs(scenario) if i.name == "services.offsite_share")
+    assert not plain.fitted
+    share = values["services.offsite_share"]
+    assert abs(share.mean() - (plain.low + plain.high) / 2) < 0.01 * (plain.high - plain.low) * 5
