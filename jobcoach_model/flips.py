@@ -41,9 +41,14 @@ class Box:
     mass: float
     draws: int
 
-    def sentence(self, cases: str) -> str:
-        """The box in words: where ``cases`` happen."""
-        parts = [f"{r.input} {r.range}" for r in self.limits.itertuples() if r.input and r.range]
+    def sentence(self, cases: str, factors: Sequence[str] = ()) -> str:
+        """The box in words: where ``cases`` happen (an input in ``factors`` is a factor
+        on each of its levels, and says so)."""
+        parts = [
+            f"{r.input}{' (a factor on each need level)' if r.input in factors else ''} {r.range}"
+            for r in self.limits.itertuples()
+            if r.input and r.range
+        ]
         where = " and ".join(parts) if parts else "anywhere"
         return (
             f"{cases} in {self.density:.0%} of the {self.draws:,} draws where {where} "

@@ -43,7 +43,10 @@ def opening_html(a: Analysis) -> str:
     lines.append(worth_sentence(a))
     if a.boxes:
         lines.append(
-            escaped(a.boxes[0].sentence(f"A scheme other than {a.usual} is cheapest")) + "."
+            escaped(
+                a.boxes[0].sentence(f"A scheme other than {a.usual} is cheapest", a.draws.factors)
+            )
+            + "."
         )
     if a.note:
         lines.append(f"<i>{escaped(a.note[0].upper() + a.note[1:])}.</i>")

@@ -15,7 +15,7 @@ cheapest scheme stops being cheapest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class Draws:
     inputs: list[str]
     readings: list[str]
     schemes: list[str]
+    #: per-need inputs, drawn as one factor on every need level
+    factors: list[str] = field(default_factory=list)
 
     def costs(self) -> pd.DataFrame:
         """Total paid per draw, a column per scheme."""
@@ -153,7 +155,8 @@ def run_draws(
         if c not in ("draw", "seed") and not pd.api.types.is_numeric_dtype(values[c])
     ]
     numbers = [c for c in values.columns if c not in ("draw", "seed", *readings)]
-    return Draws(table, numbers, readings, schemes)
+    factors = [i.name for i in inputs(scenario) if i.levels]
+    return Draws(table, numbers, readings, schemes, factors)
 
 
 def uncertainty_table(draws: Draws, simulation: pd.DataFrame | None = None) -> pd.DataFrame:

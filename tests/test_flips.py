@@ -39,6 +39,7 @@ def test_the_box_of_a_known_rule_is_found_with_its_ranges_and_reading():
     assert box.draws == round(box.mass * N)
     said = box.sentence("it flips")
     assert said.startswith("it flips in ") and "IA.timing in {on_report}" in said
+    assert "share (a factor on each need level) at least" in box.sentence("it flips", ["share"])
     table = flips_table(boxes)
     assert list(table.columns) == ["box", "input", "range", "coverage", "density", "draws"]
     assert (table["box"] == 1).sum() == 3

@@ -116,7 +116,8 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
             f"{row.p95:,.0f}; simulation alone {row.sim_p05:,.0f} to {row.sim_p95:,.0f})"
         )
     for box in analysis.boxes:
-        print(f"  {box.sentence(f'a scheme other than {analysis.usual} is cheapest')}")
+        cases = f"a scheme other than {analysis.usual} is cheapest"
+        print(f"  {box.sentence(cases, analysis.draws.factors)}")
     if analysis.note:
         print(f"  {analysis.note}")
     for path in write_uncertainty(analysis, args.out):
