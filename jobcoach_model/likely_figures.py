@@ -53,6 +53,22 @@ def opening_html(a: Analysis) -> str:
     return "<p>" + " ".join(lines) + "</p>"
 
 
+def finding(a: Analysis) -> str:
+    """The Findings list's sentence: how likely the usual cheapest scheme is cheapest
+    over every assumption and reading together, and the runner-up's chance."""
+    n = len(a.draws.table)
+    t = a.table.set_index("scheme")
+    text = (
+        f"Over {n:,} joint draws of every assumption and reading, {a.usual} is the cheapest "
+        f"scheme in {t.loc[a.usual, 'p_cheapest']:.0%} (± {t.loc[a.usual, 'se']:.1%})"
+    )
+    rest = t.drop(index=a.usual)
+    if len(rest):
+        second = rest["p_cheapest"].idxmax()
+        text += f", {second} in {rest.loc[second, 'p_cheapest']:.0%}"
+    return text + " (How sure)."
+
+
 def worth_sentence(a: Analysis) -> str:
     """The three inputs most worth measuring and what each is worth, and the groups worth
     measuring together when no single input is worth much."""

@@ -44,6 +44,9 @@ def test_brief_reads_offline_in_a_real_browser(tmp_path):
         findings = page.locator("h2:has-text('Findings') + ul li")
         assert findings.count() >= 3
         assert "90% interval" in findings.first.inner_text()
+        assert (
+            "Over 200 joint draws of every assumption and reading" in findings.nth(1).inner_text()
+        )
         bridge = page.locator("table", has_text="What the rule says").first
         rules = bridge.locator("tbody tr td:nth-child(2)").all_inner_texts()
         assert any(r.startswith("IA-") for r in rules) and any(r.startswith("KS-") for r in rules)
