@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SensitivityError, SweepError
+from .errors import SensitivityError
 from .jurisdictions import codes
 from .rulebook import load_rulebook
 from .scenario import (
@@ -465,18 +465,16 @@ def run_sobol(
         for inp, value in zip(swings, row, strict=True):
             sets.update(inp.sets(scenario, value))
         points.append(sets)
-    try:
-        totals = run_batched(
-            base,
-            source,
-            points,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            desc="sobol",
-        )
-    except SweepError as err:
-        raise SensitivityError(str(err)) from None
+    totals = run_batched(
+        base,
+        source,
+        points,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="sobol",
+        error=SensitivityError,
+    )
     k = len(swings)
     sizes = {"quarter": n // 4, "half": n // 2}
     rows = []

@@ -208,11 +208,12 @@ def run_batched(
     progress: bool = False,
     desc: str = "points",
     batch: int = BATCH,
+    error: type[JobcoachError] = SweepError,
 ) -> pd.DataFrame:
     """Every point's totals (``run_totals``), a row a point in point order, computed in
     tasks of ``batch`` points on the same machinery as ``run_points``; the rows do not
     depend on the batch size, the workers or the scheduler. A failing point raises
-    SweepError with its reason."""
+    ``error`` (SweepError unless the caller names its own) with its reason."""
     batches = [{"points": list(points[i : i + batch])} for i in range(0, len(points), batch)]
     results = run_points(
         base,
@@ -226,7 +227,7 @@ def run_batched(
     )
     failed = next((r.error for r in results if r.error), None)
     if failed:
-        raise SweepError(f"{source}: a {desc} point failed: {failed}")
+        raise error(f"{source}: a {desc} point failed: {failed}")
     return pd.DataFrame([row for r in results for row in r.rows])
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SensitivityError, SweepError
+from .errors import SensitivityError
 from .flips import Box, find_boxes, flips_table
 from .scenario import Scenario
 from .sensitivity import inputs, interpretation_points
@@ -130,18 +130,16 @@ def run_draws(
     if n < 2:
         raise SensitivityError(f"{source}: --draws: expected at least 2, got {n}")
     values, points = draw_points(scenario, n)
-    try:
-        totals = run_batched(
-            base,
-            source,
-            points,
-            workers=workers,
-            scheduler=scheduler,
-            progress=progress,
-            desc="draw",
-        )
-    except SweepError as err:
-        raise SensitivityError(str(err)) from None
+    totals = run_batched(
+        base,
+        source,
+        points,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="draw",
+        error=SensitivityError,
+    )
     schemes = [s.name for s in scenario.schemes]
     columns = {
         f"{scheme} | {metric}": totals[f"{scheme} | {metric}"].to_numpy()
