@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .budget import check
+from .budget import check, check_runs
 from .errors import BriefError
 from .figures import RECORD_MIME
 from .outputs import output_folder, slug
@@ -81,6 +81,8 @@ def make_brief(
     scenario = scenario_path(scenario).resolve()
     parsed = load_scenario(scenario, sets)  # a bad scenario fails here, before any work
     check(parsed)  # and so does one that cannot fit in memory or time
+    # How sure's joint draws run in the kernel, one at a time: bounded before they start
+    check_runs(parsed, [(parsed.uncertainty.draws, 1)], 1, str(scenario), "uncertainty.draws")
     out = (Path(out) if out else Path("reports") / slug(parsed.name)).resolve()
     parameters = {
         "scenario": str(scenario),

@@ -384,6 +384,19 @@ def test_a_sweep_that_cannot_run_is_refused_up_front(tmp_path, capsys, text, ext
     assert time.perf_counter() - started < 120  # refused, not run
 
 
+def test_a_brief_whose_joint_draws_would_run_too_long_is_refused_up_front(tmp_path, capsys):
+    out = tmp_path / "brief"
+    started = time.perf_counter()
+    code = main(
+        ["brief", "baseline", "--out", str(out), "--set", "uncertainty.draws=100000"]
+        + ["--time-limit", "60", "--quiet"]
+    )
+    assert code == 2
+    line = _one_line(capsys)
+    assert "would take about" in line and "shrink uncertainty.draws" in line
+    assert not out.exists() and time.perf_counter() - started < 120
+
+
 def test_a_sensitivity_run_over_its_time_limit_is_refused_up_front(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(
