@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 EPOCH = dt.date(1970, 1, 1)
 #: Stands for "no date" (never approved, no notice given): later than any real day, and
@@ -44,8 +43,14 @@ def add_years_vector(days: np.ndarray, years: int) -> np.ndarray:
     out = np.full(days.shape, NEVER, dtype=np.int64)
     known = days < NEVER
     if known.any():
-        stamps = pd.to_datetime(days[known], unit="D") + pd.DateOffset(years=years)
-        out[known] = stamps.values.astype("datetime64[D]").astype(np.int64)
+        day = days[known].astype("datetime64[D]")
+        month = day.astype("datetime64[M]")
+        of_month = (day - month.astype("datetime64[D]")).astype(np.int64)  # 0-based
+        target = month + np.timedelta64(12 * years, "M")
+        first = target.astype("datetime64[D]")
+        length = ((target + 1).astype("datetime64[D]") - first).astype(np.int64)
+        # the same day of the month, or the month's last day (29 February -> 28 February)
+        out[known] = (first + np.minimum(of_month, length - 1)).astype(np.int64)
     return out
 
 

@@ -3,9 +3,11 @@ generated record sets, under every interpretation."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import BASE, BASE_BY_CODE, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate
@@ -124,3 +126,17 @@ def test_a_line_after_a_value_stops_is_refused_the_same_way_by_both_engines():
         assert (messages[0] is not None) == late
 
     check()
+
+
+@given(
+    st.lists(st.integers(-40_000, 60_000), min_size=1, max_size=50),
+    st.integers(-5, 5),
+)
+def test_add_years_vector_equals_add_years_line_by_line(days, years):
+    """IA-CREDENTIAL's grace year ends on the anniversary: the vectorized date step the
+    engine uses equals the reference engine's day by day (29 February -> 28 February)."""
+    from jobcoach_model.dates import NEVER, add_years, add_years_vector
+
+    values = np.array([*days, NEVER], dtype=np.int64)
+    got = add_years_vector(values, years)
+    assert got.tolist() == [add_years(int(d), years) for d in values]
