@@ -12,6 +12,9 @@ import pandas as pd
 from .figures import escaped
 from .uncertainty import Analysis
 
+#: an EVPPI is named as worth measuring only above this many of its standard errors
+CLEAR = 2.0
+
 
 def _usd(value: float) -> str:
     return f"{value:,.0f}"
@@ -70,29 +73,30 @@ def finding(a: Analysis) -> str:
 
 
 def worth_sentence(a: Analysis) -> str:
-    """The three inputs most worth measuring and what each is worth, and the groups worth
-    measuring together when no single input is worth much."""
-    evpi = float(a.evppi.loc[a.evppi["input"] == "EVPI", "evppi"].iloc[0])
+    """The three inputs or readings most worth measuring, one at a time, and what each is
+    worth; when fewer than three would change the choice alone, it says so; then the
+    group known together worth most (readings are settled together, by asking the agency)."""
+    e = a.evppi
+    evpi = float(e.loc[e["input"] == "EVPI", "evppi"].iloc[0])
     if evpi <= 0:
         return "Knowing every input exactly would not change which scheme is cheapest."
-    top = a.top_inputs(3)
-    worth = [
-        f"{escaped(r.input)} ({_usd(r.evppi)} USD ± {_usd(r.se)})"
-        for r in top.itertuples()
-        if r.evppi > 0
-    ]
     text = (
         f"Knowing every input exactly would be worth {_usd(evpi)} USD to the choice of the "
         "cheapest scheme (the expected value of perfect information). "
     )
-    if worth:
-        text += "Most worth measuring, one at a time: " + "; ".join(worth) + "."
-    else:
-        text += "No single input, measured alone, would change the choice."
-    groups = a.evppi[
-        ~a.evppi["input"].isin([*a.draws.inputs, *a.draws.readings, "EVPI"])
-        & (a.evppi["evppi"] > 0)
-    ]
+    singles = e[e["input"].isin([*a.draws.inputs, *a.draws.readings])]
+    top = singles[singles["evppi"] > CLEAR * singles["se"]].head(3)
+    named = [f"{escaped(r.input)} ({_usd(r.evppi)} USD ± {_usd(r.se)})" for r in top.itertuples()]
+    if named:
+        text += "Most worth measuring, one at a time: " + "; ".join(named) + "."
+    if len(named) < 3:
+        other = "other " if named else ""
+        text = text.rstrip() + (
+            f" No {other}single input or reading, measured alone, is clearly worth anything "
+            "(each is within two standard errors of nothing): what is uncertain matters in "
+            "combination."
+        )
+    groups = e[~e["input"].isin([*singles["input"], "EVPI"]) & (e["evppi"] > CLEAR * e["se"])]
     if len(groups):
         g = groups.iloc[0]
         text += (

@@ -243,7 +243,8 @@ def reading_groups(draws: Draws, boxes: list[Box]) -> dict[str, list[str]]:
     if len(by_code) > 1:
         groups["every reading, together"] = list(draws.readings)
     if boxes and len(boxes[0].limits) > 1:
-        groups["the first flip box's inputs, together"] = list(boxes[0].limits["input"])
+        names = list(boxes[0].limits["input"])
+        groups[f"{', '.join(names[:-1])} and {names[-1]}, together"] = names
     return groups
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import external_cluster
@@ -165,3 +166,34 @@ def test_a_calibrated_input_is_drawn_from_its_fit_and_never_leaves_its_domain(sm
     assert not plain.fitted
     share = values["services.offsite_share"]
     assert abs(share.mean() - (plain.low + plain.high) / 2) < 0.01 * (plain.high - plain.low) * 5
+
+
+def _toy_analysis(cost_b):
+    from jobcoach_model.uncertainty import Draws, analyse
+
+    rng = np.random.default_rng(5)
+    n = 1500
+    table = pd.DataFrame({"draw": range(n), "seed": range(n)})
+    table["x"], table["noise"] = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    table["R.reading"] = rng.choice(["one", "two"], n)
+    table["A | total_paid"] = np.full(n, 50_000.0)  # dollars
+    table["B | total_paid"] = 100_000.0 * cost_b(table)
+    for s in "AB":
+        table[f"{s} | paid_per_retained_90d"] = table[f"{s} | total_paid"]
+    return analyse(Draws(table, ["x", "noise"], ["R.reading"], ["A", "B"]))
+
+
+def test_how_sure_names_the_inputs_worth_measuring_and_says_when_none_alone_would():
+    from jobcoach_model.likely_figures import opening_html, worth_sentence
+
+    decisive = _toy_analysis(lambda t: t["x"])
+    said = worth_sentence(decisive)
+    assert said.index("Most worth measuring, one at a time: x (") < said.index("No other")
+    assert "noise (" not in said  # worth nothing, never named
+    assert "is the cheapest scheme in" in opening_html(decisive)
+    # B is cheaper only when x is high under reading "two": x alone or the reading alone
+    # never moves the expected choice (B is dearer on average either way), both together do
+    jointly = _toy_analysis(lambda t: np.where(t["R.reading"] == "two", 1.3 - 1.2 * t["x"], 0.95))
+    said = worth_sentence(jointly)
+    assert "No single input or reading, measured alone, is clearly worth anything" in said
+    assert "Known together, x and R.reading would be worth" in said
