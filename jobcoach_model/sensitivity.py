@@ -36,8 +36,6 @@ DEFAULT_REPLICATIONS = 50
 #: replications per Sobol point: one, on the scenario's seed (common random numbers: the
 #: variance decomposed is the inputs', not the simulation's)
 SOBOL_REPLICATIONS = 1
-#: the notebook's base samples: enough for stable total indices (N/4, N/2, N shown)
-SOBOL_N = 512
 
 
 @dataclass(frozen=True)

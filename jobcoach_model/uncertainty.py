@@ -223,12 +223,6 @@ class Analysis:
         """The PRIM boxes, a row per restricted input."""
         return flips_table(self.boxes)
 
-    def top_inputs(self, k: int = 3) -> pd.DataFrame:
-        """The ``k`` single inputs or readings most worth measuring (EVPPI, largest
-        first; groups and the EVPI row left out)."""
-        singles = self.evppi[self.evppi["input"].isin([*self.draws.inputs, *self.draws.readings])]
-        return singles.head(k)
-
 
 def reading_groups(draws: Draws, boxes: list[Box]) -> dict[str, list[str]]:
     """Inputs worth valuing together: each rulebook's readings (two or more), every
