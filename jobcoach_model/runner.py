@@ -32,6 +32,8 @@ from .scenario import Scenario
 from .simulate import SimulatedCaseload, blocks, horizon_end, simulate_plan
 
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
+#: decimal places of the summary's mean and interval (and of a sweep point's totals)
+SUMMARY_DECIMALS = 4
 
 
 def benchmark_label(scenario: Scenario) -> str:
@@ -355,7 +357,7 @@ def _results(scenario: Scenario, acc: Accumulator, sample) -> Results:
         rows.append(("caseload", metric, *mean_interval(values)))
         per_rep[f"caseload | {metric}"] = values
     summary = pd.DataFrame(rows, columns=["scheme", "metric", "mean", "p05", "p95"])
-    summary[["mean", "p05", "p95"]] = summary[["mean", "p05", "p95"]].round(4)
+    summary[["mean", "p05", "p95"]] = summary[["mean", "p05", "p95"]].round(SUMMARY_DECIMALS)
 
     start = np.datetime64(scenario.caseload.start_date, "M")
     cash_rows = []

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tqdm.auto import tqdm
 
 from .errors import JobcoachError, SweepError
-from .runner import paid_totals, run
+from .runner import SUMMARY_DECIMALS, mean_interval, paid_totals, run
 from .scenario import (
     ScenarioError,
     apply_sets,
@@ -192,10 +192,9 @@ def run_totals(base: dict, source: str, batch: dict[str, Any]) -> TotalsResult:
 
 
 def mean_of(values: np.ndarray) -> float:
-    """The mean over replications as ``run``'s summary gives it: NaN ignored (all NaN for
-    none), rounded to 4 places."""
-    values = values[~np.isnan(values)]
-    return float(np.round(values.mean(), 4)) if len(values) else math.nan
+    """The mean over replications as ``run``'s summary gives it (``mean_interval``'s mean,
+    rounded as the summary is)."""
+    return float(np.round(mean_interval(values)[0], SUMMARY_DECIMALS))
 
 
 def run_batched(

@@ -147,13 +147,10 @@ def run_draws(
         for scheme in schemes
     }
     table = pd.concat([values, pd.DataFrame(columns)], axis=1)
-    readings = [
-        c
-        for c in values.columns
-        if c not in ("draw", "seed") and not pd.api.types.is_numeric_dtype(values[c])
-    ]
-    numbers = [c for c in values.columns if c not in ("draw", "seed", *readings)]
-    factors = [i.name for i in inputs(scenario) if i.levels]
+    found = inputs(scenario)
+    numbers = [i.name for i in found]
+    readings = [c for c in values.columns if c not in ("draw", "seed", *numbers)]
+    factors = [i.name for i in found if i.levels]
     return Draws(table, numbers, readings, schemes, factors)
 
 
