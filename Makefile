@@ -5,7 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= $(or $(JOBCOACH_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: install chromium run test notebooks briefs lint bench clean
+.PHONY: install chromium run check test notebook notebooks briefs lint bench clean
+
+# pytest-xdist workers: one per core (JOBS=0 runs in this process); a notebook's cells stay
+# together on one worker (notebooks/conftest.py), and the ten slowest tests close every run.
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --durations=10 --durations-min=0
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+# the wall time of a whole target, ruff included, as its last line
+TIMED = start=$$(date +%s); trap 'echo "make $@: $$(( $$(date +%s) - start )) s wall"' EXIT;
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,10 +32,26 @@ chromium:
 run: install
 	$(BIN)/jobcoach brief scenarios/baseline.yaml
 
+# The quick tier, for every small change: ruff and every unit, rule, differential and
+# property test; no notebook, no kernel, no browser (target: 3 minutes on 2 cores).
+check: install
+	@$(TIMED) set -e; \
+	$(BIN)/ruff check .; \
+	$(BIN)/ruff format --check .; \
+	JOBCOACH_QUICK=1 $(PYTEST) tests -m "not notebook and not browser"
+
+# Everything: ruff, every test, nbval of the committed notebooks, the browser tests
+# (target: 12 minutes on 2 cores).
 test: install chromium
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+	@$(TIMED) set -e; \
+	$(BIN)/ruff check .; \
+	$(BIN)/ruff format --check .; \
+	$(PYTEST) tests notebooks $(NBVAL)
+
+# One notebook re-executed by nbval against its stored outputs: make notebook NB=06_sensitivity
+notebook: install
+	@test -n "$(NB)" || { echo "make notebook NB=NAME (a notebook in notebooks/)"; exit 2; }
+	$(BIN)/python -m pytest -p no:xdist notebooks/$(notdir $(basename $(NB))).ipynb $(NBVAL)
 
 # Re-execute the notebooks on their default scenario and store the outputs (commit them).
 notebooks: install

@@ -99,6 +99,18 @@ def assert_quote(rule_id: str, clause: str) -> None:
     assert fold(clause) in fold(book.rule(rule_id).reference.quote), rule_id
 
 
+@pytest.fixture(scope="session")
+def small_brief(tmp_path_factory) -> Path:
+    """One brief of ``scenarios/small.yaml``, written once per test worker and only read
+    by the tests that take it (a test that changes it works on a copy)."""
+    from jobcoach_model.brief import make_brief
+
+    out = tmp_path_factory.mktemp("small_brief")
+    html = make_brief(ROOT / "scenarios" / "small.yaml", out, progress=False)
+    assert html == out / "brief.html"  # the brief returns the page it wrote
+    return out
+
+
 @pytest.fixture
 def base_records():
     return (
@@ -110,12 +122,43 @@ def base_records():
 
 def pytest_collection_modifyitems(items):
     """A test whose name spells a rule id with underscores (``test_IA_RATE_CAP_...``)
-    is selected by that id too: ``pytest -k IA-RATE-CAP``."""
+    is selected by that id too: ``pytest -k IA-RATE-CAP``. A stored notebook's cells
+    (nbval, ``make test``) are marked ``notebook``, as a test that runs one is."""
     ids = [r.id for code in ("KS", "IA") for r in load_rulebook(code).rules]
     for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
         for rule_id in ids:
             if rule_id.replace("-", "_") in item.name:
                 item.extra_keyword_matches.add(rule_id)
+
+
+#: test modules whose tests share an expensive module-scoped fixture (the notebook suite
+#: on the small scenario, a built wheel, the baseline's sensitivity, a records brief): each
+#: runs whole on one worker, so the fixture is built once
+WHOLE_MODULES = (
+    "tests/test_notebooks.py",
+    "tests/test_packaging.py",
+    "tests/test_sensitivity.py",
+    "tests/test_records_brief.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True)  # known only where pytest-xdist is loaded
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scope scheduler, with a notebook as the scope of its cells (they
+    share one kernel, so a notebook runs whole and in order on one worker), a module of
+    ``WHOLE_MODULES`` as the scope of its tests, and every other test a unit of its own.
+    Larger units start first. (xdist_group with --dist loadgroup renames node ids, which
+    pytest 9 no longer follows.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".ipynb") or path in WHOLE_MODULES else nodeid
+
+    return NotebookScope(config, log)
 
 
 @contextlib.contextmanager

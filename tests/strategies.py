@@ -4,11 +4,22 @@ every rule: dates near window edges, caps crossed mid-line, same-day ties, group
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pandas as pd
 from hypothesis import strategies as st
 
 from jobcoach_model.records import CREDENTIALS
+
+#: ``make check`` (JOBCOACH_QUICK=1) runs every property test on a fifth of its examples
+#: (at least 5); ``make test`` and CI run them all
+QUICK = os.environ.get("JOBCOACH_QUICK") == "1"
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples in this tier: ``n`` in the full one."""
+    return max(5, n // 5) if QUICK else n
+
 
 BASE = dt.date(2026, 3, 1)
 #: a day each rulebook's values cover (Texas's cap stops on 2017-10-01)

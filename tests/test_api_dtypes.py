@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import record_sets
+from strategies import examples, record_sets
 
 from jobcoach_model import InputError, adjudicate
 from jobcoach_model.records import CASES, COACHES, SERVICES, read_table
@@ -63,7 +63,7 @@ def test_pandas_defaults_keep_kansas_service_codes():
 @pytest.mark.parametrize("rules", ["KS", "IA"])
 def test_generated_records_read_any_way_price_as_the_cli(rules, tmp_path_factory):
     @settings(
-        max_examples=40,
+        max_examples=examples(40),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import examples
 
 from jobcoach_model.bridge import Steps, bridge
 from jobcoach_model.cli import main
@@ -77,7 +78,7 @@ def scenarios(draw):
     return scenario_from_dict(data, "generated")
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios())
 def test_bridge_steps_add_up_to_the_difference_in_every_replication(scenario):
     chunks = simulate_all(scenario)

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.browser
 
 
-def test_brief_reads_offline_in_a_real_browser(tmp_path):
-    html = make_brief(ROOT / "scenarios" / "small.yaml", tmp_path, progress=False)
+@pytest.mark.notebook
+def test_brief_reads_offline_in_a_real_browser(small_brief):
+    html = small_brief / "brief.html"
     pw, browser = browser_or_skip()
     try:
         page, asked = _offline_page(browser, html)

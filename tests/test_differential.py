@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import BASE, BASE_BY_CODE, interpretation_overrides, record_sets
+from strategies import BASE, BASE_BY_CODE, examples, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate
 from jobcoach_model.jurisdictions import codes
@@ -20,7 +20,9 @@ def _base(code: str):
     return BASE_BY_CODE.get(code, BASE)
 
 
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @pytest.mark.parametrize("code", codes())
@@ -37,7 +39,7 @@ def test_vectorized_engine_matches_reference(code):
 
 @pytest.mark.parametrize("code", ["KS", "IA"])
 def test_paid_amounts_are_never_negative_and_within_authorized_hours(code):
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=examples(100), deadline=None)
     @given(records=record_sets())
     def check(records):
         cases, _, services = records
@@ -72,7 +74,7 @@ def test_outcome_eligibility_reuses_the_rule_units_in_both_engines(seed):
     scenario = load_scenario(small, {"simulation.seed": str(seed)})
     lines = outcome_lines(simulate_chunk(scenario, 0, 2))
 
-    @settings(max_examples=20, deadline=None)
+    @settings(max_examples=examples(20), deadline=None)
     @given(overrides=interpretation_overrides("IA"))
     def check(overrides):
         book = get_rulebook("IA", overrides)
@@ -94,7 +96,9 @@ def _as_read(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("code", codes())
 def test_vectorized_engine_matches_reference_on_arrow_text(code):
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(records=record_sets(base=_base(code)), overrides=interpretation_overrides(code))
     def check(records, overrides):
         arrow = [_as_read(frame) for frame in records]
@@ -111,7 +115,9 @@ def test_a_line_after_a_value_stops_is_refused_the_same_way_by_both_engines():
 
     from jobcoach_model.errors import InputError
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(records=record_sets(base=dt.date(2017, 9, 20)))
     def check(records):
         messages = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import interpretation_overrides, record_sets
+from strategies import examples, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate, load_rulebook
 from jobcoach_model.cli import EXAMPLES, main
@@ -48,7 +48,9 @@ def test_every_example_line_is_explained_as_the_engine_decided(code):
 
 @pytest.mark.parametrize("code", ["KS", "IA"])
 def test_explanations_agree_with_the_engine_on_generated_records(code):
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(records=record_sets(max_lines=12), overrides=interpretation_overrides(code))
     def check(records, overrides):
         rows = _engine_rows(records, code, overrides)

@@ -75,6 +75,7 @@ def test_a_folder_we_wrote_is_reused_and_stale_partial_output_is_removed(tmp_pat
     capsys.readouterr()
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute_escape", "..", "a/../../b"])
 def test_a_scenario_name_is_a_label_never_a_path(tmp_path, monkeypatch, capsys, name):
     monkeypatch.chdir(tmp_path)

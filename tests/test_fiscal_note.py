@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import record_sets
+from strategies import examples, record_sets
 
 from jobcoach_model import adjudicate
 from jobcoach_model.reference import adjudicate_reference
@@ -34,7 +34,9 @@ def test_a_reform_prices_lines_before_its_day_as_the_baseline_and_from_it_as_the
     """Dated overrides are dated values: every line before D as the baseline, every line
     from D as the reform in force for the whole horizon, to the cent, in both engines."""
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(records=record_sets(base=BASE), offset=st.integers(-3, 45))
     def check(records, offset):
         day = BASE + dt.timedelta(days=offset)

@@ -474,6 +474,7 @@ def test_a_sweep_stopped_while_its_workers_run_prints_one_line(tmp_path, sig):
     assert _wait_for(lambda: not _gone(family), 30), _gone(family)
 
 
+@pytest.mark.notebook
 def test_a_second_brief_into_a_folder_in_use_leaves_the_first_to_finish(tmp_path):
     out = tmp_path / "brief"
     first = _jobcoach("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)
@@ -493,9 +494,14 @@ def test_a_second_brief_into_a_folder_in_use_leaves_the_first_to_finish(tmp_path
 
 
 @pytest.mark.parametrize("kind", ["silent", "garbage"])
-def test_a_scheduler_that_never_answers_or_is_no_address_is_one_line(tmp_path, capsys, kind):
+def test_a_scheduler_that_never_answers_or_is_no_address_is_one_line(
+    tmp_path, capsys, monkeypatch, kind
+):
     import socket
     import threading
+
+    # the deadline's mechanism, not its length, is under test: 1 s instead of 20 s
+    monkeypatch.setattr("jobcoach_model.sweep.CONNECT_SECONDS", 1.0)
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -520,3 +526,22 @@ def test_failures_csv_holds_no_cell_a_spreadsheet_runs(tmp_path):
 
     frame = failures_frame([{"a": 1}], [PointResult(None, "=HYPERLINK(1)")])
     assert frame["error"].tolist() == ["'=HYPERLINK(1)"]
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--only", "no_such_notebook"], "--only no_such_notebook: no such notebook"),
+        (["--param", "replications"], "--param 'replications': expected NAME=VALUE"),
+        (["--param", "not a name=3"], "expected NAME=VALUE"),
+        (["--param", "sets=[1, 2]"], "the value must be one number, word or null"),
+        (["--param", "seed=: :"], "the value is not a YAML scalar"),
+    ],
+)
+def test_notebooks_refuses_an_unknown_notebook_or_a_bad_parameter_before_running(
+    tmp_path, capsys, extra, words
+):
+    out = tmp_path / "suite"
+    assert main(["notebooks", "--out", str(out), "--quiet", *extra]) == 2
+    assert words in _one_line(capsys)
+    assert not out.exists()  # refused before any folder or notebook is written

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import examples
 
 from jobcoach_model.cli import EXAMPLES, main
 
@@ -150,7 +151,7 @@ def _same_or_one_line(reference, other, name: str) -> None:
         assert column_a in err_b[0], (err_a, err_b)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frames=edited_records(), fmt=st.sampled_from(["csv_blank_lines", "xlsx", "parquet"]))
 def test_edge_values_price_as_the_clean_csv_or_are_one_line(frames, fmt):
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,7 +183,7 @@ def unreadable_cells(draw):
     return table, column, row, kind, code
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=unreadable_cells(), extra=st.booleans())
 def test_a_cell_with_no_readable_value_is_refused_in_a_contract_column_only(case, extra):
     table, column, row, kind, code = case

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import examples
 
 from jobcoach_model.adjudication import PAYEES, STATUSES
 from jobcoach_model.io import write_csv, write_result_csv
@@ -21,7 +22,7 @@ floats = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(rows=st.lists(st.tuples(ids, floats, floats, st.sampled_from(STATUSES)), max_size=30))
 def test_the_arrow_writer_writes_what_pandas_writes(tmp_path_factory, rows):
     folder = tmp_path_factory.mktemp("w")
@@ -91,7 +92,7 @@ cells = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(dates=cells)
 def test_a_bad_date_is_reported_at_its_first_row(tmp_path_factory, dates):
     from jobcoach_model.errors import InputError

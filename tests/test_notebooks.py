@@ -11,6 +11,7 @@ import pytest
 
 from jobcoach_model.brief import RECORD_SUITE, SUITE, execute_suite, make_brief
 from jobcoach_model.errors import BriefError
+from jobcoach_model.outputs import MARKER
 from jobcoach_model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,7 @@ def small_suite(tmp_path_factory):
     return out
 
 
+@pytest.mark.notebook
 def test_suite_runs_on_a_small_scenario_with_its_parameters(small_suite):
     sc = load_scenario(SMALL)
     for name in SUITE:
@@ -73,10 +75,10 @@ def test_suite_runs_on_a_small_scenario_with_its_parameters(small_suite):
         assert scheme.name in costs
 
 
-def test_brief_writes_html_notebook_and_csv(tmp_path):
-    html = make_brief(SMALL, tmp_path, progress=False)
-    assert html == tmp_path / "brief.html"
-    names = {p.name for p in tmp_path.iterdir()}
+@pytest.mark.notebook
+def test_brief_writes_html_notebook_and_csv(small_brief):
+    html = small_brief / "brief.html"  # make_brief returned this path (conftest)
+    names = {p.name for p in small_brief.iterdir()}
     assert {
         "brief.html",
         "cost_brief.ipynb",
@@ -93,14 +95,15 @@ def test_brief_writes_html_notebook_and_csv(tmp_path):
     assert page.count("data:image/png;base64") >= 1
 
 
-def test_brief_suppresses_small_cells_by_default(tmp_path):
-    make_brief(SMALL, tmp_path / "a", progress=False)
+@pytest.mark.notebook
+def test_brief_suppresses_small_cells_by_default(small_brief, tmp_path):
     make_brief(SMALL, tmp_path / "b", progress=False, suppress_below=0)
-    suppressed = (tmp_path / "a" / "reasons.csv").read_text()
+    suppressed = (small_brief / "reasons.csv").read_text()
     assert "suppressed (<10)" in suppressed
     assert "suppressed" not in (tmp_path / "b" / "reasons.csv").read_text()
 
 
+@pytest.mark.notebook
 def test_names_from_a_scenario_are_escaped(tmp_path):
     evil = tmp_path / "evil.yaml"
     evil.write_text(
@@ -115,9 +118,12 @@ def test_names_from_a_scenario_are_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_a_failed_brief_keeps_the_previous_one(tmp_path, monkeypatch):
+@pytest.mark.notebook
+def test_a_failed_brief_keeps_the_previous_one(small_brief, tmp_path, monkeypatch):
+    import shutil
+
     out = tmp_path / "brief"
-    make_brief(SMALL, out, progress=False)
+    shutil.copytree(small_brief, out)  # a brief written earlier, with its marker
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = tmp_path / "broken.ipynb"
     nb = nbformat.read(ROOT / "notebooks" / "cost_brief.ipynb", as_version=4)
@@ -129,6 +135,7 @@ def test_a_failed_brief_keeps_the_previous_one(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.notebook
 def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     from jobcoach_model.cli import main
 
@@ -158,6 +165,7 @@ def _recorded(path: Path) -> dict[str, float]:
     return found
 
 
+@pytest.mark.notebook
 def test_brief_numbers_match_the_package(small_suite):
     from jobcoach_model.bridge import bridge
     from jobcoach_model.runner import run_file
@@ -176,6 +184,7 @@ def test_brief_numbers_match_the_package(small_suite):
     assert got[f"bridge | {a} -> {b}"] == pytest.approx(br.steps["mean"].sum(), abs=0.05)
 
 
+@pytest.mark.notebook
 def test_sensitivity_notebook_numbers_match_the_package(small_suite):
     from jobcoach_model.sensitivity import sensitivity_for
 
@@ -192,6 +201,7 @@ def test_sensitivity_notebook_numbers_match_the_package(small_suite):
         assert got[f"swing | {r.input} | {r.scheme}"] == pytest.approx(r.swing, rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.notebook
 def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
     from jobcoach_model.runner import run_file
 
@@ -208,12 +218,25 @@ def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
             assert paid == pytest.approx(total, abs=0.05)  # the years add up to the total
 
 
-def test_the_same_brief_twice_is_byte_identical(tmp_path):
-    first, second = tmp_path / "one", tmp_path / "two"
-    make_brief(SMALL, first, progress=False)
+@pytest.mark.notebook
+def test_the_same_brief_twice_is_byte_identical(small_brief, tmp_path):
+    first, second = small_brief, tmp_path / "two"
     make_brief(SMALL, second, progress=False)
     names = sorted(p.name for p in first.iterdir())
     assert names == sorted(p.name for p in second.iterdir())
     assert "brief.html" in names and "cost_brief.ipynb" in names
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@pytest.mark.notebook
+def test_notebooks_only_runs_the_named_notebook_with_its_parameters(tmp_path, capsys):
+    from jobcoach_model.cli import main
+
+    out = tmp_path / "one"
+    args = ["notebooks", "--only", "02_caseload", "--scenario", str(SMALL), "--out", str(out)]
+    assert main([*args, "--param", "replications=2", "--param", "seed=4", "--quiet"]) == 0
+    assert capsys.readouterr().out.split() == [str(out / "02_caseload.ipynb")]
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["02_caseload.ipynb"]
+    text = _text(nbformat.read(out / "02_caseload.ipynb", as_version=4))
+    assert "small: 150 consumers, 26 weeks, 2 replications, seed 4" in text

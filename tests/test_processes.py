@@ -70,6 +70,7 @@ def _gone(procs: list[psutil.Process]) -> list[psutil.Process]:
     return left
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_explore_stops_its_server_and_every_kernel(tmp_path, sig):
     port = _free_port()
@@ -101,6 +102,7 @@ def _explore(tmp_path: Path, sessions: int) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
+@pytest.mark.notebook
 def test_explore_serves_loopback_hosts_only_and_caps_its_sessions(tmp_path):
     proc, port = _explore(tmp_path, 2)
     try:
@@ -116,6 +118,7 @@ def test_explore_serves_loopback_hosts_only_and_caps_its_sessions(tmp_path):
         proc.wait(timeout=60)
 
 
+@pytest.mark.notebook
 def test_explore_cap_holds_under_simultaneous_page_loads(tmp_path):
     """Three loads at once with --max-sessions 1: one kernel, two 503s (the count of
     kernels still starting is checked with the cap)."""
@@ -146,6 +149,7 @@ def test_export_writes_only_inside_its_folder(tmp_path):
     assert ex.export() == (inside / "mine.yaml").resolve()
 
 
+@pytest.mark.notebook
 def test_a_brief_stopped_midway_keeps_the_previous_one_and_no_kernel(tmp_path):
     out = tmp_path / "brief"
     first = _jobcoach("brief", str(SMALL), "--out", str(out), "--quiet", cwd=tmp_path)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import interpretation_overrides, record_sets
+from strategies import examples, interpretation_overrides, record_sets
 
 from jobcoach_model.adjudication import adjudicate
 from jobcoach_model.cli import EXAMPLES, main
@@ -58,7 +58,7 @@ def test_the_bridge_adds_up_on_the_sample_export():
     _check_adds_up(priced, frames)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=record_sets(), ks=interpretation_overrides("KS"), ia=interpretation_overrides("IA"))
 def test_the_bridge_adds_up_on_generated_records(records, ks, ia):
     lines = prepare(*records, None)
@@ -129,6 +129,7 @@ def records_brief(tmp_path_factory):
     return sim, outs
 
 
+@pytest.mark.notebook
 def test_the_records_brief_numbers_are_the_package_numbers(records_brief):
     sim, (out, _) = records_brief
     got = _recorded(out / "records_brief.ipynb")
@@ -140,6 +141,7 @@ def test_the_records_brief_numbers_are_the_package_numbers(records_brief):
     assert got["providers | KS -> IA"] == pytest.approx(diff, abs=0.005)
 
 
+@pytest.mark.notebook
 def test_the_records_brief_writes_html_csv_and_a_statement_per_provider(records_brief):
     sim, (out, _) = records_brief
     html = (out / "brief.html").read_text()
@@ -154,6 +156,7 @@ def test_the_records_brief_writes_html_csv_and_a_statement_per_provider(records_
     assert "Totals by status and rule" in page and "The rules applied" in page
 
 
+@pytest.mark.notebook
 def test_the_records_brief_is_byte_identical_on_a_rerun(records_brief):
     _, (first, second) = records_brief
     names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
@@ -162,6 +165,7 @@ def test_the_records_brief_is_byte_identical_on_a_rerun(records_brief):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+@pytest.mark.notebook
 def test_the_records_brief_reads_a_workbook_through_its_mapping_and_names_no_small_provider(
     tmp_path,
 ):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import examples
 
 from jobcoach_model import adjudicate
 from jobcoach_model.cli import main
@@ -185,7 +186,7 @@ def test_d_code_path_pays_exactly_2586_for_a_case_reaching_all_four():
     assert money.amount[money.status == PAID].sum() == pytest.approx(paid_per_case.sum())
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(
     rate=st.floats(20, 60),
     bump=st.floats(0.01, 10),
@@ -215,7 +216,7 @@ def test_money_never_negative_and_raising_a_rate_never_lowers_the_total(rate, bu
     assert res.metric("ia+", "total_paid") >= res.metric("ia", "total_paid")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     size=st.integers(1, 8),
     hours=st.sampled_from([0.5, 1.0, 1.75, 3.0]),

@@ -124,21 +124,57 @@ def _refuse_shared_folders(paths: list[Path]) -> None:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from ..brief import RECORD_SUITE, execute_suite
+    from ..brief import RECORD_SUITE, SUITE, execute_suite
+    from ..errors import BriefError
     from ..resources import IN_CHECKOUT, scenario_path
 
     scenario = scenario_path(args.scenario).resolve() if args.scenario else None
-    parameters = {"scenario": str(scenario)} if scenario else None
+    parameters = _notebook_parameters(args.param)
+    if scenario:
+        parameters["scenario"] = str(scenario)
+    suite, records = SUITE, RECORD_SUITE
+    if args.only:
+        wanted = [name if name.endswith(".ipynb") else f"{name}.ipynb" for name in args.only]
+        for name in wanted:
+            if name not in (*SUITE, *RECORD_SUITE):
+                raise BriefError(
+                    f"--only {name.removesuffix('.ipynb')}: no such notebook (expected one of "
+                    + ", ".join(n.removesuffix(".ipynb") for n in (*SUITE, *RECORD_SUITE))
+                    + ")"
+                )
+        suite = tuple(n for n in SUITE if n in wanted)
+        records = tuple(n for n in RECORD_SUITE if n in wanted)
     out = args.out
     if out is None and not IN_CHECKOUT:  # installed notebooks are never written in place
         out = Path("notebooks")
     if out is not None:
         output_folder(out, args.force)
-    for path in execute_suite(out, parameters, progress=not args.quiet):
+    for path in execute_suite(out, parameters or None, suite, progress=not args.quiet):
         print(path)
-    for path in execute_suite(out, None, RECORD_SUITE, progress=not args.quiet):
+    for path in execute_suite(out, None, records, progress=not args.quiet):
         print(path)  # on their own bundled sample export
     return 0
+
+
+def _notebook_parameters(items: list[str] | None) -> dict:
+    """``--param NAME=VALUE`` pairs for the scenario notebooks' parameters cell, each
+    value read as a YAML scalar (``3`` a number, ``null`` None, ``abc`` text)."""
+    import yaml
+
+    from ..errors import BriefError
+
+    out: dict = {}
+    for item in items or ():
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip().isidentifier():
+            raise BriefError(f"--param {item!r}: expected NAME=VALUE, NAME a parameter's name")
+        try:
+            out[name.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise BriefError(f"--param {item!r}: the value is not a YAML scalar") from None
+        if isinstance(out[name.strip()], dict | list):
+            raise BriefError(f"--param {item!r}: the value must be one number, word or null")
+    return out
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -280,6 +316,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         type=Path,
         help="write executed copies here (default: in place in a checkout, else ./notebooks)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="execute only this notebook (e.g. 06_sensitivity); repeat for more",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter of the scenario notebooks' first cell (e.g. replications=3, "
+        "sobol_n=64); repeat for more",
     )
     p.add_argument("--quiet", action="store_true")
     add_force(p)
