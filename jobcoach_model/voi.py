@@ -14,8 +14,9 @@ kept). Then
   ``E[NB_d | x]`` fitted on the draws: for a number, a regression on a cubic B-spline
   basis of ``x`` (statsmodels' ``BSplines``, the smoother of its GAMs; one input, so the
   additive model is that spline); for a reading (a few options), the mean per option;
-  for a group known together, a model of its members with each reading's options
-  times each number's spline (a "by" smooth).
+  for a group known together, its members' main effects and every pairwise interaction
+  (readings crossed, a reading's options times a number's spline, two numbers' splines
+  as a tensor product), so a value that only a combination carries is seen.
 
 Standard errors come from resampling the draws (the fit refitted on each resample).
 Nothing here knows a rule: it reads a table of draws, one row each.
@@ -33,9 +34,12 @@ import pandas as pd
 RESAMPLES = 200
 #: degrees of freedom of a number's spline (the GAM's basis size)
 SPLINE_DF = 6
-#: ... and of its smooth per option of a reading in a group (smaller: every extra column
-#: lets the fit chase noise, which biases EVPPI upward)
+#: ... and of its basis in a group's interactions (smaller: every extra column lets the
+#: fit chase noise, which biases EVPPI upward)
 BY_DF = 4
+#: a group's pairwise interactions are fitted only with at least this many draws per
+#: column of the design
+DRAWS_PER_COLUMN = 10
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,23 @@ def probability(holds: np.ndarray) -> Probability:
     return Probability(p, float(np.sqrt(p * (1 - p) / n)) if n else float("nan"), n)
 
 
+def strict_winner(costs: pd.DataFrame) -> np.ndarray:
+    """Per draw, the column index of the scheme that costs least, or -1 where two or more
+    tie for the least to the cent (a tie is nobody's win)."""
+    values = np.round(costs.to_numpy(dtype=np.float64), 2)
+    if values.shape[1] == 0:
+        return np.full(len(values), -1)
+    winner = values.argmin(axis=1)
+    tied = (values == values.min(axis=1, keepdims=True)).sum(axis=1) > 1
+    return np.where(tied, -1, winner)
+
+
 def cheapest(costs: pd.DataFrame) -> pd.DataFrame:
     """``scheme, p_cheapest, se``: how often each scheme (a column of costs, one row a
-    draw) costs least; ties go to the first column."""
-    winner = np.asarray(costs.to_numpy().argmin(axis=1))
+    draw) costs strictly least. A draw where two or more schemes tie for the least (to the
+    cent) counts for none of them: the shares then add up to less than one, and ``tied``
+    gives the rest."""
+    winner = strict_winner(costs)
     rows = []
     for j, scheme in enumerate(costs.columns):
         p = probability(winner == j)
@@ -66,14 +83,21 @@ def cheapest(costs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scheme", "p_cheapest", "se"])
 
 
+def tied(costs: pd.DataFrame) -> Probability:
+    """The share of draws in which two or more schemes tie for the least, to the cent."""
+    return probability(strict_winner(costs) == -1)
+
+
 def pairwise_findings(costs: pd.DataFrame) -> pd.DataFrame:
-    """``finding, probability, se`` for every ordered pair: "A costs less than B"."""
+    """``finding, probability, se`` for every ordered pair: "A costs less than B", strictly
+    (to the cent), so a pair equal in every draw has probability 0 both ways."""
     rows = []
     names = list(costs.columns)
+    cents = costs.round(2)
     for a in names:
         for b in names:
             if a != b:
-                p = probability(costs[a].to_numpy() < costs[b].to_numpy())
+                p = probability(cents[a].to_numpy() < cents[b].to_numpy())
                 rows.append((f"{a} costs less than {b}", p.value, p.se))
     return pd.DataFrame(rows, columns=["finding", "probability", "se"])
 
@@ -108,21 +132,42 @@ def _option_design(x: np.ndarray) -> np.ndarray:
 
 
 def _design(columns: Sequence[np.ndarray], categorical: Sequence[bool], df: int) -> np.ndarray:
-    """The regression's design for one input or a group known together: an intercept,
-    each member's spline basis or option columns (less the first option, which the
-    intercept holds), and, in a group, each reading's options times each number's spline
-    (a smooth of the number per option: a GAM's "by" smooth), since a reading often
-    decides whether a number matters at all. One member alone gives its own design."""
-    parts = [np.ones((len(columns[0]), 1))]
-    options, numbers = [], []
+    """The regression's design for one input or a group known together.
+
+    One input: an intercept and its spline basis (a number) or its option columns (a
+    reading). A group: an intercept, each member's main effect (its spline, or its options
+    less the first, which the intercept holds), and every pairwise interaction, since a
+    group's value is often carried by a combination that no member carries alone: two
+    readings crossed (a mean per pair of options), a reading times a number's spline (a
+    GAM's "by" smooth) and two numbers' splines as a tensor product (a GAM's ``te()``
+    smooth, as the ``voi`` R package fits a group). The pairwise terms are kept while the
+    design has at least ``DRAWS_PER_COLUMN`` draws per column; past that (a large group on
+    few draws) the fit would chase noise, which biases EVPPI upward, so the group falls
+    back to its main effects and the reading-by-number smooths."""
+    n = len(columns[0])
+    main, pairs = [], []
     for x, cat in zip(columns, categorical, strict=True):
-        part = (_option_design(x) if cat else _basis(x, df))[:, 1:]
-        (options if cat else numbers).append(x)
-        parts.append(part)
-    for o in (_option_design(x)[:, 1:] for x in options):
-        for b in (_basis(x, BY_DF)[:, 1:] for x in numbers):
-            parts.append((o[:, :, None] * b[:, None, :]).reshape(len(o), -1))
-    return np.column_stack(parts)
+        main.append((_option_design(x) if cat else _basis(x, df))[:, 1:])
+        pairs.append((_option_design(x) if cat else _basis(x, BY_DF))[:, 1:])
+    parts = [np.ones((n, 1)), *main]
+    if len(columns) == 1:
+        return np.column_stack(parts)
+    every, by = [], []
+    for i in range(len(columns)):
+        for j in range(i + 1, len(columns)):
+            term = _cross(pairs[i], pairs[j])
+            every.append(term)
+            if categorical[i] != categorical[j]:
+                by.append(term)
+    width = sum(p.shape[1] for p in parts)
+    if width + sum(t.shape[1] for t in every) <= n / DRAWS_PER_COLUMN:
+        return np.column_stack(parts + every)
+    return np.column_stack(parts + by)
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Every column of ``a`` times every column of ``b`` (row by row)."""
+    return (a[:, :, None] * b[:, None, :]).reshape(len(a), -1)
 
 
 def evppi(
@@ -133,7 +178,8 @@ def evppi(
     df: int = SPLINE_DF,
 ) -> tuple[float, float]:
     """EVPPI of one input (``x``, a value per draw) or of a group of inputs known
-    together (a list of such columns, an additive model of them), and its standard error."""
+    together (a list of such columns, with their pairwise interactions: ``_design``), and
+    its standard error."""
     nb = np.asarray(nb, dtype=np.float64)
     columns = list(x) if isinstance(x, list | tuple) else [x]
     cats = (

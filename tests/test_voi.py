@@ -76,6 +76,7 @@ def test_the_probability_of_a_finding_lies_within_its_standard_error_of_the_trut
 
 def test_cheapest_probabilities_add_up_to_one_and_their_errors_shrink_with_draws():
     draws, costs = _toy()
+    costs = costs * 1000  # in dollars: a tie is to the cent, and none of these draws ties
     table = cheapest(costs)
     assert table["p_cheapest"].sum() == pytest.approx(1.0)
     assert table.set_index("scheme").loc["A", "p_cheapest"] == pytest.approx(0.5, abs=0.04)
@@ -116,3 +117,67 @@ def test_two_inputs_that_decide_only_together_are_worth_more_together():
     t = table.set_index("input")["evppi"]
     assert t["a and b"] > t["a"] + t["b"]
     assert t["a and b"] <= t["EVPI"] + 1e-9
+
+
+# Exact group values. Two numbers that decide only together: A costs 0.2, B costs
+# 1 - 1.2 a b with a, b ~ U(0, 1). E[B] = 0.7, so without information A is chosen; with
+# a and b known, B is chosen when 1.2 a b > 0.8, and
+# EVPI = 1.2 E[(ab - c)+] with c = 2/3, E[(ab - c)+] = (1 - c^2)/4 - c(1 - c) + (c^2/2) ln(1/c)
+C = 2 / 3
+EXACT_NUMBERS = 1.2 * ((1 - C**2) / 4 - C * (1 - C) + C**2 / 2 * math.log(1 / C))
+# Two readings that decide only together: B costs 0.5 more than A when the readings agree
+# and 0.5 less when they differ, each reading a fair coin: neither alone moves E[B] off
+# E[A], together they settle it; EVPI = P(differ) x 0.5 = 0.25.
+EXACT_READINGS = 0.25
+BIG = 10_000
+
+
+def test_exact_value_of_the_numbers_toy():
+    assert abs(EXACT_NUMBERS - 0.008124) < 5e-7  # the figure the issue quotes
+
+
+def test_a_group_of_two_numbers_that_decide_only_together_is_worth_its_exact_evppi():
+    rng = np.random.default_rng(11)
+    a, b = rng.uniform(0, 1, BIG), rng.uniform(0, 1, BIG)
+    nb = -np.column_stack([np.full(BIG, 0.2), 1.0 - 1.2 * a * b])
+    together, se = evppi(nb, [a, b])
+    assert together == pytest.approx(EXACT_NUMBERS, rel=0.10)
+    assert together == pytest.approx(evpi(nb), rel=0.02)  # a and b settle everything
+    alone = max(evppi(nb, a)[0], evppi(nb, b)[0])
+    assert alone < 0.5 * together  # what only the combination carries
+
+
+def test_a_group_of_two_readings_that_decide_only_together_is_worth_its_exact_evppi():
+    rng = np.random.default_rng(12)
+    r1, r2 = rng.choice(["cap", "deny"], BIG), rng.choice(["on_report", "on_stabilization"], BIG)
+    agree = (r1 == "cap") == (r2 == "on_report")
+    nb = -np.column_stack([np.full(BIG, 1.0), np.where(agree, 1.5, 0.5)])
+    together, _ = evppi(nb, [r1, r2], categorical=[True, True])
+    assert together == pytest.approx(EXACT_READINGS, rel=0.10)
+    assert together == pytest.approx(evpi(nb), abs=1e-9)  # a mean per pair of options
+    for reading in (r1, r2):  # each alone leaves B's mean at A's: worth about nothing
+        value, se = evppi(nb, reading, categorical=True)
+        assert value < 0.05 * together + 3 * se
+
+
+def test_a_reading_and_a_number_that_decide_together_are_worth_the_evpi():
+    """B beats A by ``x - 0.5`` under one reading and by ``0.5 - x`` under the other."""
+    rng = np.random.default_rng(13)
+    x, reading = rng.uniform(0, 1, BIG), rng.choice(["p", "q"], BIG)
+    b = 1.0 + np.where(reading == "p", x - 0.5, 0.5 - x)
+    nb = -np.column_stack([np.full(BIG, 1.0), b])
+    together, _ = evppi(nb, [x, reading], categorical=[False, True])
+    assert together == pytest.approx(0.125, rel=0.10)  # E[(x - 0.5)+] = 1/8
+    assert together == pytest.approx(evpi(nb), rel=0.02)
+
+
+def test_a_large_group_on_few_draws_keeps_to_its_main_effects_and_by_smooths():
+    """Past DRAWS_PER_COLUMN the pairwise terms are left out (they would chase noise):
+    twelve two-option readings on 200 draws give 1 + 12 main columns, no cross terms."""
+    from jobcoach_model.voi import _design
+
+    rng = np.random.default_rng(14)
+    readings = [rng.choice(["a", "b"], 200) for _ in range(12)]
+    assert _design(readings, [True] * 12, 6).shape == (200, 13)
+    pair = _design(readings[:2], [True, True], 6)
+    assert pair.shape == (200, 4)  # intercept, two main effects, their cross
