@@ -8,6 +8,7 @@ needs no cluster and stays byte-identical from run to run.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .bridge import Bridge, bridge
@@ -20,6 +21,38 @@ from .sensitivity import MATERIAL, Sensitivity
 
 def _usd_interval(mean: float, p05: float, p95: float) -> str:
     return f"{usd(mean)} (90% interval {usd(p05)} to {usd(p95)})"
+
+
+#: two totals are "the same" when they differ by less than half a cent in every replication
+SAME = 0.005
+
+
+def difference(diff: np.ndarray) -> tuple[str, tuple[float, float, float]]:
+    """What may be said of a difference between two totals, given its value in each
+    replication: ``"same"`` (within half a cent in every one), ``"unclear"`` (its 90%
+    interval across replications includes zero: no clear difference, never a ranking, as
+    budget scorekeepers state an effect below their threshold), else ``"more"`` or
+    ``"less"``; with its mean and 90% interval."""
+    diff = np.asarray(diff, dtype=np.float64)
+    diff = diff[~np.isnan(diff)]
+    interval = mean_interval(diff)
+    if not len(diff) or np.all(np.abs(diff) < SAME):
+        return "same", interval
+    if interval[1] <= 0 <= interval[2]:
+        return "unclear", interval
+    return ("more" if interval[0] > 0 else "less"), interval
+
+
+def _offsetting(steps: pd.DataFrame) -> str:
+    """The largest steps of a bridge whose total is nil, by size: what cancels out."""
+    moved = steps[steps["mean"].abs() >= SAME]
+    if not len(moved):
+        return "no rule's result changes"
+    parts = [
+        f"{r.rule_id} ({r.step}, {'+' if r.mean > 0 else '-'}{usd(abs(r.mean))})"
+        for r in moved.head(3).itertuples()
+    ]
+    return "its steps cancel out: " + ", ".join(parts)
 
 
 def brief_bridges(results: Results) -> list[Bridge]:
@@ -53,25 +86,53 @@ def findings(
     names = [s.name for s in results.scenario.schemes]
     totals = {n: per[f"{n} | total_paid"].to_numpy() for n in names}
     means = {n: v.mean() for n, v in totals.items()}
-    top, bottom = max(names, key=means.get), min(names, key=means.get)
+    top = max(names, key=means.get)
+    bottom = min([n for n in names if n != top] or names, key=means.get)
     out = []
-    if top != bottom:
-        diff = mean_interval(totals[top] - totals[bottom])
-        out.append(
-            f"{top} costs most: {_usd_interval(*mean_interval(totals[top]))}, "
-            f"{usd(diff[0])} more than {bottom}, the least ({usd(diff[1])} to {usd(diff[2])} "
-            "across replications)." + _ranking_warning(sens, top, bottom)
-        )
+    if len(names) > 1:
+        kind, diff = difference(totals[top] - totals[bottom])
+        if kind == "same":
+            out.append(
+                f"Every scheme costs the same in every replication: "
+                f"{_usd_interval(*mean_interval(totals[top]))}."
+            )
+        elif kind == "unclear":
+            out.append(
+                f"No clear difference between the scheme that costs most on average, {top} "
+                f"({_usd_interval(*mean_interval(totals[top]))}), and the least, {bottom}: "
+                f"{usd(diff[0])} apart on average, but the 90% interval across replications "
+                f"({usd(diff[1])} to {usd(diff[2])}) includes zero."
+            )
+        else:
+            out.append(
+                f"{top} costs most: {_usd_interval(*mean_interval(totals[top]))}, "
+                f"{usd(diff[0])} more than {bottom}, the least ({usd(diff[1])} to "
+                f"{usd(diff[2])} across replications)." + _ranking_warning(sens, top, bottom)
+            )
     for b in bridges or []:
         steps = b.steps.reindex(b.steps["mean"].abs().sort_values(ascending=False).index)
-        diff = mean_interval((b.to_total - b.from_total) / 100)
+        kind, diff = difference((b.to_total - b.from_total) / 100)
+        if kind == "same":
+            out.append(
+                f"{b.target} costs the same as {b.source} in every replication "
+                f"({usd(float(np.mean(b.from_total)) / 100)}): the change makes no difference "
+                f"to this caseload; {_offsetting(steps)}."
+            )
+            continue
         lead = steps.iloc[0] if len(steps) else None
         word, sign = ("more", 1) if diff[0] >= 0 else ("less", -1)
         lo, hi = sorted((sign * diff[1], sign * diff[2]))
-        text = (
-            f"{b.target} costs {usd(sign * diff[0])} {word} than {b.source} "
-            f"(90% interval {usd(lo)} to {usd(hi)} {word})"
-        )
+        if kind == "unclear":
+            text = (
+                f"No clear difference between {b.target} and {b.source}: {b.target} costs "
+                f"{usd(sign * diff[0])} {word} on average, but the 90% interval across "
+                f"replications ({usd(diff[1])} to {usd(diff[2])}) includes zero"
+            )
+        else:
+            text = (
+                f"{b.target} costs {usd(sign * diff[0])} {word} than {b.source} "
+                f"(90% interval {usd(lo)} to {usd(hi)} {word})"
+            )
         if lead is not None:
             text += (
                 f"; the largest single step is {lead['rule_id']} ({lead['step']}, "
@@ -109,11 +170,20 @@ def findings(
     kept = {n: s.loc[(n, "paid_per_retained_90d")] for n in names}
     cheap = min(names, key=lambda n: kept[n]["mean"])
     dear = max(names, key=lambda n: kept[n]["mean"])
-    out.append(
-        "Per consumer still employed 90 days after hire: "
-        f"{dear} pays {_usd_interval(kept[dear]['mean'], kept[dear]['p05'], kept[dear]['p95'])}, "
-        f"{cheap} {_usd_interval(kept[cheap]['mean'], kept[cheap]['p05'], kept[cheap]['p95'])}."
-    )
+    dear_text = _usd_interval(kept[dear]["mean"], kept[dear]["p05"], kept[dear]["p95"])
+    column = "{} | paid_per_retained_90d"
+    if dear == cheap or (
+        column.format(dear) in per
+        and difference(per[column.format(dear)] - per[column.format(cheap)])[0] == "same"
+    ):  # one scheme, or the dearest pays what the cheapest does: one sentence, one name
+        who = dear if len(names) == 1 else "every scheme"
+        out.append(f"Per consumer still employed 90 days after hire, {who} pays {dear_text}.")
+    else:
+        cheap_text = _usd_interval(kept[cheap]["mean"], kept[cheap]["p05"], kept[cheap]["p95"])
+        out.append(
+            "Per consumer still employed 90 days after hire: "
+            f"{dear} pays {dear_text}, {cheap} {cheap_text}."
+        )
     return out
 
 

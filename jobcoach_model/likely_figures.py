@@ -11,13 +11,14 @@ import pandas as pd
 
 from .figures import escaped
 from .uncertainty import Analysis
+from .voi import tied
 
 #: an EVPPI is named as worth measuring only above this many of its standard errors
 CLEAR = 2.0
 
 
 def _usd(value: float) -> str:
-    return f"{value:,.0f}"
+    return f"${value:,.0f}" if value >= 0 else f"-${-value:,.0f}"
 
 
 def _share(p: float, se: float) -> str:
@@ -32,10 +33,18 @@ def opening_html(a: Analysis) -> str:
     usual = t.loc[a.usual]
     lines = [
         f"Every assumption with a range and every reading of the sources was drawn at once, "
-        f"{n:,} times, each draw its own simulated caseload. <b>{escaped(a.usual)} is the "
+        f"{n:,} times, each draw its own simulated caseload (so the mean over the draws "
+        "differs from the headline's total, which holds each assumption at the scenario's "
+        f"own value). <b>{escaped(a.usual)} is the "
         f"cheapest scheme in {usual['p_cheapest']:.0%} of the {n:,} draws</b> "
         f"(Monte Carlo standard error {usual['se']:.1%})."
     ]
+    tie = tied(a.draws.costs())
+    if tie.value > 0:
+        lines.append(
+            f"In {tie.value:.0%} of the draws two or more schemes tie for the cheapest to the "
+            "cent; those draws count for none of them."
+        )
     second = t.drop(index=a.usual)["p_cheapest"].idxmax() if len(t) > 1 else None
     if second is not None:
         finding = a.findings.set_index("finding").loc[f"{a.usual} costs less than {second}"]
@@ -69,6 +78,11 @@ def finding(a: Analysis) -> str:
     if len(rest):
         second = rest["p_cheapest"].idxmax()
         text += f", {second} in {rest.loc[second, 'p_cheapest']:.0%}"
+    tie = tied(a.draws.costs())
+    if tie.value > 0:
+        text += f"; two or more tie in {tie.value:.0%}"
+    if a.note:  # too few draws: the warning travels with the number
+        text += f" ({a.note.removeprefix('note: ')})"
     return text + " (How sure)."
 
 
@@ -81,12 +95,12 @@ def worth_sentence(a: Analysis) -> str:
     if evpi <= 0:
         return "Knowing every input exactly would not change which scheme is cheapest."
     text = (
-        f"Knowing every input exactly would be worth {_usd(evpi)} USD to the choice of the "
+        f"Knowing every input exactly would be worth {_usd(evpi)} to the choice of the "
         "cheapest scheme (the expected value of perfect information). "
     )
     singles = e[e["input"].isin([*a.draws.inputs, *a.draws.readings])]
     top = singles[singles["evppi"] > CLEAR * singles["se"]].head(3)
-    named = [f"{escaped(r.input)} ({_usd(r.evppi)} USD ± {_usd(r.se)})" for r in top.itertuples()]
+    named = [f"{escaped(r.input)} ({_usd(r.evppi)} ± {_usd(r.se)})" for r in top.itertuples()]
     if named:
         text += "Most worth measuring, one at a time: " + "; ".join(named) + "."
     if len(named) < 3:
@@ -101,7 +115,7 @@ def worth_sentence(a: Analysis) -> str:
         g = groups.iloc[0]
         text += (
             f" Known together, {escaped(g['input'].replace(', together', ''))} would be worth "
-            f"{_usd(g['evppi'])} USD (± {_usd(g['se'])})."
+            f"{_usd(g['evppi'])} (± {_usd(g['se'])})."
         )
     return text
 
@@ -112,7 +126,8 @@ def totals_table(a: Analysis) -> pd.DataFrame:
     rows = [
         {
             "Scheme": r.scheme,
-            "Total paid, mean (USD)": _usd(r.mean),
+            # not the headline's total, which holds every assumption at the scenario's value
+            "Mean over every draw": _usd(r.mean),
             "90% over every assumption and reading": f"{_usd(r.p05)} to {_usd(r.p95)}",
             "90% over the simulation alone": f"{_usd(r.sim_p05)} to {_usd(r.sim_p95)}",
             "Cheapest in": _share(r.p_cheapest, r.se),
@@ -132,7 +147,7 @@ def worth_table(a: Analysis, top: int = 8) -> pd.DataFrame:
             "Input or reading": body["input"].replace(
                 {"EVPI": "everything (EVPI: perfect information)"}
             ),
-            "Worth knowing (USD)": body["evppi"].map(_usd),
+            "Worth knowing": body["evppi"].map(_usd),
             "± (resampled s.e.)": body["se"].map(_usd),
         }
     )

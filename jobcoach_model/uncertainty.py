@@ -27,7 +27,7 @@ from .flips import Box, find_boxes, flips_table
 from .scenario import Scenario
 from .sensitivity import inputs, interpretation_points
 from .sweep import run_batched
-from .voi import cheapest, pairwise_findings, value_of_information
+from .voi import cheapest, pairwise_findings, strict_winner, value_of_information
 
 #: the spawn key of the draws' own random stream (apart from every replication's)
 DRAW_STREAM = 2**31 - 1
@@ -186,17 +186,24 @@ def uncertainty_table(draws: Draws, simulation: pd.DataFrame | None = None) -> p
     )
 
 
-def precision_note(table: pd.DataFrame, target: float = 0.02) -> str:
+def precision_note(table: pd.DataFrame, draws: int, target: float = 0.02) -> str:
     """A warning when the draws are too few for probabilities within ``target`` (one
-    standard error), and how many would do."""
-    worst = float(table["se"].max())
-    if worst <= target:
+    standard error), and how many would do. Each share is judged as if one more draw had
+    gone each way (Laplace's rule, ``(k + 1) / (n + 2)``), so a share of 0 or 100% from a
+    handful of draws, whose plain standard error is 0, still carries its warning."""
+    if draws <= 0:
+        return "note: no draws were made; nothing here is an estimate"
+    k = np.round(table["p_cheapest"].to_numpy() * draws)
+    p = (k + 1) / (draws + 2)
+    se = np.sqrt(p * (1 - p) / draws)
+    worst = int(se.argmax())
+    if se[worst] <= target:
         return ""
-    p = table.loc[table["se"].idxmax(), "p_cheapest"]
-    needed = int(np.ceil(p * (1 - p) / target**2))
+    needed = int(np.ceil(p[worst] * (1 - p[worst]) / target**2))
     return (
-        f"note: a probability here has a standard error of {worst:.1%}; about {needed:,} "
-        f"draws would bring it within {target:.0%}"
+        f"note: from only {draws:,} draws a probability here has a standard error of about "
+        f"{se[worst]:.1%}, and the values of information are as rough; about {needed:,} "
+        f"draws would bring it within {target:.0%} (uncertainty.draws)"
     )
 
 
@@ -243,8 +250,8 @@ def analyse(draws: Draws, simulation: pd.DataFrame | None = None) -> Analysis:
     """Every table ``jobcoach uncertainty`` writes and the brief's How sure shows."""
     table = uncertainty_table(draws, simulation)
     costs = draws.costs()
-    winner = costs.to_numpy().argmin(axis=1)
-    usual = int(np.bincount(winner, minlength=len(draws.schemes)).argmax())
+    winner = strict_winner(costs)  # -1 where schemes tie for the least
+    usual = int(np.bincount(winner[winner >= 0], minlength=len(draws.schemes)).argmax())
     boxes = find_boxes(draws.table, draws.inputs, draws.readings, winner != usual)
     evppi = value_of_information(
         draws.table, draws.inputs, draws.readings, costs, groups=reading_groups(draws, boxes)
@@ -256,7 +263,7 @@ def analyse(draws: Draws, simulation: pd.DataFrame | None = None) -> Analysis:
         evppi,
         boxes,
         draws.schemes[usual],
-        precision_note(table),
+        precision_note(table, len(draws.table)),
     )
 
 

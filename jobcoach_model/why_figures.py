@@ -31,10 +31,11 @@ def bridge_steps(table: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     rest = steps.drop(index=keep)
     parts = [totals.iloc[[0]], shown]
     if len(rest):
+        rules = list(dict.fromkeys(rest["rule_id"]))  # a rule may take several steps
         other = {
             "step": "other",
             "rule_id": f"{len(rest)} other steps",
-            "statement": ", ".join(rest["rule_id"]),
+            "statement": ", ".join(rules),
             "mean": round(float(rest["mean"].sum()), 2),
             "p05": np.nan,
             "p95": np.nan,

@@ -64,7 +64,7 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
         assert len(cells) == 4 and all("%" in c and "±" in c for c in cells), cells
         total = sum(float(c.split("%")[0]) for c in cells)
         assert 97 <= total <= 103, cells  # rounded shares of one whole
-        worth = page.locator("table", has_text="Worth knowing (USD)").first
+        worth = page.locator("table", has_text="Worth knowing").first
         assert worth.locator("td", has_text="EVPI").count() == 1
         assert page.locator("h3", has_text="What to measure next").is_visible()
         assert asked == [], f"the brief tried to fetch {asked}"

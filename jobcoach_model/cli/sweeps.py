@@ -92,6 +92,7 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
         run_draws,
         write_uncertainty,
     )
+    from ..voi import tied
 
     base, source = load_scenario_data(args.scenario, parse_sets(args.set))
     scenario = scenario_from_dict(base, source)
@@ -115,6 +116,9 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
             f"(se {row.se:.1%}); total {row.mean:,.0f} USD (90% {row.p05:,.0f} to "
             f"{row.p95:,.0f}; simulation alone {row.sim_p05:,.0f} to {row.sim_p95:,.0f})"
         )
+    tie = tied(analysis.draws.costs())
+    if tie.value > 0:
+        print(f"  two or more schemes tie for the cheapest (to the cent) in {tie.value:.0%}")
     for box in analysis.boxes:
         cases = f"a scheme other than {analysis.usual} is cheapest"
         print(f"  {box.sentence(cases, analysis.draws.factors)}")
