@@ -67,6 +67,11 @@ class InputError(JobcoachError):
         super().__init__(text)
 
 
+class RulebookError(JobcoachError):
+    """A state's folder under ``rulebooks/`` cannot be read or loaded: the message names
+    the folder and the file. Only that state is affected; the others keep working."""
+
+
 class OverrideError(JobcoachError):
     """An override names an unknown parameter or gives a value of the wrong type."""
 

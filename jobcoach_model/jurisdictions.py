@@ -166,15 +166,48 @@ def _order(folder: Path) -> tuple[int, str]:
     return int(index.get("order", 1000)), folder.name.upper()
 
 
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def where(code: str, filename: str) -> str:
+    """A state's file as a reader finds it: ``rulebooks/<code>/<filename>``."""
+    return f"rulebooks/{code.lower()}/{filename}"
+
+
 @cache
+def _survey() -> tuple[tuple[str, ...], dict[str, str]]:
+    """The working jurisdictions in ``order``, and each folder whose ``index.yaml`` cannot
+    be read with the one line that says why (a broken folder affects only itself)."""
+    found, broken = [], {}
+    for folder in sorted(RULEBOOK_DIR.iterdir()):
+        if (folder / "index.yaml").is_file() and (folder / "__init__.py").is_file():
+            try:
+                found.append(_order(folder))
+            except Exception as err:  # any failure to read it: that state alone is out
+                broken[folder.name.upper()] = (
+                    f"{where(folder.name, 'index.yaml')}: {_first_line(err)}"
+                )
+    return tuple(code for _, code in sorted(found)), broken
+
+
 def codes() -> tuple[str, ...]:
-    """Every jurisdiction's code, in the order their ``index.yaml`` gives (``order``)."""
-    folders = [
-        f
-        for f in RULEBOOK_DIR.iterdir()
-        if (f / "index.yaml").is_file() and (f / "__init__.py").is_file()
-    ]
-    return tuple(code for _, code in sorted(_order(f) for f in folders))
+    """Every working jurisdiction's code, in the order their ``index.yaml`` gives
+    (``order``); a folder that cannot be read or loaded is left out (``broken``)."""
+    found, out = _survey()
+    return tuple(code for code in found if code not in out)
+
+
+def broken() -> dict[str, str]:
+    """Folders under ``rulebooks/`` that cannot be read, by code, with why."""
+    return dict(_survey()[1])
+
+
+def refuse_broken(code: str, message: str) -> None:
+    """Record that a state's folder failed to load (its rule units, its hooks), so that
+    using it gives ``message`` in one line while every other state keeps working."""
+    _survey()[1][code.upper()] = message
 
 
 def controls(code: str) -> tuple[Control, ...]:
@@ -187,13 +220,20 @@ def controls(code: str) -> tuple[Control, ...]:
 @cache
 def get(code: str) -> Jurisdiction:
     """A jurisdiction's hooks, by code (its package is imported on first use)."""
-    code = str(code).upper()
-    if code not in codes():
-        from .errors import OverrideError
+    from .errors import OverrideError, RulebookError
 
+    code = str(code).upper()
+    if code in broken():
+        raise RulebookError(broken()[code])
+    if code not in codes():
         raise OverrideError(f"--rules: expected one of {', '.join(codes())}, got {code!r}")
-    module = importlib.import_module(f"{PACKAGE}.{code.lower()}")
-    return module.JURISDICTION
+    try:
+        module = importlib.import_module(f"{PACKAGE}.{code.lower()}")
+        return module.JURISDICTION
+    except Exception as err:  # a broken __init__.py: that state alone is out
+        message = f"{where(code, '__init__.py')}: {_first_line(err)}"
+        refuse_broken(code, message)
+        raise RulebookError(message) from None
 
 
 def rules_module(code: str) -> str:

@@ -16,18 +16,14 @@ from pathlib import Path
 from .errors import JobcoachError
 from .jurisdictions import RULEBOOK_DIR
 
+#: index.yaml's fields, written through a YAML emitter (a name such as "Nebraska: DHHS"
+#: would not parse as a plain scalar)
+_PLACEHOLDERS = {
+    "agency": "FILL IN: the agency whose document this is",
+    "document": "FILL IN: the document's title, section and date",
+}
+
 _FILES = {
-    "index.yaml": """\
-code: {code}
-order: 100
-name: {name}
-agency: "FILL IN: the agency whose document this is"
-document: "FILL IN: the document's title, section and date"
-effective: {effective}
-sources:
-  - "FILL IN: the source's file name (a seed file, or published_figures.md)"
-fiscal_year: {{month: 7, day: 1, basis: assumption, note: "FILL IN: the state's fiscal year"}}
-""",
     "parameters.yaml": """\
 # {name} job-coaching parameters. Values are keyed by the day they take effect; each
 # cites the shortest clause of the source that states it. A value of null stops the
@@ -110,26 +106,64 @@ JURISDICTION = {cls}()
 }
 
 
+def _index_yaml(code: str, name: str, effective: str) -> str:
+    """``index.yaml`` of the skeleton, emitted by PyYAML so any printable name parses."""
+    import datetime as dt
+
+    import yaml
+
+    index = {
+        "code": code,
+        "order": 100,
+        "name": name,
+        **_PLACEHOLDERS,
+        "effective": dt.date.fromisoformat(effective),
+        "sources": ["FILL IN: the source's file name (a seed file, or published_figures.md)"],
+        "fiscal_year": {
+            "month": 7,
+            "day": 1,
+            "basis": "assumption",
+            "note": "FILL IN: the state's fiscal year",
+        },
+    }
+    return yaml.safe_dump(index, sort_keys=False, allow_unicode=True, width=100)
+
+
 def write_skeleton(code: str, name: str | None = None, into: Path | None = None) -> Path:
     """Write ``rulebooks/<code>/`` (or ``into/<code>/``) whole, or nothing: refused when
-    the code is not two letters or the folder exists."""
-    code = code.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise JobcoachError(f"new-rulebook: expected a two-letter code such as NE, got {code!r}")
+    the code is not two or three ASCII letters, the name is not one printable line
+    without quotes or backslashes (it lands in comments and docstrings), or the folder
+    exists."""
+    raw = code.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,3}", raw, flags=re.ASCII):  # "ß".upper() is "SS"
+        raise JobcoachError(
+            f"new-rulebook: expected a code of two or three ASCII letters such as NE, got {code!r}"
+        )
+    code = raw.upper()
+    name = code if name is None else name.strip()
+    if not name or not name.isprintable() or any(c in name for c in '"\\'):
+        raise JobcoachError(
+            "new-rulebook --name: expected the state's name on one line, without quotes or "
+            f"backslashes, e.g. Nebraska, got {name!r}"
+        )
     into = Path(into) if into is not None else RULEBOOK_DIR
     target = into / code.lower()
     if target.exists():
         raise JobcoachError(f"new-rulebook: {target} exists; it is never replaced")
     into.mkdir(parents=True, exist_ok=True)
+    cls = re.sub(r"\W", "", name.title())
     fields = {
         "code": code,
-        "name": name or code,
-        "cls": re.sub(r"\W", "", (name or code).title()) or code.title(),
+        "name": name,
+        "cls": cls if cls.isidentifier() else f"State{cls}",
         "effective": "2026-01-01",
     }
     with tempfile.TemporaryDirectory(dir=into, prefix=".partial-") as tmp:
         folder = Path(tmp) / code.lower()
         folder.mkdir()
+        (folder / "index.yaml").write_text(
+            _index_yaml(code, name, fields["effective"]), encoding="utf-8"
+        )
         for filename, text in _FILES.items():
             (folder / filename).write_text(text.format(**fields), encoding="utf-8")
         shutil.move(str(folder), target)

@@ -129,10 +129,8 @@ def test_every_registered_state_is_a_folder_with_its_hooks():
         assert load_rulebook(code).code == code
 
 
-def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_replaced(tmp_path):
-    """`jobcoach new-rulebook NE` on a copy of the package: a fifth column in the rules
-    table, the example records priced under it, the leak test still clean, and a second
-    run refused without touching the folder."""
+def _package_copy(tmp_path):
+    """A copy of the package to add state folders to, and a way to run its command line."""
     import shutil
     import subprocess
     import sys
@@ -150,7 +148,15 @@ def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_repla
             cwd=copy,
         )
 
-    made = jobcoach("new-rulebook", "ne", "--name", "Nebraska")
+    return copy, jobcoach
+
+
+def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_replaced(tmp_path):
+    """`jobcoach new-rulebook NE` on a copy of the package: a fifth column in the rules
+    table, the example records priced under it, the leak test still clean, and a second
+    run refused without touching the folder."""
+    copy, jobcoach = _package_copy(tmp_path)
+    made = jobcoach("new-rulebook", "ne", "--name", "Nebraska: DHHS")  # not plain YAML
     assert made.returncode == 0, made.stderr
     folder = copy / "jobcoach_model" / "rulebooks" / "ne"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
@@ -158,7 +164,7 @@ def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_repla
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     table = jobcoach("rules", "--format", "csv", "--no-citations")
-    assert table.stdout.splitlines()[0] == "topic,Kansas,Iowa,Kentucky,Texas,Nebraska"
+    assert table.stdout.splitlines()[0] == "topic,Kansas,Iowa,Kentucky,Texas,Nebraska: DHHS"
     examples = copy / "jobcoach_model" / "examples"
     files = [f"--{n}={examples / (n + '.csv')}" for n in ("cases", "coaches", "services")]
     priced = jobcoach("adjudicate", "--rules", "NE", *files, "--out", str(tmp_path / "ne.csv"))
@@ -166,4 +172,47 @@ def test_new_rulebook_writes_a_skeleton_that_registers_prices_and_is_never_repla
     assert "NE-RATE" in (tmp_path / "ne.csv").read_text()
     for path in (folder / "__init__.py", folder / "rules.py"):
         ast.parse(path.read_text(encoding="utf-8"))  # the skeleton's code is Python
-    assert jobcoach("new-rulebook", "N1").returncode == 2
+    rulebooks = copy / "jobcoach_model" / "rulebooks"
+    for code, name in [("N1", "x"), ("ß", "x"), ("NEBR", "x"), ("NV", 'Ne"vada'), ("NV", "a\nb")]:
+        refused = jobcoach("new-rulebook", code, "--name", name)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, code
+        assert "Traceback" not in refused.stderr
+    assert sorted(p.name for p in rulebooks.iterdir() if (p / "index.yaml").exists()) == [
+        "ia", "ks", "ky", "ne", "tx",
+    ]  # fmt: skip
+    assert jobcoach("rules", "--format", "csv").returncode == 0  # every state still loads
+
+
+@pytest.mark.parametrize(
+    "damage, file",
+    [
+        (lambda f: f.joinpath("index.yaml").write_text("order: [oops\n"), "index.yaml"),
+        (lambda f: f.joinpath("rules.py").write_text("this is not Python\n"), "rules.py"),
+        (
+            lambda f: f.joinpath("rules.py").write_text(
+                f.joinpath("rules.py").read_text().replace('"NE-RATE"', '"KS-RATE"')
+            ),
+            "rules.py",
+        ),
+    ],
+    ids=["bad index.yaml", "bad rules.py", "rule id of Kansas"],
+)
+def test_a_broken_or_colliding_state_folder_affects_only_itself(tmp_path, damage, file):
+    """Kansas prices the example records exactly as before; using the broken state is one
+    line naming its folder and file."""
+    copy, jobcoach = _package_copy(tmp_path)
+    assert jobcoach("new-rulebook", "NE", "--name", "Nebraska").returncode == 0
+    examples = copy / "jobcoach_model" / "examples"
+    files = [f"--{n}={examples / (n + '.csv')}" for n in ("cases", "coaches", "services")]
+    clean = jobcoach("adjudicate", "--rules", "KS", *files, "--out", str(tmp_path / "a.csv"))
+    assert clean.returncode == 0, clean.stderr
+    damage(copy / "jobcoach_model" / "rulebooks" / "ne")
+    for code in ("KS", "IA"):
+        ok = jobcoach("adjudicate", "--rules", code, *files, "--out", str(tmp_path / f"{code}.csv"))
+        assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "KS.csv").read_bytes() == (tmp_path / "a.csv").read_bytes()
+    assert jobcoach("rules", "--format", "csv").returncode == 0
+    used = jobcoach("adjudicate", "--rules", "NE", *files, "--out", str(tmp_path / "ne.csv"))
+    err = used.stderr.strip().splitlines()
+    assert used.returncode == 2 and len(err) == 1 and "Traceback" not in used.stderr, err
+    assert f"rulebooks/ne/{file}" in err[0] and not (tmp_path / "ne.csv").exists()

@@ -96,9 +96,11 @@ def add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
 
 def rules_code(raw: str) -> str:
     """A registered jurisdiction's code (argparse's ``type`` for ``--rules``)."""
-    from ..jurisdictions import codes
+    from ..jurisdictions import broken, codes
 
     code = raw.strip().upper()
+    if code in broken():  # its folder is there but cannot be read: say which file
+        raise argparse.ArgumentTypeError(broken()[code])
     if code not in codes():
         raise argparse.ArgumentTypeError(f"expected one of {', '.join(codes())}, got {raw!r}")
     return code

@@ -20,7 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..jurisdictions import codes, rules_module
+from ..errors import RulebookError
+from ..jurisdictions import broken, codes, refuse_broken, rules_module, where
 from ..rulebook import load_rulebook
 
 STAGES = ("judge", "hours", "group")
@@ -84,7 +85,11 @@ def _uses(rule_id: str) -> list[str]:
 
 
 def register(unit: type[RuleUnit]) -> type[RuleUnit]:
-    """Register a rule unit under its id (a class decorator)."""
+    """Register a rule unit under its id (a class decorator). A state's rule ids start
+    with its own code, so one state's folder can never take another's rule."""
+    owner = _owner(unit.__module__)
+    if owner and not unit.id.startswith(f"{owner}-"):
+        raise ValueError(f"rule {unit.id}: a rule of {owner} has an id starting {owner}-")
     if unit.id in _UNITS or unit.id in _INFO:
         raise ValueError(f"rule {unit.id} is registered twice")
     if unit.stage not in STAGES:
@@ -101,16 +106,38 @@ def information_only(rule_id: str, reason: str) -> None:
     _INFO[rule_id] = (reason, f"{_relative(Path(frame.filename))}:{frame.lineno}")
 
 
+def _owner(module: str) -> str:
+    """The state whose folder a module is in (``...rulebooks.ne.rules`` -> ``NE``), or ""."""
+    parts = module.split(".")
+    return parts[-2].upper() if len(parts) >= 3 and parts[-3] == "rulebooks" else ""
+
+
 @cache
 def _load() -> None:
-    """Import every jurisdiction's rule units (registering is importing)."""
+    """Import every jurisdiction's rule units (registering is importing). A state whose
+    ``rules.py`` fails (a syntax error, a rule id of another state's) is left out with
+    its units, and using it says why in one line; the others load as before."""
     for code in codes():
-        importlib.import_module(rules_module(code))
+        module = rules_module(code)
+        try:
+            importlib.import_module(module)
+        except Exception as err:
+            for rule_id in [k for k, u in _UNITS.items() if u.__module__ == module]:
+                del _UNITS[rule_id]
+            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            refuse_broken(code, f"{where(code, 'rules.py')}: {text}")
+
+
+def _usable(code: str) -> None:
+    """Refuse, in one line, a state whose folder failed to load."""
+    _load()
+    if code.upper() in broken():
+        raise RulebookError(broken()[code.upper()])
 
 
 def units(code: str, stage: str | None = None) -> list[type[RuleUnit]]:
     """The units of a rulebook in catalog order, of one stage or all."""
-    _load()
+    _usable(code)
     book = load_rulebook(code)
     found = [_UNITS[r.id] for r in book.rules if r.id in _UNITS]
     return [u for u in found if stage is None or u.stage == stage]
