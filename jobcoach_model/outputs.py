@@ -42,31 +42,38 @@ def _stale(folder: Path) -> list[Path]:
     return [*folder.glob(".partial-*"), *folder.glob(".*.tmp")]
 
 
-def output_folder(out: Path, force: bool = False, option: str = "--out") -> Path:
-    """A folder ready to write into: made (with the marker) if new or empty, accepted if
-    it carries the marker (stale partial files of a killed run removed), refused if it
-    holds other files unless ``force``."""
+def check_folder(out: Path | None, force: bool = False, option: str = "--out") -> None:
+    """Refuse, before anything is written, an output folder that is a file or holds files
+    this tool did not write (unless ``force``); nothing is made or changed."""
+    if out is None:
+        return
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{option} {out}: is a file; expected a folder")
-    if out.is_dir() and (out / MARKER).is_file():
-        lock(out, option)  # before anything of a run that may still be writing is touched
     if out.is_dir():
         entries = [p for p in out.iterdir() if p.name != MARKER]
-        ours = (out / MARKER).is_file()
-        if entries and not ours and not force:
+        if entries and not (out / MARKER).is_file() and not force:
             shown = ", ".join(sorted(p.name for p in entries)[:4])
             more = f" and {len(entries) - 4} more" if len(entries) > 4 else ""
             raise OutputError(
                 f"{option} {out}: holds files this tool did not write ({shown}{more}); "
                 "choose a new or empty folder, or pass --force"
             )
-        if ours:
-            for path in _stale(out):
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+
+
+def output_folder(out: Path, force: bool = False, option: str = "--out") -> Path:
+    """A folder ready to write into: made (with the marker) if new or empty, accepted if
+    it carries the marker (stale partial files of a killed run removed), refused if it
+    holds other files unless ``force``."""
+    out = Path(out)
+    check_folder(out, force, option)
+    if out.is_dir() and (out / MARKER).is_file():
+        lock(out, option)  # before anything of a run that may still be writing is touched
+        for path in _stale(out):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
     try:
         out.mkdir(parents=True, exist_ok=True)
         if not (out / MARKER).is_file():

@@ -129,7 +129,12 @@ class Parameter(BaseModel):
                 f"on or after {self.first_date.isoformat()} (the first value of "
                 f"{code} parameter {self.name})"
             )
-        return f"before {self.stop(when).isoformat()} (when {code} parameter {self.name} stops)"
+        stop = self.stop(when)
+        said = f"before {stop.isoformat()} (when {code} parameter {self.name} stops)"
+        restart = [d for d, v in self.history() if d > stop and v is not None]
+        if restart:  # a dated value after the stop (a reform) covers its days again
+            said += f" or on or after {restart[0].isoformat()} (when it takes a value again)"
+        return said
 
 
 class Interpretation(BaseModel):
@@ -328,6 +333,11 @@ def _with_dated(param: Parameter, dated: Mapping[Any, Any]) -> Parameter:
     """The parameter with dated override values added (a reform from a day on)."""
     values = dict(param.values)
     for key, raw in dated.items():
+        if isinstance(key, dt.datetime):  # YAML reads "2026-03-15 10:00:00" as a time
+            raise OverrideError(
+                f"--set {param.name}: expected dated values such as {{2027-07-01: 45.16}} "
+                f"(a day, not a time of day), got {key.isoformat(sep=' ')}"
+            )
         try:
             day = key if isinstance(key, dt.date) else dt.date.fromisoformat(str(key).strip())
         except ValueError:

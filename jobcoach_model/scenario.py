@@ -368,6 +368,10 @@ def window_months(start: dt.date, end: dt.date) -> np.ndarray:
     return np.append(months, to_day(end))
 
 
+#: the most consumers an intake may start over a whole window (far past what fits in memory)
+MAX_INTAKE = 10_000_000
+
+
 def monthly_intake(intake: float | list[float], start: dt.date, end: dt.date) -> np.ndarray:
     """Consumers starting in each month of a window: one number for every month, a list
     with one per month, or 12 values repeated each year."""
@@ -384,6 +388,13 @@ def monthly_intake(intake: float | list[float], start: dt.date, end: dt.date) ->
         )
     if (values < 0).any() or not np.isfinite(values).all():
         raise ValueError("caseload.intake_per_month: expected numbers >= 0")
+    with np.errstate(over="ignore"):  # a sum past the largest float is inf, refused below
+        total = float(values.sum())
+    if not 0.5 <= total <= MAX_INTAKE:  # rounds to no consumer, or to more than any caseload
+        raise ValueError(
+            f"caseload.intake_per_month: expected between 1 and {MAX_INTAKE:,} consumers "
+            f"starting over the window's {months} months, got {total:,.6g}"
+        )
     return values
 
 
@@ -405,6 +416,11 @@ class Uncertainty(_Model):
                 raise ValueError(f"reading_weights: {reading}: expected weights >= 0")
             if not sum(weights.values()) > 0:
                 raise ValueError(f"reading_weights: {reading}: expected a weight above 0")
+            if not np.isfinite(sum(weights.values())):  # 1e308 twice: the sum overflows
+                raise ValueError(
+                    f"reading_weights: {reading}: weights too large to add up; give them "
+                    "as shares or small whole numbers (only their ratios matter)"
+                )
         return self
 
 
@@ -446,6 +462,11 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _bridges(self) -> Scenario:
+        if self.caseload.intake_per_month is not None and self.window is None:
+            raise ValueError(
+                "caseload.intake_per_month: needs a budget window (window: {first_year: ..., "
+                "last_year: ...}) whose months it fills; without one give caseload.consumers"
+            )
         names = {s.name for s in self.schemes}
         for pair in self.bridges:
             for name in pair:

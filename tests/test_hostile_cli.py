@@ -545,3 +545,58 @@ def test_notebooks_refuses_an_unknown_notebook_or_a_bad_parameter_before_running
     assert main(["notebooks", "--out", str(out), "--quiet", *extra]) == 2
     assert words in _one_line(capsys)
     assert not out.exists()  # refused before any folder or notebook is written
+
+
+def test_calibrate_refuses_to_write_over_its_base_or_into_a_report_folder_not_ours(
+    tmp_path, capsys
+):
+    """--base X --out X would replace the scenario it reads; a --report folder holding a
+    user's files is refused before the calibrated scenario is written, not after."""
+    export = [f"--{n}={EXAMPLES / (n + '.csv')}" for n in ("cases", "coaches", "services")]
+    base = tmp_path / "base.yaml"
+    base.write_text(SMALL.read_text())
+    before = base.read_bytes()
+    assert main(["calibrate", *export, "--base", str(base), "--out", str(base)]) == 2
+    assert "--out" in _one_line(capsys) and base.read_bytes() == before
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "mine.txt").write_text("a user's file")
+    out = tmp_path / "fitted.yaml"
+    assert main(["calibrate", *export, "--out", str(out), "--report", str(report)]) == 2
+    assert "--report" in _one_line(capsys)
+    assert not out.exists() and [p.name for p in report.iterdir()] == ["mine.txt"]
+    assert main(["calibrate", *export, "--out", str(out), "--report", str(out)]) == 2
+    assert "is the --out file" in _one_line(capsys) and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "setting, words",
+    [
+        ("hourly_rate={2026-03-15 10:00:00: 45.16}", "a day, not a time of day"),
+        ("hourly_rate={2027-02-29: 45}", "expected dated values such as"),
+        ("rounding={2026-03-01: half_even}", "expected one of half_up, half_even"),
+        ("hourly_rate=1.7e308", "expected a number in USD/hour"),
+    ],
+)
+def test_a_dated_or_huge_set_is_one_line(tmp_path, capsys, setting, words):
+    paths = {n: EXAMPLES / f"{n}.csv" for n in ("cases", "coaches", "services")}
+    out = tmp_path / "result.csv"
+    assert _adjudicate(paths, out, "--set", setting) == 2
+    assert words in _one_line(capsys) and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "scenario, setting, words",
+    [
+        ("kansas_reform_2027", "caseload.intake_per_month=0", "expected between 1 and"),
+        ("kansas_reform_2027", "caseload.intake_per_month=1.7e308", "got inf"),
+        ("small", "caseload.intake_per_month=10", "needs a budget window"),
+    ],
+)
+def test_an_intake_that_starts_nobody_or_has_no_window_is_one_line(
+    tmp_path, capsys, scenario, setting, words
+):
+    path = ROOT / "scenarios" / f"{scenario}.yaml"
+    out = tmp_path / "sim"
+    assert main(["simulate", str(path), "--set", setting, "--out", str(out)]) == 2
+    assert words in _one_line(capsys) and not out.exists()

@@ -137,3 +137,20 @@ def test_a_scenario_prices_all_four_states_and_their_bridges_add_up():
         b = bridge(sc, source, target)
         steps = b.per_replication.sum(axis=1).to_numpy()
         assert np.array_equal(steps, b.to_total - b.from_total), (source, target)
+
+
+@pytest.mark.parametrize("engine", [adjudicate, adjudicate_reference])
+def test_TX_RATE_after_a_dated_restart_the_refusal_names_both_spans_it_covers(engine):
+    """A cap restarted on 2018-01-01 by a dated override: a line in the gap is refused
+    with both spans the cap covers, not only the days before it stopped."""
+    lines = [{"date": "2017-09-30"}, {"date": "2017-12-01"}]
+    frames = _frames(lines, case={"authorized_from": "2017-01-01", "authorized_to": "2018-06-01"})
+    restart = {"max_hourly_rate": {"2018-01-01": 39}}
+    with pytest.raises(
+        InputError,
+        match=r"row 2 \(line 3\).*before 2017-10-01.*stops\) or on or after 2018-01-01",
+    ):
+        engine(*frames, rules="TX", overrides=restart)
+    window = {"authorized_from": "2017-01-01", "authorized_to": "2018-06-01"}
+    after = _frames([{"date": "2018-02-01"}], case=window)
+    assert engine(*after, rules="TX", overrides=restart).loc[0, "status"] == "paid"

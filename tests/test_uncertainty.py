@@ -140,7 +140,8 @@ def test_a_weight_for_an_unknown_reading_or_option_is_one_clear_line(small, weig
 
 def test_negative_or_all_zero_weights_are_refused_by_the_scenario(small):
     base, source, _ = small
-    for bad in ({"IA.rounding": {"half_up": -1}}, {"IA.rounding": {"half_up": 0}}):
+    overflow = {"IA.rounding": {"half_up": 1e308, "half_even": 1e308}}  # sums to inf
+    for bad in ({"IA.rounding": {"half_up": -1}}, {"IA.rounding": {"half_up": 0}}, overflow):
         with pytest.raises(ScenarioError, match="reading_weights: IA.rounding"):
             scenario_from_dict({**base, "uncertainty": {"reading_weights": bad}}, source)
 

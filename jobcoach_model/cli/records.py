@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..outputs import check_not_input, check_replaceable, record
+from ..errors import OutputError
+from ..outputs import check_folder, check_not_input, check_replaceable, record
 from .common import add_columns, add_force, add_set, parse_sets, rules_code
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,8 +114,14 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from ..scenario import load_scenario
 
     paths = (args.cases, args.coaches, args.services)
-    check_not_input(args.out, input_paths(*paths, args.columns))
+    inputs = [*input_paths(*paths, args.columns), args.base]
+    check_not_input(args.out, inputs)  # --base X --out X would replace its own input
     check_replaceable(args.out, args.force)
+    if args.report is not None:  # every output is checked before anything is written
+        if Path(args.report).resolve() == Path(args.out).resolve():
+            raise OutputError(f"--report {args.report}: is the --out file; choose a folder")
+        check_not_input(args.report, inputs, "--report")
+        check_folder(args.report, args.force, "--report")
     base = load_scenario(args.base)
     lines = read_lines(*paths, args.columns)
     names = {k: str(p) for k, p in zip(("cases", "coaches", "services"), paths, strict=True)}
