@@ -226,6 +226,31 @@ def _need_index(lines: Lines) -> tuple[np.ndarray, list[str]]:
     return idx, [n for i, n in enumerate(NEEDS) if (idx == i).any()]
 
 
+#: the least information a fitted value needs, by what it is read from (cases, the cases
+#: holding the lines, coaches, providers); below it the input keeps the base scenario's
+#: value and a note says why. A spread needs more than a mean, and a rate's spread more
+#: than a share: these inputs have minima of their own (``MIN_INFO``).
+MIN_UNITS = {"cases": 10, "lines": 10, "coaches": 5, "providers": 5}
+MIN_INFO = {
+    "services.fade_spread": (20, "cases coached two weeks or more"),
+    "services.stabilization_share": (5, "stabilized cases"),
+    "outcomes.weekly_job_loss": (10, "cases coached without stabilizing"),
+    "services.fade_per_week": (10, "cases coached two weeks or more"),
+    "services.initial_share": (10, "cases coached two weeks or more"),
+    "caseload.coaches.rate_sd": (10, "coaches with a rate"),
+    "caseload.coaches.rate_mean": (5, "coaches with a rate"),
+    "outcomes.report_delay_days": (5, "late cases with a dated report"),
+}
+#: the values a fitted input may take; a fit outside is refused in one line naming what
+#: in the records gave it (such records are not a caseload the simulator can reproduce)
+PLAUSIBLE = {
+    "services.initial_share": (0.0, 1.5, "the first week's coach hours over the job's hours"),
+    "services.stabilization_share": (0.0, 1.0, "coach hours at stabilization over the job's"),
+    "services.fade_spread": (0.0, 2.0, "the spread of the cases' weekly fading (log scale)"),
+    "outcomes.weekly_job_loss": (0.0, 0.5, "jobs lost per week coached before stabilizing"),
+}
+
+
 @dataclass
 class _Fitting:
     """What a calibration is building: the scenario data, the fits and notes so far, and
@@ -237,6 +262,8 @@ class _Fitting:
     start: np.ndarray  # each case's first day: authorized_from or its first line
     fits: list[Fit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: how many units of each kind the records hold (``MIN_UNITS``' keys)
+    units: dict[str, int] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -255,11 +282,48 @@ class _Fitting:
             node = node[part]
         return node, parts[-1]
 
+    def enough(self, path: str, basis: str, n: float | None = None) -> bool:
+        """Whether the records hold enough to fit ``path`` (``MIN_INFO``, else
+        ``MIN_UNITS`` of its basis); if not, a note says what the base keeps and why."""
+        least, what = MIN_INFO.get(path, (MIN_UNITS.get(basis, 0), basis))
+        have = self.units.get(basis, 0) if n is None else n
+        if have >= least:
+            return True
+        self.notes.append(
+            f"{path} kept from {self.base.name}: the records hold {int(have):,} {what}, and "
+            f"a fit needs at least {least}"
+        )
+        return False
+
+    def plausible(self, path: str, values: Any) -> None:
+        """Refuse a fitted value outside ``PLAUSIBLE``, naming what it was read from."""
+        if path not in PLAUSIBLE:
+            return
+        lo, hi, what = PLAUSIBLE[path]
+        for value in values.values() if isinstance(values, dict) else [values]:
+            if not lo <= float(value) <= hi:
+                from .errors import InputError
+
+                raise InputError(
+                    "the records",
+                    f"{path} between {lo:g} and {hi:g} ({what}); these records give "
+                    f"{float(value):.4g}, which no simulated caseload reproduces",
+                )
+
     def put(
-        self, path: str, fit: tuple[float, float, float], basis: str = "cases", digits: int = 4
+        self,
+        path: str,
+        fit: tuple[float, float, float],
+        basis: str = "cases",
+        digits: int = 4,
+        n: float | None = None,
     ):
-        """Write a fitted value with its 90% interval."""
+        """Write a fitted value with its 90% interval, when the records hold enough for
+        it (``enough``: so that no interval rests on a case or two) and it is plausible."""
+        if not self.enough(path, basis, n):
+            return
         value, lo, hi = (round(float(x), digits) for x in fit)
+        self.plausible(path, value)
         node, name = self.node(path)
         node[name] = value
         self.fits.append(Fit(path, value, lo, hi, basis))
@@ -438,14 +502,15 @@ def _line_and_case_inputs(f: _Fitting, cs: Sums) -> None:
         ("services.employer_can_train_share", "employer_trains"),
     ):
         f.put(path, _wilson(cs, name, "cases"))
-    if cs.point["report_dated_late"] > 0:
+    dated_late = cs.point["report_dated_late"]
+    if dated_late > 0 and f.enough("outcomes.report_delay_days", "cases", dated_late):
         # a late case is late by 1 .. 2 x report_delay_days (mean: the delay + 0.5 days)
         delay = cs.stat(lambda t: t["report_delay"] / np.maximum(t["report_dated_late"], 1) - 0.5)
         days = max(1, int(round(delay[0])))
         f.data["outcomes"]["report_delay_days"] = days
         lo, hi = max(1, math.floor(min(delay[1], days))), math.ceil(max(delay[2], days))
         f.fits.append(Fit("outcomes.report_delay_days", days, float(lo), float(hi)))
-    elif cs.point["report_late"] > 0:
+    elif dated_late == 0 and cs.point["report_late"] > 0:
         # undated late reports were not in by the export's end: late for its whole span
         date = f.lines.services["date"]
         span = int(date.max()) + 1 - int(f.start.min())
@@ -454,6 +519,8 @@ def _line_and_case_inputs(f: _Fitting, cs: Sums) -> None:
             "no late case carries a last_report_on date: its reports are taken as not in "
             "by the export's end (report_delay_days = the export's span, at most 365)"
         )
+    if not f.enough("authorizations.length_weeks", "cases"):
+        return
     weeks_fit = cs.stat(lambda t: t["auth_weeks"] / t["cases"])
     length = max(1, int(round(weeks_fit[0])))  # whole weeks: the interval too
     f.data["authorizations"]["length_weeks"] = length
@@ -474,7 +541,10 @@ def _need_inputs(f: _Fitting, cs: Sums, levels: list[str]) -> None:
         f.count("caseload.need_mix", mix, "cases")
         targets = levels
 
-    def per_need(path: str, stat, digits: int = 4) -> None:
+    def per_need(path: str, stat, digits: int = 4, count: str = "fit") -> None:
+        have = min(cs.point[f"{count}_{lvl}"] for lvl in levels)
+        if not f.enough(path, "cases", have):  # the thinnest level decides
+            return
         values, lows, highs = {}, [], []
         for lvl in targets:
             got = stat(lvl if lvl in levels else levels[0])
@@ -483,6 +553,7 @@ def _need_inputs(f: _Fitting, cs: Sums, levels: list[str]) -> None:
             values[lvl] = round(float(got[0]), digits)
             lows.append(float(got[1] / got[0]) if got[0] else 1.0)
             highs.append(float(got[2] / got[0]) if got[0] else 1.0)
+        f.plausible(path, values)
         node, name = f.node(path)
         node[name].update(values)
         f.fits.append(Fit(path, dict(values), min(lows), max(highs), per_need=True))
@@ -501,9 +572,13 @@ def _need_inputs(f: _Fitting, cs: Sums, levels: list[str]) -> None:
         "outcomes.weekly_job_loss",
         lambda lv: cs.stat(lambda t: t[f"lost_{lv}"] / (t[f"exposed_{lv}"] + t[f"lost_{lv}"])),
         5,
+        count="n",
     )
     per_need(
-        "authorizations.hours", lambda lv: cs.stat(lambda t: t[f"auth_{lv}"] / t[f"n_{lv}"]), 2
+        "authorizations.hours",
+        lambda lv: cs.stat(lambda t: t[f"auth_{lv}"] / t[f"n_{lv}"]),
+        2,
+        count="n",
     )
 
     def total(t, prefix):
@@ -514,12 +589,14 @@ def _need_inputs(f: _Fitting, cs: Sums, levels: list[str]) -> None:
         within = sum(t[f"logf2_{lv}"] - t[f"logf_{lv}"] ** 2 / t[f"fit_{lv}"] for lv in levels)
         return np.sqrt(np.maximum(within / n, 0))
 
+    fitted = sum(cs.point[f"fit_{lv}"] for lv in levels)
     if cs.point[f"fit_{levels[0]}"] > 1:
-        f.put("services.fade_spread", cs.stat(spread))
-    if sum(cs.point[f"stab_{lv}"] for lv in levels) > 0:
+        f.put("services.fade_spread", cs.stat(spread), n=fitted)
+    stabilized = sum(cs.point[f"stab_{lv}"] for lv in levels)
+    if stabilized > 0:
         share = cs.stat(lambda t: np.exp(total(t, "logs") / total(t, "stab")))
         hours = share[0] * float(np.mean([work[lv] for lv in levels]))
-        f.put("services.stabilization_share", _resolved(share, hours))
+        f.put("services.stabilization_share", _resolved(share, hours), n=stabilized)
     else:
         f.notes.append("no case has a stabilized_on date: stabilization_share kept from the base")
 
@@ -549,11 +626,10 @@ def _coach_inputs(f: _Fitting) -> None:
     sums.compute()
     if rated.sum() >= 2:
         rates = k["hourly_rate"][rated]
-        f.put(
-            "caseload.coaches.rate_mean", sums.stat(lambda t: t["rate"] / t["rated"]), "coaches", 2
-        )
+        mean = sums.stat(lambda t: t["rate"] / t["rated"])
+        f.put("caseload.coaches.rate_mean", mean, "coaches", 2, n=int(rated.sum()))
         sd = _sd_interval(float(np.std(rates, ddof=1)), int(rated.sum()))
-        f.put("caseload.coaches.rate_sd", sd, "coaches", 2)
+        f.put("caseload.coaches.rate_sd", sd, "coaches", 2, n=int(rated.sum()))
         co["rate_min"] = round(min(co["rate_min"], float(rates.min())), 2)
         co["rate_max"] = round(max(co["rate_max"], float(rates.max())), 2)
     mix = _mix({name: sums.point[f"cred_{name}"] / nk for name in co["credential_mix"]})
@@ -625,6 +701,14 @@ def calibrate(
     f = _Fitting(
         lines, base, base.model_dump(mode="json"), np.minimum(c["authorized_from"], first_line)
     )
+    k = lines.coaches
+    provider = np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(str)
+    f.units = {
+        "cases": nc,
+        "lines": nc,  # a share of lines is bootstrapped over the cases that hold them
+        "coaches": nk,
+        "providers": len(np.unique(provider)) if nk else 0,
+    }
     file = {k: Path(v).name for k, v in names.items()}
     span = f"{from_day(int(date.min()))} to {from_day(int(date.max()))}"
     provenance = f"fitted from {file['services']}: {nl:,} lines, {nc:,} cases, {span}"

@@ -248,3 +248,73 @@ def test_the_shipped_sample_export_calibrates_to_its_own_shares():
     assert fitted.caseload.coaches.rate_mean == pytest.approx(rates.mean(), abs=0.005)
     assert fitted.caseload.consumers == len(pd.read_csv(EXAMPLES / "cases.csv"))
     assert any("consumer absent" in n for n in cal.notes)  # the example has such a line
+
+
+def _sample_lines():
+    from jobcoach_model.cli import EXAMPLES
+    from jobcoach_model.inputs import read_lines
+
+    export = EXAMPLES / "export" / "billing_export.xlsx"
+    mapping = EXAMPLES / "export" / "billing_export_columns.yaml"
+    return read_lines(export, export, export, mapping), export.name
+
+
+def test_thin_records_keep_the_base_value_with_a_note_saying_how_thin():
+    """The shipped sample (10 cases, 6 coached two weeks or more, 7 rated coaches, 4
+    providers): fading, the first week's share and its spread, the rates' spread and the
+    providers' spread keep the base's values, each with a note giving the count and the
+    minimum; what 10 cases do identify (shares of cases, Wilson intervals) is fitted."""
+    from jobcoach_model.calibrate import MIN_INFO, MIN_UNITS
+
+    lines, name = _sample_lines()
+    cal = calibrate(lines, BASE, dict.fromkeys(NAMES, name))
+    fitted = {f.path for f in cal.fits}
+    kept = {
+        "services.fade_per_week": "the records hold 6 cases coached two weeks or more",
+        "services.initial_share": "the records hold 6 cases coached two weeks or more",
+        "services.fade_spread": "the records hold 6 cases coached two weeks or more",
+        "caseload.coaches.rate_sd": "the records hold 7 coaches with a rate",
+        "caseload.coaches.provider_size_cv": "the records hold 4 providers",
+    }
+    for path, says in kept.items():
+        assert path not in fitted and path in cal.kept, path
+        least = MIN_INFO.get(path, (MIN_UNITS["providers"],))[0]
+        note = next(n for n in cal.notes if n.startswith(f"{path} kept from baseline"))
+        assert says in note and f"a fit needs at least {least}" in note, note
+    scenario = cal.scenario()
+    assert scenario.services.fade_spread == BASE.services.fade_spread  # the prior, as it was
+    assert "services.placement_share" in fitted and "caseload.coaches.rate_mean" in fitted
+
+
+def test_one_case_fits_no_interval_of_its_own():
+    """One case: nothing estimated over cases, lines or coaches is fitted (a bootstrap of
+    one case is a point); the counts are still counted."""
+    one = _records(_truth(1))
+    keep = one[0].iloc[:1]
+    services = one[2][one[2]["case_id"] == keep["case_id"].iloc[0]]
+    coaches = one[1][one[1]["coach_id"].isin(services["coach_id"])]
+    cal = calibrate(prepare(keep, coaches, services, None, NAMES), BASE, NAMES)
+    assert [f.path for f in cal.fits if f.low is not None] == []
+    assert sum("kept from baseline: the records hold 1 " in n for n in cal.notes) >= 10
+
+
+def test_a_fit_no_simulated_caseload_could_give_is_refused_in_one_line(tmp_path, capsys):
+    """Records coached at a job's full hours and more, calibrated against a base whose
+    jobs are a quarter as long: the first week's share comes out far above 1.5, and the
+    calibration is refused naming the input, the plausible range and what it is read from."""
+    truth = _truth(3)
+    tables = simulate_chunk(truth, 0, 1).tables()
+    for name in NAMES:
+        frame = tables[name].drop(columns=["need"]) if name == "cases" else tables[name]
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    short = BASE.model_dump(mode="json")
+    short["caseload"]["work_hours_per_week"] = {"low": 2.0, "medium": 2.0, "high": 2.0}
+    base = tmp_path / "short_jobs.yaml"
+    base.write_text(yaml.safe_dump(short, sort_keys=False))
+    args = [f"--{n}={tmp_path / f'{n}.csv'}" for n in NAMES]
+    out = tmp_path / "fitted.yaml"
+    assert main(["calibrate", *args, "--base", str(base), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "services.initial_share between 0 and 1.5" in err[0], err
+    assert "the first week's coach hours over the job's hours" in err[0]
+    assert not out.exists()
