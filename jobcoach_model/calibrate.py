@@ -64,6 +64,8 @@ _BLOCK = 50
 #: the level every case takes when the records have no need column
 ONE_LEVEL = "medium"
 DAYS_PER_MONTH = 30.44  # as the simulator counts training months
+#: the longest horizon the simulator runs (caseload.weeks), ten years
+MAX_WEEKS = 520
 
 
 @dataclass(frozen=True)
@@ -349,10 +351,30 @@ def _intake(f: _Fitting) -> None:
     )
     window = int(math.ceil((int(f.start.max()) - lo_day + 1) / 7))
     weeks = int(math.ceil((end_obs - lo_day) / 7))
+    if weeks > MAX_WEEKS:
+        f.notes.append(
+            f"the records span {weeks:,} weeks: the horizon is cut to the simulator's "
+            f"longest, {MAX_WEEKS} weeks (caseload.weeks)"
+        )
+    if f.data.get("window"):
+        # a fiscal-note base keeps its window, which sets the horizon and the starts;
+        # the records give the intake: their consumers per month, spread over the window
+        months_seen = max(1, len(months))
+        per = round(float(f.lines.cases["_n"]) / months_seen, 4)
+        f.data["caseload"].pop("consumers", None)
+        f.count("caseload.intake_per_month", per)
+        f.notes.append(
+            f"--base {f.base.name} has a budget window (FY{f.data['window']['first_year']} "
+            f"to FY{f.data['window']['last_year']}): it keeps the window, which sets the "
+            f"horizon and when consumers start; the records set the intake, {per:g} consumers "
+            f"a month ({int(f.lines.cases['_n']):,} cases over {months_seen} "
+            f"month{'s' if months_seen != 1 else ''})"
+        )
+        return
     f.count("caseload.consumers", int(f.lines.cases["_n"]))
     f.count("caseload.start_date", str(from_day(lo_day)))
     f.count("caseload.start_window_weeks", max(1, window))
-    f.count("caseload.weeks", max(1, min(weeks, 520)))
+    f.count("caseload.weeks", max(1, min(weeks, MAX_WEEKS)))
 
 
 @dataclass

@@ -467,6 +467,20 @@ class Scenario(_Model):
                 "caseload.intake_per_month: needs a budget window (window: {first_year: ..., "
                 "last_year: ...}) whose months it fills; without one give caseload.consumers"
             )
+        start = self.caseload.start_date
+        for scheme in self.schemes:  # a day before a rulebook's first is no day it prices
+            book = get_rulebook(scheme.rules)
+            if start < book.effective:
+                where = (
+                    f"window FY{self.window.first_year} to FY{self.window.last_year} starts"
+                    if self.window
+                    else "caseload.start_date is"
+                )
+                raise ValueError(
+                    f"{where} {start.isoformat()}, before the {book.name} rulebook of scheme "
+                    f"{scheme.name!r} takes effect on {book.effective.isoformat()}; choose a "
+                    "later start"
+                )
         names = {s.name for s in self.schemes}
         for pair in self.bridges:
             for name in pair:

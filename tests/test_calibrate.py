@@ -318,3 +318,31 @@ def test_a_fit_no_simulated_caseload_could_give_is_refused_in_one_line(tmp_path,
     assert len(err) == 1 and "services.initial_share between 0 and 1.5" in err[0], err
     assert "the first week's coach hours over the job's hours" in err[0]
     assert not out.exists()
+
+
+def test_a_base_with_a_budget_window_keeps_its_window_and_takes_the_records_intake():
+    """--base semantics with a window: the window (horizon, starts) is the base's; the
+    records set consumers per month (10 cases, all starting in one month: 10 a month), and
+    a note says so, where before the base's own intake ran unannounced."""
+    base = load_scenario(ROOT / "scenarios" / "kansas_reform_2027.yaml")
+    lines, name = _sample_lines()
+    cal = calibrate(lines, base, dict.fromkeys(NAMES, name))
+    scenario = cal.scenario()
+    assert scenario.window == base.window
+    assert scenario.caseload.intake_per_month == 10.0
+    assert scenario.caseload.consumers == 10 * 48  # FY2027 to FY2030: 48 months
+    note = next(n for n in cal.notes if "has a budget window" in n)
+    assert "10 consumers a month (10 cases over 1 month)" in note
+
+
+def test_a_span_longer_than_the_simulator_runs_is_cut_with_a_note():
+    truth = _truth(2)
+    cases, coaches, services = _records(truth)
+    services = services.copy()
+    services.loc[services.index[-1], "date"] = "2036-06-01"  # ten years and more later
+    cases = cases.copy()
+    last = services.loc[services.index[-1], "case_id"]
+    cases.loc[cases["case_id"] == last, "authorized_to"] = "2036-12-31"
+    cal = calibrate(prepare(cases, coaches, services, None, NAMES), BASE, NAMES)
+    assert cal.scenario().caseload.weeks == 520
+    assert any("horizon is cut to the simulator's longest, 520 weeks" in n for n in cal.notes)

@@ -600,3 +600,17 @@ def test_an_intake_that_starts_nobody_or_has_no_window_is_one_line(
     out = tmp_path / "sim"
     assert main(["simulate", str(path), "--set", setting, "--out", str(out)]) == 2
     assert words in _one_line(capsys) and not out.exists()
+
+
+def test_a_window_before_a_rulebook_takes_effect_names_the_scenario_and_the_window(
+    tmp_path, capsys
+):
+    path = tmp_path / "early.yaml"
+    text = (ROOT / "scenarios" / "kansas_reform_2027.yaml").read_text()
+    path.write_text(
+        text.replace("first_year: 2027, last_year: 2030", "first_year: 2012, last_year: 2014")
+    )
+    assert main(["simulate", str(path), "--out", str(tmp_path / "out")]) == 2
+    line = _one_line(capsys)
+    assert str(path) in line and "window FY2012 to FY2014 starts 2011-07-01" in line
+    assert "the Kansas rulebook" in line and "takes effect on 2016-02-01" in line
