@@ -3,6 +3,7 @@ said and one where it must not (ties, inert reforms, too few draws, repeated nam
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,133 @@ def test_uncertainty_from_two_draws_warns_and_says_how_many_would_do(tmp_path, c
     assert main([*args, "--out", str(tmp_path / "u"), "--set", "caseload.consumers=40"]) == 0
     said = capsys.readouterr().out
     assert "from only 2 draws" in said and "draws would bring it within 2%" in said
+
+
+# -- numbers pinned on inputs small enough to compute by hand ---------------------------------
+
+
+def test_a_choice_nothing_can_change_is_worth_exactly_nothing():
+    """A always costs 1 and B 2: no information changes the choice, so EVPI and every
+    EVPPI are 0.0 exactly (not the floating-point floor below which a value is noise)."""
+    from jobcoach_model.voi import evpi, evppi
+
+    nb = -np.column_stack([np.ones(50), np.full(50, 2.0)])
+    x = np.linspace(0, 1, 50)
+    assert evpi(nb) == 0.0
+    assert evppi(nb, x) == (0.0, 0.0)
+
+
+def test_net_benefit_adds_the_value_of_the_jobs_kept():
+    """NB = value x kept - cost: 50 x 2 - 100 = 0 and 50 x 3 - 200 = -50."""
+    from jobcoach_model.voi import net_benefit
+
+    costs = pd.DataFrame({"A": [100.0], "B": [200.0]})
+    kept = pd.DataFrame({"A": [2.0], "B": [3.0]})
+    assert net_benefit(costs, kept, 50.0).tolist() == [[0.0, -50.0]]
+    assert net_benefit(costs).tolist() == [[-100.0, -200.0]]
+
+
+def test_the_draws_table_gives_each_scheme_its_mean_and_90_percent_interval():
+    """Twenty draws of 1..20 and 20..1: mean 10.5, the 5th and 95th percentiles (linear,
+    numpy's default) 1.95 and 19.05; A is strictly cheapest in the first 10 draws."""
+    from jobcoach_model.uncertainty import Draws, uncertainty_table
+
+    up = np.arange(1.0, 21.0)
+    table = pd.DataFrame({"A | total_paid": up, "B | total_paid": up[::-1].copy()})
+    got = uncertainty_table(Draws(table, [], [], ["A", "B"])).set_index("scheme")
+    assert got.loc["A", ["mean", "p05", "p95"]].tolist() == [10.5, 1.95, 19.05]
+    assert got.loc["A", "p_cheapest"] == 0.5 and got.loc["B", "p_cheapest"] == 0.5
+    assert got.loc["A", "se"] == round(math.sqrt(0.25 / 20), 4)
+
+
+def test_a_replications_interval_is_its_5th_and_95th_percentile():
+    from jobcoach_model.runner import mean_interval
+
+    assert mean_interval(np.arange(1.0, 21.0)) == pytest.approx((10.5, 1.95, 19.05), abs=1e-12)
+    assert mean_interval(np.array([np.nan, 2.0, 4.0])) == pytest.approx((3.0, 2.1, 3.9))
+
+
+@pytest.fixture(scope="module")
+def small_results():
+    return run_file(SMALL, 3, 7, {})
+
+
+def test_held_money_is_said_as_never_released_beside_pending_each_its_own(small_results):
+    """Iowa hourly holds both kinds: the sentence's first figure is the never-released
+    mean, the second the pending one (they differ, so a swap shows)."""
+    from jobcoach_model.money import usd
+
+    s = small_results.summary.set_index(["scheme", "metric"])["mean"]
+    never, pending = (
+        s[("Iowa hourly", "never_released_amount")],
+        s[("Iowa hourly", "pending_amount")],
+    )
+    assert never > 0 and pending > 0 and usd(never) != usd(pending)
+    said = next(f for f in findings(small_results) if f.startswith("Iowa hourly holds"))
+    assert said.startswith(f"Iowa hourly holds {usd(never)} (90% interval")
+    assert f"beside {usd(pending)} pending" in said
+
+
+def test_the_benchmark_sentence_keeps_a_band_of_exactly_the_threshold(small_results):
+    """Bands of fewer than 10 consumers are left out of the sentence; one of exactly 10
+    is kept (the first band named)."""
+    from dataclasses import replace
+
+    bands = pd.DataFrame(
+        {
+            "persons_served": ["1-4", "5-9", "10-14"],
+            "provider_quarters": [3, 4, 5],
+            "pass_probability": [0.5, 0.6, 0.9],
+            "binomial_pass_probability": [0.5, 0.6, 0.9],
+            "consumers": [9.9, 10.0, 30.0],
+        }
+    )
+    said = " ".join(findings(replace(small_results, benchmark=bands), threshold=10))
+    assert "a provider serving 5-9 persons in a quarter passes 60% of the time" in said
+    assert "one serving 10-14 90%" in said and "1-4 persons" not in said
+
+
+def test_who_gains_counts_a_change_just_over_5_percent_and_bands_by_their_edges():
+    """One replication, four providers (cents before -> after, consumers): +5.5% gains,
+    +4.5% does not, -6% loses; a provider of exactly 10 consumers is in 1-10, one of 11
+    in 11-50 (the bands' edges), one of 0 is not counted."""
+    from jobcoach_model.gains import gains_by_band
+
+    start = np.array([[10_000, 10_000, 10_000, 10_000, 500]])
+    end = np.array([[10_550, 10_450, 9_400, 10_000, 900]])
+    consumers = np.array([[10, 11, 11, 1, 0]])
+    t = gains_by_band(start, end, consumers).set_index("band")
+    assert t.loc["all providers", ["providers", "consumers"]].tolist() == [4.0, 33.0]
+    assert t.loc["all providers", ["gain_over_5pct", "lose_over_5pct"]].tolist() == [1.0, 1.0]
+    assert t.loc["all providers", "total_change"] == pytest.approx((550 + 450 - 600) / 100)
+    assert t.loc["1-10 consumers", ["providers", "gain_over_5pct"]].tolist() == [2.0, 1.0]
+    assert t.loc["11-50 consumers", ["providers", "lose_over_5pct"]].tolist() == [2.0, 1.0]
+
+
+def test_the_fiscal_note_table_puts_each_kind_of_money_in_its_column():
+    """A hand-made year of one scheme: services 100, cash 90, pending 7, never 3 (USD);
+    each lands in its own column, pending apart from never released."""
+    from dataclasses import replace
+
+    from jobcoach_model.fiscal_figures import fiscal_note_table
+    from jobcoach_model.scenario import load_scenario
+
+    scenario = load_scenario(SMALL)
+    one = scenario.model_copy(update={"schemes": scenario.schemes[:1]})
+    name = one.schemes[0].name
+    rows = [
+        ("service", "total_paid", 100.0),
+        ("cash", "total_paid", 90.0),
+        ("service", "pending", 7.0),
+        ("service", "never_released", 3.0),
+    ]
+    years = pd.DataFrame(
+        [
+            {"scheme": name, "fiscal_year": "FY2027", "basis": b, "metric": m, "mean": v}
+            | {"p05": v, "p95": v}
+            for b, m, v in rows
+        ]
+    )
+    results = run_file(SMALL, 2, 7, {})
+    table = fiscal_note_table(replace(results, scenario=one, fiscal_years=years))
+    assert table.iloc[0].tolist() == [name, "FY2027", "$100", "$90", "$7", "$3"]
