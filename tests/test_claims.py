@@ -277,3 +277,81 @@ def test_the_fiscal_note_table_puts_each_kind_of_money_in_its_column():
     results = run_file(SMALL, 2, 7, {})
     table = fiscal_note_table(replace(results, scenario=one, fiscal_years=years))
     assert table.iloc[0].tolist() == [name, "FY2027", "$100", "$90", "$7", "$3"]
+
+
+def test_a_fit_report_point_on_the_band_is_inside_and_one_past_it_outside():
+    from jobcoach_model.fit_report import Panel
+
+    s = pd.Series
+    panel = Panel(
+        "weekly coach hours",
+        observed=s([2.0, 2.5, 3.0, 4.0]),
+        mean=s([1.5, 1.5, 3.6, 3.0]),
+        low=s([1.0, 1.0, 3.5, 2.0]),
+        high=s([2.0, 2.0, 4.0, 4.0]),
+    )
+    assert panel.outside() == 2  # 2.5 above its band's 2.0, 3.0 below 3.5; 2.0 and 4.0 on it
+
+
+def test_a_share_of_cases_has_wilsons_90_percent_interval():
+    """3 of 10 cases: Wilson's score interval at 90% (statsmodels as the oracle)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from jobcoach_model.calibrate import Sums, _wilson
+
+    sums = Sums(0, 10)
+    sums.add("cases", np.ones(10))
+    sums.add("late", np.arange(10) < 3)
+    sums.compute()
+    p, lo, hi = _wilson(sums, "late", "cases")
+    low, high = proportion_confint(3, 10, alpha=0.10, method="wilson")
+    assert p == 0.3 and lo == pytest.approx(low, abs=1e-12) and hi == pytest.approx(high, abs=1e-12)
+    assert (round(lo, 4), round(hi, 4)) == (0.1269, 0.5583)
+
+
+def test_a_rates_spread_has_its_chi_square_interval():
+    """sd 2 from 10 rates: 2 sqrt(9 / chi2(0.95, 9)) to 2 sqrt(9 / chi2(0.05, 9))."""
+    from jobcoach_model.calibrate import _sd_interval
+
+    sd, lo, hi = _sd_interval(2.0, 10)
+    assert (sd, round(lo, 4), round(hi, 4)) == (2.0, 1.4587, 3.2904)
+
+
+def test_a_fitted_hours_share_is_known_no_closer_than_the_quarter_hour_allows():
+    """Hours are recorded to the quarter hour: a share resting on 10 weekly hours is
+    known to 0.125 / 10 of itself at best, so a point interval widens to 0.5 +- 0.00625."""
+    from jobcoach_model.calibrate import _resolved
+
+    assert _resolved((0.5, 0.5, 0.5), 10.0) == pytest.approx((0.5, 0.49375, 0.50625))
+    assert _resolved((0.5, 0.4, 0.6), 10.0) == (0.5, 0.4, 0.6)  # wider already: kept
+
+
+def test_how_sure_shows_a_share_with_one_standard_error_and_names_only_clear_inputs():
+    """A share of 68% with a standard error of 1.47% reads "68% (± 1.5%)"; an input worth
+    $250 ± $100 is named, one worth $150 ± $100 (1.5 standard errors) is not."""
+    from types import SimpleNamespace
+
+    from jobcoach_model.likely_figures import totals_table, worth_sentence
+
+    table = pd.DataFrame(
+        [("A", 10.0, 8.0, 12.0, 9.0, 11.0, 0.68, 0.0147)],
+        columns=["scheme", "mean", "p05", "p95", "sim_p05", "sim_p95", "p_cheapest", "se"],
+    )
+    assert totals_table(SimpleNamespace(table=table)).iloc[0]["Cheapest in"] == "68% (± 1.5%)"
+    evppi = pd.DataFrame(
+        [("x", 250.0, 100.0), ("y", 150.0, 100.0), ("EVPI", 400.0, 50.0)],
+        columns=["input", "evppi", "se"],
+    )
+    a = SimpleNamespace(evppi=evppi, draws=SimpleNamespace(inputs=["x", "y"], readings=[]))
+    said = worth_sentence(a)
+    assert "x ($250 ± $100)" in said and "y (" not in said
+
+
+def test_the_bridges_other_steps_add_up_with_their_signs():
+    from jobcoach_model.why_figures import bridge_steps
+
+    rows = [("total: A", "", 100.0), ("rate", "KS-RATE", 50.0), ("hours", "IA-AUTH-HOURS", 1.0)]
+    rows += [("refusal", "IA-REPORT", -2.0), ("group", "IA-GROUP", 1.0), ("total: B", "", 150.0)]
+    table = pd.DataFrame(rows, columns=["step", "rule_id", "mean"]).assign(p05=0.0, p95=0.0)
+    other = bridge_steps(table, top=1).set_index("step").loc["other"]
+    assert other["mean"] == 0.0 and other["rule_id"] == "3 other steps"
