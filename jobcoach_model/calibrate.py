@@ -234,7 +234,11 @@ def _need_index(lines: Lines) -> tuple[np.ndarray, list[str]]:
 #: than a share: these inputs have minima of their own (``MIN_INFO``).
 MIN_UNITS = {"cases": 10, "lines": 10, "coaches": 5, "providers": 5}
 MIN_INFO = {
-    "services.fade_spread": (20, "cases coached two weeks or more"),
+    "services.fade_spread": (50, "cases coached two weeks or more"),
+    "services.group_share": (5, "group lines (events)"),
+    "services.offsite_share": (5, "off-site lines (events)"),
+    "services.wrong_code_share": (5, "lines with a wrong code (events)"),
+    "caseload.coaches.provider_size_cv": (30, "cases"),
     "services.stabilization_share": (5, "stabilized cases"),
     "outcomes.weekly_job_loss": (10, "cases coached without stabilizing"),
     "services.fade_per_week": (10, "cases coached two weeks or more"),
@@ -285,10 +289,14 @@ class _Fitting:
         return node, parts[-1]
 
     def enough(self, path: str, basis: str, n: float | None = None) -> bool:
-        """Whether the records hold enough to fit ``path`` (``MIN_INFO``, else
-        ``MIN_UNITS`` of its basis); if not, a note says what the base keeps and why."""
-        least, what = MIN_INFO.get(path, (MIN_UNITS.get(basis, 0), basis))
-        have = self.units.get(basis, 0) if n is None else n
+        """Whether the records hold enough to fit ``path``: ``MIN_UNITS`` of its basis,
+        and ``MIN_INFO``'s own minimum for it (``n``: what the records hold of that);
+        if not, a note says what the base keeps and why."""
+        least, what = MIN_UNITS.get(basis, 0), basis
+        have = self.units.get(basis, 0)
+        if have >= least and path in MIN_INFO:
+            least, what = MIN_INFO[path]
+            have = have if n is None else n
         if have >= least:
             return True
         self.notes.append(
@@ -499,19 +507,20 @@ def _mix(shares: dict, digits: int = 4) -> dict:
 def _line_and_case_inputs(f: _Fitting, cs: Sums) -> None:
     """Shares of lines (group, sizes, off-site, wrong code), of cases (placement, plans,
     assessments, reports, withdrawals, approvals, training) and authorization weeks."""
-    f.put("services.group_share", _share(cs, "group", "lines"), "lines")
+    f.put("services.group_share", _share(cs, "group", "lines"), "lines", n=cs.point["group"])
     sizes = sorted(int(k.removeprefix("size")) for k in cs.point if k.startswith("size"))
     if sizes:
         mix = _mix({size: cs.point[f"size{size}"] / cs.point["group"] for size in sizes})
         f.count("services.group_sizes", dict(sorted(mix.items())), "lines")
-    f.put("services.offsite_share", _share(cs, "offsite", "lines"), "lines")
+    f.put("services.offsite_share", _share(cs, "offsite", "lines"), "lines", n=cs.point["offsite"])
     absent = cs.point["absent_on_site"] / cs.point["lines"]
     if absent > 0:
         f.notes.append(
             f"{absent:.1%} of lines are on site with the consumer absent: the simulator "
             "draws absence only off site, so these are not in the calibrated scenario"
         )
-    f.put("services.wrong_code_share", _share(cs, "wrong", "lines"), "lines")
+    wrong = cs.point["wrong"]
+    f.put("services.wrong_code_share", _share(cs, "wrong", "lines"), "lines", n=wrong)
     for path, name in (
         ("services.placement_share", "placement"),
         ("services.plan_missing_share", "plan_missing"),
@@ -688,7 +697,7 @@ def _provider_inputs(f: _Fitting) -> int:
     first_coach[case[order][::-1]] = f.lines.coach_idx[order][::-1]  # each case's first line
     has = first_coach >= 0
     per_provider = np.bincount(p_of_coach[first_coach[has]], minlength=n_p).astype(np.float64)
-    if n_p >= 3:
+    if f.enough("caseload.coaches.provider_size_cv", "providers", nc):
         ps = Sums(f.seed + 2, n_p)
         ps.add("p", np.ones(n_p))
         ps.add("c", per_provider)
@@ -700,7 +709,7 @@ def _provider_inputs(f: _Fitting) -> int:
             var = (t["c2"] / t["p"] - mean**2) * t["p"] / (t["p"] - 1)
             return np.sqrt(np.maximum(var - mean, 0)) / mean
 
-        f.put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers")
+        f.put("caseload.coaches.provider_size_cv", ps.stat(cv), "providers", n=nc)
     return n_p
 
 
