@@ -22,6 +22,10 @@ ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+#: the ceiling of every wait on a page (ms): a ceiling, never a pace, since each wait ends
+#: as soon as what it waits for is there; generous, so a machine busy with other work
+#: (a kernel simulating on a shared core) is never a failure
+PATIENCE = 600_000
 
 
 def browser_or_skip():

@@ -166,7 +166,7 @@ def test_the_reform_scenarios_brief_shows_its_fiscal_note(tmp_path):
     html = make_brief(
         ROOT / "scenarios" / "kansas_reform_2027.yaml",
         tmp_path,
-        sets={"simulation.replications": "8"},
+        sets={"simulation.replications": "8", "uncertainty.draws": "100"},  # the fiscal note
         progress=False,
     )
     pw, browser = browser_or_skip()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import ARTIFACTS, browser_or_skip
+from browser import ARTIFACTS, PATIENCE, browser_or_skip
 
 from jobcoach_model.explorer import Explorer
 from jobcoach_model.scenario import load_scenario
@@ -109,7 +109,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 600) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -201,8 +201,8 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
     try:
         _wait_for_port(port, proc)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
-        page.locator(".jc-status .jc-ready").wait_for(timeout=120_000)
+        page.goto(f"http://127.0.0.1:{port}/", timeout=PATIENCE)
+        page.locator(".jc-status .jc-ready").wait_for(timeout=PATIENCE)
         assert page.locator(".jc-ks-rate").is_visible()
         body = page.inner_text("body")
         assert "explorer_for" not in body and "import" not in body  # no code shown
@@ -223,9 +223,9 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         page.wait_for_function(
             "v => Number(document.querySelector(\".jc-total[data-scheme='Kansas hourly']\").dataset.value) !== v",
             arg=before,
-            timeout=60_000,
+            timeout=PATIENCE,
         )
-        page.locator(".jc-status .jc-ready").wait_for(timeout=60_000)
+        page.locator(".jc-status .jc-ready").wait_for(timeout=PATIENCE)
         after = _shown_total(page)
         assert after == pytest.approx(expected_after, abs=0.01)
         assert after - before == pytest.approx(expected_after - expected_before, abs=0.02)
@@ -245,9 +245,9 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         page.wait_for_function(
             "v => Number(document.querySelector(\".jc-total[data-scheme='Iowa hourly']\").dataset.value) !== v",
             arg=iowa_before,
-            timeout=60_000,
+            timeout=PATIENCE,
         )
-        page.locator(".jc-status .jc-ready").wait_for(timeout=60_000)
+        page.locator(".jc-status .jc-ready").wait_for(timeout=PATIENCE)
         assert _shown_total(page, "Iowa hourly") == pytest.approx(iowa_expected, abs=0.01)
         assert iowa_expected > iowa_before  # held hours are paid on report
 
@@ -259,7 +259,7 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         page.wait_for_function(  # the why panel is drawn just after the figures
             "v => Math.abs(Number(document.querySelector('.jc-why-total').dataset.value) - v) < 0.02",
             arg=expected_gap,
-            timeout=60_000,
+            timeout=PATIENCE,
         )
         shown = float(why.locator(".jc-why-total").get_attribute("data-value"))
         assert shown == pytest.approx(expected_gap, abs=0.02)
@@ -268,7 +268,7 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         page.screenshot(path=str(ARTIFACTS / "explorer_voila_why.png"), full_page=True)
 
         page.locator("button.jc-export").click()
-        page.locator(".jc-exported").wait_for(timeout=30_000)
+        page.locator(".jc-exported").wait_for(timeout=PATIENCE)
         exported = load_scenario(tmp_path / "what_if.yaml")
         assert all(s.overrides["hourly_rate"] == 45.16 for s in exported.schemes if s.rules == "KS")
         iowa = [s for s in exported.schemes if s.rules == "IA"]
@@ -314,16 +314,17 @@ def test_notebook_panel_renders_in_jupyterlab(tmp_path):
         _wait_for_port(port, proc)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(
-            f"http://127.0.0.1:{port}/lab/tree/notebooks/05_what_if_explorer.ipynb", timeout=120_000
+            f"http://127.0.0.1:{port}/lab/tree/notebooks/05_what_if_explorer.ipynb",
+            timeout=PATIENCE,
         )
-        page.locator(".jp-Notebook").wait_for(timeout=120_000)
+        page.locator(".jp-Notebook").wait_for(timeout=PATIENCE)
         page.locator(
             ".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-DebuggerBugButton"
-        ).first.wait_for(timeout=120_000)
+        ).first.wait_for(timeout=PATIENCE)
         page.locator(".jp-Notebook").click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        page.locator(".jc-explorer .jc-status .jc-ready").wait_for(timeout=120_000)
+        page.locator(".jc-explorer .jc-status .jc-ready").wait_for(timeout=PATIENCE)
         assert page.locator(".jc-explorer .jc-ks-rate").is_visible()
         assert page.locator(".jc-explorer .jc-total[data-scheme='Kansas hourly']").count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
