@@ -683,12 +683,17 @@ def _coach_inputs(f: _Fitting) -> None:
         f.put("caseload.coaches.training_months_max", (value, low, high), "coaches", 2)
 
 
+def _provider_of_coach(lines: Lines) -> np.ndarray:
+    """Each coach's provider: its provider_id, or the coach itself when it has none."""
+    k = lines.coaches
+    return np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(str)
+
+
 def _provider_inputs(f: _Fitting) -> int:
     """Providers and coaches per provider (counted) and the spread of provider sizes
     (over providers); returns the number of providers."""
     k, case, nc = f.lines.coaches, f.lines.case_idx, f.lines.cases["_n"]
-    provider = np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(object)
-    names_p, p_of_coach = np.unique(provider.astype(str), return_inverse=True)
+    names_p, p_of_coach = np.unique(_provider_of_coach(f.lines), return_inverse=True)
     n_p = len(names_p)
     f.count("caseload.coaches.providers", int(n_p))
     f.count("caseload.coaches.coaches_per_provider", max(1, int(round(k["_n"] / n_p))))
@@ -732,13 +737,11 @@ def calibrate(
     f = _Fitting(
         lines, base, base.model_dump(mode="json"), np.minimum(c["authorized_from"], first_line)
     )
-    k = lines.coaches
-    provider = np.where(k["provider_id"] == "", k["coach_id"], k["provider_id"]).astype(str)
     f.units = {
         "cases": nc,
         "lines": nc,  # a share of lines is bootstrapped over the cases that hold them
         "coaches": nk,
-        "providers": len(np.unique(provider)) if nk else 0,
+        "providers": len(np.unique(_provider_of_coach(lines))) if nk else 0,
     }
     file = {k: Path(v).name for k, v in names.items()}
     span = f"{from_day(int(date.min()))} to {from_day(int(date.max()))}"

@@ -166,7 +166,8 @@ def _order(folder: Path) -> tuple[int, str]:
     return int(index.get("order", 1000)), folder.name.upper()
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
+    """An error's message in one line (its first), or its type's name when it has none."""
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
@@ -187,7 +188,7 @@ def _survey() -> tuple[tuple[str, ...], dict[str, str]]:
                 found.append(_order(folder))
             except Exception as err:  # any failure to read it: that state alone is out
                 broken[folder.name.upper()] = (
-                    f"{where(folder.name, 'index.yaml')}: {_first_line(err)}"
+                    f"{where(folder.name, 'index.yaml')}: {first_line(err)}"
                 )
     return tuple(code for _, code in sorted(found)), broken
 
@@ -231,7 +232,7 @@ def get(code: str) -> Jurisdiction:
         module = importlib.import_module(f"{PACKAGE}.{code.lower()}")
         return module.JURISDICTION
     except Exception as err:  # a broken __init__.py: that state alone is out
-        message = f"{where(code, '__init__.py')}: {_first_line(err)}"
+        message = f"{where(code, '__init__.py')}: {first_line(err)}"
         refuse_broken(code, message)
         raise RulebookError(message) from None
 

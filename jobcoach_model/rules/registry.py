@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import RulebookError
-from ..jurisdictions import broken, codes, refuse_broken, rules_module, where
+from ..jurisdictions import broken, codes, first_line, refuse_broken, rules_module, where
 from ..rulebook import load_rulebook
 
 STAGES = ("judge", "hours", "group")
@@ -124,8 +124,7 @@ def _load() -> None:
         except Exception as err:
             for rule_id in [k for k, u in _UNITS.items() if u.__module__ == module]:
                 del _UNITS[rule_id]
-            text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            refuse_broken(code, f"{where(code, 'rules.py')}: {text}")
+            refuse_broken(code, f"{where(code, 'rules.py')}: {first_line(err)}")
 
 
 def _usable(code: str) -> None:
