@@ -301,6 +301,8 @@ def statement_page(
         "margin:2em auto}td,th{text-align:left;padding:2px 8px;vertical-align:top}</style>"
         f"</head><body><h1>{esc(title)}</h1>"
         f"<p>Adjudicated under the {esc(book.name)} rules ({esc(book.document)}).</p>"
+        "<p><strong>For this provider only, not for publication:</strong> it names single "
+        "lines and consumers' cases; the records brief shows aggregates only.</p>"
         "<h2>Totals by status and rule</h2><table><thead><tr><th>Status</th><th>Rule</th>"
         f"<th>Lines</th><th>Amount (USD)</th></tr></thead><tbody>{totals}</tbody></table>"
         "<p>Amounts: paid lines, what is paid; held lines, what will be paid once the rule "

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .disclosure import SUPPRESSED_BELOW as SUPPRESSED
 from .jurisdictions import codes
 from .jurisdictions import get as get_jurisdiction
 from .metrics import caseload_metrics
@@ -24,7 +25,6 @@ from .rulebook import load_rulebook
 from .runner import Results, benchmark_jurisdiction, benchmark_label
 from .scenario import Scenario, field_notes, run_changes
 
-SUPPRESSED = "suppressed (<{n})"
 #: text reads left-aligned; notebook styles right-align every cell
 TABLE_STYLE = (
     "<style>.jc-table td, .jc-table th { text-align: left !important; "

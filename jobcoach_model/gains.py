@@ -26,6 +26,15 @@ def band_label(low: int, high: int | None) -> str:
     return f"{low}-{high} consumers" if high else f"over {low - 1} consumers"
 
 
+def band_of(consumers: np.ndarray) -> np.ndarray:
+    """Each provider's size band label by the consumers it serves ("" for none)."""
+    consumers = np.asarray(consumers)
+    out = np.full(consumers.shape, "", dtype=object)
+    for lo, hi in SIZE_BANDS:
+        out[(consumers >= lo) & (consumers <= (hi or np.inf))] = band_label(lo, hi)
+    return out
+
+
 def change_share(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Each provider's change as a share of its money before (inf: paid nothing before
     and something after; 0: nothing either way)."""

@@ -11,230 +11,275 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .adjudication import DENIED, PAID
+from .adjudication import PAID
+from .disclosure import SUPPRESSED
 from .explain import statement_page
-from .figures import SUPPRESSED
 from .io import write_atomic
 from .money import usd
 from .outputs import slug
-from .records_pricing import STATUSES, PricedRecords, RecordBridge
+from .records_pricing import STATUSES, PricedRecords
+from .records_release import PairRelease, RecordsRelease
 
 #: the brief's colours for paid, held and denied money
 COLOURS = {"paid": "#4C72B0", "held": "#DD8452", "denied": "#C44E52"}
 
 
-def _suppress(frame: pd.DataFrame, threshold: int, values: list[str], count: str = "consumers"):
-    """``values`` cells of rows describing fewer than ``threshold`` consumers replaced by
-    the suppression note (the count column is kept: it is a count of people only when it
-    is at least the threshold, and is suppressed with the rest otherwise)."""
-    out = frame.astype(object)
-    if threshold:
-        small = (frame[count] < threshold).to_numpy()
-        out.loc[small, [*values, count]] = SUPPRESSED.format(n=threshold)
-    return out
+def _money(v: float) -> str:
+    return SUPPRESSED if pd.isna(v) else usd(v, cents=True)
 
 
-def totals_table(p: PricedRecords) -> pd.DataFrame:
+def _count(v: float) -> str:
+    return SUPPRESSED if pd.isna(v) else f"{int(v):,}"
+
+
+def suppression_note(rel: RecordsRelease) -> str:
+    """What a reader is told about suppressed cells (one sentence, or "")."""
+    if not rel.threshold:
+        return "Nothing is suppressed: this brief is for the agency's own analysts only."
+    return (
+        f"A cell is suppressed when it describes fewer than {rel.threshold} consumers, when "
+        "one or two consumers hold most of its money, or when it could be worked out from "
+        "the cells and totals shown; charts and findings show only what the tables show."
+    )
+
+
+def totals_table(rel: RecordsRelease) -> pd.DataFrame:
     """One row per rulebook: lines and money paid, held (not yet paid) and denied, exact."""
     rows = []
-    for code in p.codes:
-        status, cents = p.status(code), p.cents(code)
-        row = {"Rulebook": f"{code}: {p.books[code].name}"}
-        for value, name in STATUSES.items():
-            sel = status == value
-            row[f"{name.capitalize()} lines"] = f"{int(sel.sum()):,}"
-            row[f"{name.capitalize()} (USD)"] = usd(int(cents[sel].sum()) / 100, cents=True)
+    t = rel.totals.set_index(["rulebook", "status"])
+    for code in rel.codes:
+        row = {"Rulebook": f"{code}: {rel.names[code]}"}
+        for name in STATUSES.values():
+            cell = t.loc[(code, name)]
+            row[f"{name.capitalize()} lines"] = _count(cell["lines"])
+            row[f"{name.capitalize()} (USD)"] = _money(cell["amount"])
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def rule_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def rule_table(rel: RecordsRelease) -> pd.DataFrame:
     """Held and denied money by rule, small cells suppressed."""
-    shown = frame.assign(amount=frame["amount"].map(lambda v: usd(v, cents=True)))
-    shown = _suppress(shown, threshold, ["amount", "lines"])
-    return shown.rename(
-        columns={
-            "rulebook": "Rulebook",
-            "status": "Status",
-            "rule_id": "Rule",
-            "statement": "What the rule says",
-            "lines": "Lines",
-            "consumers": "Consumers",
-            "amount": "Amount (USD)",
+    f = rel.rules
+    return pd.DataFrame(
+        {
+            "Rulebook": f["rulebook"],
+            "Status": f["status"],
+            "Rule": f["rule_id"],
+            "What the rule says": f["statement"],
+            "Lines": f["lines"].map(_count),
+            "Consumers": f["consumers"].map(_count),
+            "Amount (USD)": f["amount"].map(_money),
         }
     )
 
 
-def month_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def month_table(rel: RecordsRelease) -> pd.DataFrame:
     """Paid, held and denied money by month of service per rulebook, one row a month."""
-    wide = frame.pivot_table(
-        index=["month", "consumers"], columns=["rulebook", "status"], values="amount", aggfunc="sum"
-    )
-    wide.columns = [f"{code} {status}" for code, status in wide.columns]
-    wide = wide.reset_index()
-    money = [c for c in wide.columns if c not in ("month", "consumers")]
-    for c in money:
-        wide[c] = wide[c].map(lambda v: usd(v, cents=True))
-    return _suppress(wide, threshold, money).rename(
-        columns={"month": "Month", "consumers": "Consumers"}
-    )
+    f = rel.months
+    wide = f.pivot(index="month", columns=["rulebook", "status"], values="amount")
+    order = [(c, s) for c in rel.codes for s in STATUSES.values()]
+    wide = wide[order]
+    out = pd.DataFrame({"Month": wide.index})
+    served = f.drop_duplicates("month").set_index("month")["consumers"]
+    out["Consumers"] = served.loc[wide.index].map(_count).to_numpy()
+    for code, status in order:
+        out[f"{code} {status}"] = wide[(code, status)].map(_money).to_numpy()
+    return out
 
 
-def plot_months(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Paid money by month of service under each rulebook (held and denied dashed)."""
+def plot_months(rel: RecordsRelease, ax: Axes | None = None) -> Axes:
+    """Paid money by month of service under each rulebook (held and denied dashed), drawn
+    from the released table: a suppressed month is a gap."""
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     styles = {"paid": "-", "held": "--", "denied": ":"}
-    for (code, status), part in frame.groupby(["rulebook", "status"], sort=True):
-        ax.plot(
-            part["month"],
-            part["amount"] / 1e3,
-            styles[status],
-            label=f"{code} {status}",
-            marker="o" if status == "paid" else None,
-        )
+    months = sorted(rel.months["month"].unique())
+    for code in rel.codes:
+        for status in STATUSES.values():
+            part = rel.months[(rel.months["rulebook"] == code) & (rel.months["status"] == status)]
+            y = part.set_index("month")["amount"].reindex(months) / 1e3
+            if y.isna().all():
+                continue
+            ax.plot(
+                months,
+                y.to_numpy(),
+                styles[status],
+                label=f"{code} {status}",
+                marker="o" if status == "paid" else None,
+            )
     ax.set_ylabel("Thousand USD")
     ax.set_xlabel("Month of service")
     ax.tick_params(axis="x", rotation=45, labelsize=7)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "every month is suppressed", ha="center", transform=ax.transAxes)
     ax.set_title("Money by month of service", fontsize=10)
     return ax
 
 
-def bridge_frame(b: RecordBridge) -> pd.DataFrame:
-    """The bridge in the shape the cost brief's waterfall reads (exact: no interval)."""
-    table = b.table()
+def bridge_frame(pair: PairRelease) -> pd.DataFrame | None:
+    """The released bridge in the shape the cost brief's waterfall reads (exact: no
+    interval); None when a total or the combined suppressed steps cannot be shown."""
+    table = pair.bridge
+    if table["amount"].isna().any():
+        return None
     return table.assign(mean=table["amount"], p05=np.nan, p95=np.nan)
 
 
-def bridge_table(b: RecordBridge) -> pd.DataFrame:
+def bridge_table(pair: PairRelease) -> pd.DataFrame:
     """The bridge as a readable table: step, rule, what it says, the change to the cent."""
     rows = []
-    for r in b.table().itertuples():
+    for r in pair.bridge.itertuples():
         total = r.rule_id == "" and r.step.startswith("total: ")
         rows.append(
             {
                 "Step": r.step.replace("total: ", "Total, ") if total else r.step,
                 "Rule": r.rule_id,
                 "What the rule says": r.statement,
-                "Change (USD)": usd(r.amount, cents=True),
+                "Change (USD)": _money(r.amount),
             }
         )
     return pd.DataFrame(rows)
 
 
-def gains_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Who gains and who loses, by provider size band (bands of few consumers suppressed)."""
-    shown = frame.assign(
-        median_change=frame["median_change"].map(usd),
-        median_change_share=frame["median_change_share"].map(lambda v: f"{v:+.1%}"),
-        total_change=frame["total_change"].map(lambda v: usd(v, cents=True)),
-    )
-    values = ["gain_over_5pct", "lose_over_5pct", "median_change", "median_change_share"]
-    return _suppress(shown, threshold, [*values, "total_change", "providers"]).rename(
-        columns={
-            "band": "Providers by size",
-            "providers": "Providers",
-            "consumers": "Consumers",
-            "gain_over_5pct": "Gain > 5%",
-            "lose_over_5pct": "Lose > 5%",
-            "median_change": "Median change",
-            "median_change_share": "Median change (%)",
-            "total_change": "Total change (USD)",
+def gains_table(pair: PairRelease) -> pd.DataFrame:
+    """Who gains and who loses, by provider size band (suppressed bands blank)."""
+    g = pair.gains
+    return pd.DataFrame(
+        {
+            "Providers by size": g["band"],
+            "Providers": g["providers"].map(_count),
+            "Consumers": g["consumers"].map(_count),
+            "Gain > 5%": g["gain_over_5pct"].map(_count),
+            "Lose > 5%": g["lose_over_5pct"].map(_count),
+            "Median change": g["median_change"].map(lambda v: SUPPRESSED if pd.isna(v) else usd(v)),
+            "Median change (%)": g["median_change_share"].map(
+                lambda v: SUPPRESSED if pd.isna(v) else f"{v:+.1%}"
+            ),
+            "Total change (USD)": g["total_change"].map(_money),
         }
     )
 
 
-def largest_changes(b: RecordBridge, threshold: int, top: int = 10) -> pd.DataFrame:
-    """The providers whose money changes most, by provider id; a provider serving fewer
-    consumers than the threshold is never named (its row is dropped, not just blanked)."""
-    prov = b.providers
-    named = prov[prov["consumers"] >= threshold] if threshold else prov
-    order = named.assign(size=named["change"].abs()).sort_values(
-        ["size", "provider_id"], ascending=[False, True]
-    )
-    out = order.head(top)
+def largest_changes(pair: PairRelease) -> pd.DataFrame:
+    """The providers whose money changes most, by provider id; only providers serving at
+    least the threshold of consumers, and passing every rule, are named."""
+    out = pair.providers
     return pd.DataFrame(
         {
             "Provider": out["provider_id"],
             "Consumers": out["consumers"],
-            f"Under {b.source} (USD)": out["from"].map(lambda v: usd(v, cents=True)),
-            f"Under {b.target} (USD)": out["to"].map(lambda v: usd(v, cents=True)),
-            "Change (USD)": out["change"].map(lambda v: usd(v, cents=True)),
+            f"Under {pair.source} (USD)": out["from"].map(_money),
+            f"Under {pair.target} (USD)": out["to"].map(_money),
+            "Change (USD)": out["change"].map(_money),
             "Change (%)": out["change_share"].map(lambda v: "new" if np.isinf(v) else f"{v:+.1%}"),
         }
     ).reset_index(drop=True)
 
 
-def hours_table(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def hours_table(pair: PairRelease) -> pd.DataFrame:
     """Consumers whose coaching hours are paid under one rulebook and not the other."""
-    shown = frame.assign(amount=frame["amount"].map(lambda v: usd(v, cents=True)))
-    return _suppress(shown, threshold, ["lines", "hours", "amount"]).rename(
-        columns={
-            "paid_under": "Paid under",
-            "unpaid_under": "Unpaid under",
-            "consumers": "Consumers",
-            "lines": "Lines",
-            "hours": "Hours",
-            "amount": "Money at the paying rulebook's terms (USD)",
+    h = pair.hours
+    return pd.DataFrame(
+        {
+            "Paid under": h["paid_under"],
+            "Unpaid under": h["unpaid_under"],
+            "Consumers": h["consumers"].map(_count),
+            "Lines": h["lines"].map(_count),
+            "Hours": h["hours"].map(lambda v: SUPPRESSED if pd.isna(v) else f"{v:,.2f}"),
+            "Money at the paying rulebook's terms (USD)": h["amount"].map(_money),
         }
     )
 
 
-def findings(
-    p: PricedRecords,
-    bridges: list[RecordBridge],
-    gains: list[pd.DataFrame],
-    hours: list[pd.DataFrame],
-    threshold: int,
-) -> list[str]:
-    """The brief's opening sentences, from the tables themselves."""
-    n, cases = p.lines.n, len(np.unique(p.lines.case_idx))
+def findings(rel: RecordsRelease) -> list[str]:
+    """The brief's opening sentences, from the released tables only: a suppressed figure
+    is never stated, and the sentence says it is suppressed."""
+    who = (
+        f"{rel.consumers:,} consumers"
+        if rel.consumers is not None
+        else (f"fewer than {rel.threshold} consumers")
+    )
     out = [
-        f"{n:,} service lines of {cases:,} consumers and {len(p.provider_ids):,} providers, "
-        f"priced line by line under {', '.join(p.codes)}."
+        f"{rel.lines:,} service lines of {who} and {rel.providers:,} providers, priced line "
+        f"by line under {', '.join(rel.codes)}."
     ]
-    for code in p.codes:
-        status, cents = p.status(code), p.cents(code)
-        paid = int(cents[status == PAID].sum()) / 100
-        held = int(cents[(status != PAID) & (status != DENIED)].sum()) / 100
-        denied = int(cents[status == DENIED].sum()) / 100
+    t = rel.totals.set_index(["rulebook", "status"])["amount"]
+    for code in rel.codes:
+        said = [
+            f"{_money(t[(code, s)])} {word}"
+            for s, word in (("paid", "is paid"), ("held", "held (not yet paid)"),
+                            ("denied", "of claims denied"))
+            if not pd.isna(t[(code, s)])
+        ]  # fmt: skip
+        hidden = [s for s in STATUSES.values() if pd.isna(t[(code, s)])]
+        if said:
+            text = f"Under {code}, " + ", ".join(said[:-1]) + (" and " if len(said) > 1 else "")
+            text += said[-1]
+            text += f"; the {' and '.join(hidden)} money is suppressed." if hidden else "."
+        else:
+            text = f"Under {code}, every total is suppressed."
+        out.append(text)
+    if rel.totals["suppressed"].all():
         out.append(
-            f"Under {code}, {usd(paid, cents=True)} is paid, {usd(held, cents=True)} held "
-            f"(not yet paid) and {usd(denied, cents=True)} of claims denied."
+            "This export is too small to release any total: each describes fewer than "
+            f"{rel.threshold} consumers, or could be worked out from one that does. A brief "
+            "with suppression switched off shows every cell, for the agency's own analysts."
         )
-    for b, g, h in zip(bridges, gains, hours, strict=True):
-        diff = (b.to_cents - b.from_cents) / 100
-        word = "more" if diff > 0 else "less"
-        steps = b.steps.reindex(b.steps["amount"].abs().sort_values(ascending=False).index)
-        top = steps.iloc[0] if len(steps) else None
-        biggest = (
-            f"; the largest step is {top.rule_id} ({usd(top.amount, cents=True)})"
-            if top is not None
-            else ""
-        )
-        share = f" ({diff / (b.from_cents / 100):+.1%})" if b.from_cents else ""
-        out.append(
-            f"On these very lines {b.target} pays {usd(abs(diff), cents=True)} {word} than "
-            f"{b.source}{share}{biggest}."
-        )
-        everyone = g[g["band"] == "all providers"].iloc[0]
-        if everyone["consumers"] >= threshold:
-            out.append(
-                f"Of {everyone['providers']} providers, {everyone['gain_over_5pct']} would "
-                f"gain more than 5% and {everyone['lose_over_5pct']} lose more than 5% under "
-                f"{b.target}; the median provider's change is {usd(everyone['median_change'])}."
-            )
-        lost = h.iloc[0]
-        if lost["consumers"] >= threshold:
-            out.append(
-                f"{lost['consumers']:,} consumers have {lost['hours']:,.2f} coaching hours "
-                f"paid under {b.source} and unpaid under {b.target}."
-            )
+        return out
+    for pair in rel.pairs:
+        out += _pair_findings(pair)
     return out
 
 
-def write_statements(p: PricedRecords, out: Path, threshold: int = 0) -> list[Path]:
+def _pair_findings(pair: PairRelease) -> list[str]:
+    out = []
+    b = pair.bridge
+    ends = b[b["rule_id"] == ""]["amount"]
+    if ends.isna().any():
+        out.append(
+            f"How {pair.target} and {pair.source} differ on these lines is suppressed (a "
+            "total describes too few consumers)."
+        )
+    else:
+        start, end = float(ends.iloc[0]), float(ends.iloc[-1])
+        diff = round(end - start, 2)
+        steps = b[(b["rule_id"] != "") & (b["step"] != "suppressed steps")]
+        steps = steps.reindex(steps["amount"].abs().sort_values(ascending=False).index)
+        biggest = (
+            f"; the largest step shown is {steps['rule_id'].iloc[0]} "
+            f"({usd(steps['amount'].iloc[0], cents=True)})"
+            if len(steps)
+            else ""
+        )
+        if diff == 0:
+            head = f"On these very lines {pair.target} pays the same as {pair.source}"
+        else:
+            word = "more" if diff > 0 else "less"
+            share = f" ({diff / start:+.1%})" if start else ""
+            head = (
+                f"On these very lines {pair.target} pays {usd(abs(diff), cents=True)} {word} "
+                f"than {pair.source}{share}"
+            )
+        out.append(f"{head}{biggest}.")
+    g = pair.gains[pair.gains["band"] == "all providers"].iloc[0]
+    if not g["suppressed"]:
+        out.append(
+            f"Of {int(g['providers'])} providers, {int(g['gain_over_5pct'])} would gain more "
+            f"than 5% and {int(g['lose_over_5pct'])} lose more than 5% under {pair.target}; "
+            f"the median provider's change is {usd(g['median_change'])}."
+        )
+    h = pair.hours.iloc[0]
+    if not h["suppressed"] and h["consumers"] > 0:
+        out.append(
+            f"{int(h['consumers']):,} consumers have {h['hours']:,.2f} coaching hours paid "
+            f"under {pair.source} and unpaid under {pair.target}."
+        )
+    return out
+
+
+def write_statements(p: PricedRecords, out: Path) -> list[Path]:
     """One HTML statement per provider and rulebook (``statements/<provider>_<code>.html``):
     totals by status and rule, every line with the rule that decided it, the clauses and
     the appeal route. A statement is for the provider itself: its lines are named."""

@@ -49,6 +49,16 @@ class PricedRecords:
         return Path(str(self.lines.sources["services"])).name
 
     @property
+    def consumer(self) -> np.ndarray:
+        """Each line's consumer (an index): a consumer is counted once in every cell."""
+        return self.lines.case_idx
+
+    @property
+    def consumers(self) -> int:
+        """How many consumers the records serve."""
+        return int(len(np.unique(self.consumer)))
+
+    @property
     def codes(self) -> list[str]:
         """The rulebooks priced, in the order asked."""
         return list(self.books)
@@ -122,7 +132,7 @@ def _consumers(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
 def totals(p: PricedRecords) -> pd.DataFrame:
     """Lines, consumers and money (USD, exact) per rulebook and status."""
     rows = []
-    case = p.lines.case_idx
+    case = p.consumer
     for code in p.codes:
         status, cents = p.status(code), p.cents(code)
         for value, name in STATUSES.items():
@@ -139,7 +149,7 @@ def totals(p: PricedRecords) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _split_by_rule(p: PricedRecords, code: str, sel: np.ndarray):
+def split_by_rule(p: PricedRecords, code: str, sel: np.ndarray):
     """(rule id, line positions, cents) of lines ``sel``, each line's cents shared
     equally among the rules that refused it (as the bridge shares them)."""
     t = p.terms[code]
@@ -160,12 +170,12 @@ def by_rule(p: PricedRecords) -> pd.DataFrame:
     consumers and USD (a line refused by several rules is shared equally among them, so
     the rows add up to the status's total)."""
     rows = []
-    case = p.lines.case_idx
+    case = p.consumer
     for code in p.codes:
         status = p.status(code)
         for value in (HELD, DENIED):
             acc: dict[str, list] = {}
-            for rule_id, at, cents in _split_by_rule(p, code, status == value):
+            for rule_id, at, cents in split_by_rule(p, code, status == value):
                 got = acc.setdefault(rule_id, [[], 0])
                 got[0].append(at)
                 got[1] += int(cents.sum())
@@ -195,7 +205,7 @@ def by_month(p: PricedRecords) -> pd.DataFrame:
     day = p.lines.line("date")
     month = day.astype("datetime64[D]").astype("datetime64[M]")
     labels, idx = np.unique(month, return_inverse=True)
-    served = _consumers(p.lines.case_idx, idx, len(labels))
+    served = _consumers(p.consumer, idx, len(labels))
     rows = []
     for code in p.codes:
         status, cents = p.status(code), p.cents(code)
@@ -269,7 +279,7 @@ def record_bridge(p: PricedRecords, source: str, target: str) -> RecordBridge:
     moved = sum((steps.cents[k] for k in keys), np.zeros(n, dtype=np.int64))
     if not np.array_equal(moved, end - start):  # the bridge's own invariant, per provider
         raise AssertionError("the records bridge does not add up per provider")
-    case = p.lines.case_idx
+    case = p.consumer
     change = end - start
     share = change_share(start, end)
     providers = pd.DataFrame(
@@ -309,7 +319,7 @@ def consumer_hours(p: PricedRecords, source: str, target: str) -> pd.DataFrame:
     """Coaching hours paid under one rulebook and unpaid (held or denied) under the
     other: consumers with any, their hours, and the money at the paying rulebook's terms."""
     rows = []
-    case = p.lines.case_idx
+    case = p.consumer
     for one, other in ((source, target), (target, source)):
         sel = (p.status(one) == PAID) & (p.status(other) != PAID)
         hours = p.terms[one].hours[sel]

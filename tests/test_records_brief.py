@@ -29,6 +29,7 @@ from jobcoach_model.records_pricing import (
     totals,
     who_gains,
 )
+from jobcoach_model.records_release import release
 
 EXPORT = EXAMPLES / "export" / "billing_export.xlsx"
 MAP = EXAMPLES / "export" / "billing_export_columns.yaml"
@@ -131,14 +132,19 @@ def records_brief(tmp_path_factory):
 
 @pytest.mark.notebook
 def test_the_records_brief_numbers_are_the_package_numbers(records_brief):
+    """The brief records the released totals: the package's numbers where shown, nothing
+    where suppressed."""
     sim, (out, _) = records_brief
     got = _recorded(out / "records_brief.ipynb")
     priced = read_and_price(*(sim / f"{n}.csv" for n in CONTRACT))
-    for row in totals(priced).itertuples():
-        assert got[f"{row.rulebook} {row.status}"] == pytest.approx(row.amount, abs=0.005)
+    rel = release(priced, [record_bridge(priced, "KS", "IA")], 10)
+    raw = totals(priced)
+    for row, hidden in zip(raw.itertuples(), rel.totals["suppressed"], strict=True):
+        want = None if hidden else pytest.approx(row.amount, abs=0.005)
+        assert got[f"{row.rulebook} {row.status}"] == want
+    assert got["KS paid"] is not None and got["IA paid"] is not None
     diff = got["bridge | KS -> IA"]
     assert diff == pytest.approx(got["IA paid"] - got["KS paid"], abs=0.005)
-    assert got["providers | KS -> IA"] == pytest.approx(diff, abs=0.005)
 
 
 @pytest.mark.notebook
@@ -147,7 +153,8 @@ def test_the_records_brief_writes_html_csv_and_a_statement_per_provider(records_
     html = (out / "brief.html").read_text()
     assert "Why they differ, on these very lines" in html and "Who gains and who loses" in html
     assert "<code" not in html and "import " not in html  # no code shown
-    for name in ("totals.csv", "by_rule.csv", "by_month.csv", "bridge_KS_to_IA.csv"):
+    for name in ("totals.csv", "by_rule.csv", "by_month.csv", "bridge_KS_to_IA.csv",
+                 "who_gains_KS_to_IA.csv", "providers_KS_to_IA.csv", "hours_KS_to_IA.csv"):  # fmt: skip
         assert (out / name).is_file()
     providers = pd.read_csv(sim / "coaches.csv", dtype=str)["provider_id"].unique()
     statements = sorted(p.name for p in (out / "statements").iterdir())
@@ -175,10 +182,15 @@ def test_the_records_brief_reads_a_workbook_through_its_mapping_and_names_no_sma
     files = [f"--{n}={EXPORT}" for n in CONTRACT]
     assert main(["brief", *files, "--columns", str(MAP), "--out", str(out), "--quiet"]) == 0
     mapped = pd.read_csv(out / "totals.csv")
-    plain = totals(read_and_price(*CONTRACT.values()))
+    priced = read_and_price(*CONTRACT.values())
+    plain = release(priced, [record_bridge(priced, "KS", "IA")], 10).totals
     pd.testing.assert_frame_equal(mapped, plain, check_dtype=False)
+    raw = totals(priced)
+    shown = ~mapped["suppressed"]
+    pd.testing.assert_frame_equal(mapped.loc[shown, raw.columns], raw.loc[shown], check_dtype=False)
+    assert mapped.loc[~shown, "amount"].isna().all()
     html = (out / "brief.html").read_text()
-    assert "suppressed (&lt;10)" in html or "suppressed (<10)" in html
+    assert "<td>suppressed</td>" in html and "fewer than 10 consumers" in html
     for provider in pd.read_csv(CONTRACT["coaches"], dtype=str)["provider_id"].dropna().unique():
         assert f"<td>{provider}</td>" not in html
 
