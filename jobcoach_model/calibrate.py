@@ -734,9 +734,8 @@ def calibrate(
     date = s["date"]
     first_line = np.full(nc, NEVER, dtype=np.int64)
     np.minimum.at(first_line, lines.case_idx, date)
-    f = _Fitting(
-        lines, base, base.model_dump(mode="json"), np.minimum(c["authorized_from"], first_line)
-    )
+    data = base.model_dump(mode="json", exclude={"fit_check"})  # a base's verdict is not ours
+    f = _Fitting(lines, base, data, np.minimum(c["authorized_from"], first_line))
     f.units = {
         "cases": nc,
         "lines": nc,  # a share of lines is bootstrapped over the cases that hold them
@@ -834,9 +833,10 @@ def scenario_text(
                     line += f"  # {how} from {where}; {fit.interval()}".rstrip("; ")
             out.append(line)
 
-    body = {k: v for k, v in data.items() if k not in ("schemes", "fitted", "bridges")}
+    tail = ("schemes", "bridges", "fitted", "fit_check")
+    body = {k: v for k, v in data.items() if k not in tail}
     emit(body, "", 0)
-    rest = {k: data[k] for k in ("schemes", "bridges", "fitted") if k in data}
+    rest = {k: data[k] for k in tail if k in data}
     out.append(yaml.safe_dump(rest, sort_keys=False, allow_unicode=True, width=100).rstrip())
     text = "\n".join(out) + "\n"
     assert yaml.safe_load(text) == _plain(data), "the calibrated YAML does not read back"

@@ -16,6 +16,7 @@ from .fiscal_figures import reform_sentences
 from .metrics import BENCHMARK
 from .money import usd
 from .runner import Results, benchmark_jurisdiction, benchmark_label, mean_interval
+from .scenario import FitCheck
 from .sensitivity import MATERIAL, Sensitivity
 
 
@@ -75,6 +76,39 @@ def _ranking_warning(sens: Sensitivity | None, top: str, bottom: str) -> str:
     return f" Another reading could overturn this: under {'; under '.join(turns)} (see How sure)."
 
 
+def fit_sentence(check: FitCheck) -> str:
+    """The sentence a brief of a calibrated scenario opens with: whether the scenario, as
+    calibrated, reproduces its records' amount paid per case under each rulebook."""
+    where = f"{check.records} ({check.cases:,} cases)" if check.records else (
+        f"an agency's records ({check.cases:,} cases)"
+    )  # fmt: skip
+    if not check.states:
+        return (
+            f"This scenario was calibrated to {where}: too few cases to check that it "
+            "reproduces them, so its findings describe the scenario, not those records."
+        )
+
+    def state(code: str) -> str:
+        s = check.states[code]
+        return (
+            f"{code} {usd(s.records)} a case on the records (90% interval {usd(s.records_low)} "
+            f"to {usd(s.records_high)}) against {usd(s.simulated)} simulated "
+            f"({usd(s.low)} to {usd(s.high)})"
+        )
+
+    if check.holds:
+        return (
+            f"This scenario, as calibrated to {where}, reproduces their amount paid per case "
+            f"under every rulebook checked: {'; '.join(state(c) for c in check.states)}."
+        )
+    off = [c for c, s in check.states.items() if not s.holds]
+    return (
+        f"Caution: this scenario was calibrated to {where} but does not reproduce their "
+        f"amount paid per case under {', '.join(off)}: {'; '.join(state(c) for c in off)}. "
+        "Its findings describe the scenario, not those records."
+    )
+
+
 def findings(
     results: Results,
     bridges: list[Bridge] | None = None,
@@ -89,6 +123,8 @@ def findings(
     top = max(names, key=means.get)
     bottom = min([n for n in names if n != top] or names, key=means.get)
     out = []
+    if results.scenario.fit_check is not None:
+        out.append(fit_sentence(results.scenario.fit_check))
     if len(names) > 1:
         kind, diff = difference(totals[top] - totals[bottom])
         if kind == "same":

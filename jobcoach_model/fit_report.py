@@ -26,7 +26,7 @@ from .adjudication import PAID, STATUSES
 from .lines import Lines
 from .pricing import hourly_terms
 from .rulebook import get_rulebook
-from .scenario import Scenario
+from .scenario import FitCheck, FitState, Scenario
 from .simulate import simulate_chunk
 
 DECILES = np.linspace(0.1, 0.9, 9)
@@ -40,6 +40,12 @@ def _case_sums(lines: Lines, values: np.ndarray) -> np.ndarray:
 
 def _with_lines(lines: Lines) -> np.ndarray:
     return np.bincount(lines.case_idx, minlength=lines.cases["_n"]) > 0
+
+
+def _paid_by_case(lines: Lines, terms) -> np.ndarray:
+    """The amount paid to each case with a line, under one rulebook's terms."""
+    paid = np.where(terms.judgement.status == PAID, terms.amount, 0.0)
+    return _case_sums(lines, paid)[_with_lines(lines)]
 
 
 def measures(lines: Lines, codes: Sequence[str]) -> dict[str, pd.Series]:
@@ -67,9 +73,8 @@ def measures(lines: Lines, codes: Sequence[str]) -> dict[str, pd.Series]:
     for code in codes:
         terms = hourly_terms(get_rulebook(code), lines)
         status = terms.judgement.status
-        paid = np.where(status == PAID, terms.amount, 0.0)
         out[f"amount paid per case, {code}"] = pd.Series(
-            np.quantile(_case_sums(lines, paid)[active], DECILES), index=DECILES
+            np.quantile(_paid_by_case(lines, terms), DECILES), index=DECILES
         )
         v = terms.judgement.verdicts
         codes_ = v.reason_codes()
@@ -143,6 +148,49 @@ def fit_panels(
             )
         )
     return panels
+
+
+#: replications the fit check simulates (``jobcoach calibrate``)
+CHECK_REPLICATIONS = 20
+#: the normal quantile of a two-sided 90% interval
+Z90 = 1.6448536269514722
+
+
+def fit_check(
+    lines: Lines,
+    scenario: Scenario,
+    codes: Sequence[str] | None = None,
+    replications: int = CHECK_REPLICATIONS,
+    records: str = "",
+) -> FitCheck:
+    """Whether ``scenario`` reproduces the records' amount paid per case under each
+    rulebook: the records' mean over their cases with its 90% interval (normal, from the
+    cases' spread) against the simulated mean's 5th to 95th percentiles over
+    ``replications``; it holds when the two intervals overlap. Fewer than two cases
+    cannot be checked (no rulebook is listed)."""
+    from .records_pricing import rulebook_codes
+
+    codes = rulebook_codes(codes)
+    n = int(_with_lines(lines).sum())
+    states: dict[str, FitState] = {}
+    if n >= 2:
+        caseload = simulate_chunk(scenario, 0, replications)
+        sims = [caseload.replication(r).lines() for r in range(replications)]
+        for code in codes:
+            book = get_rulebook(code)
+            paid = _paid_by_case(lines, hourly_terms(book, lines))
+            half = Z90 * float(paid.std(ddof=1)) / np.sqrt(n)
+            means = [float(_paid_by_case(s, hourly_terms(book, s)).mean()) for s in sims]
+            lo, hi = np.percentile(means, [5, 95])
+            states[code] = FitState(
+                records=round(float(paid.mean()), 2),
+                records_low=round(max(0.0, float(paid.mean()) - half), 2),
+                records_high=round(float(paid.mean()) + half, 2),
+                simulated=round(float(np.mean(means)), 2),
+                low=round(float(lo), 2),
+                high=round(float(hi), 2),
+            )
+    return FitCheck(records=records, cases=n, replications=replications, states=states)
 
 
 #: categories shown of a shares panel (the largest, by records or simulation)

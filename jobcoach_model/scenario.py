@@ -316,6 +316,40 @@ class Fitted(_Model):
     source: str = Field("", max_length=2000)
 
 
+class FitState(_Model):
+    """One rulebook's amount paid per case, on the records (the mean over their cases and
+    its 90% interval, normal over cases) and simulated from the calibrated scenario (the
+    mean over replications of that mean, and its 5th and 95th percentiles)."""
+
+    records: float
+    records_low: float
+    records_high: float
+    simulated: float
+    low: float
+    high: float
+
+    @property
+    def holds(self) -> bool:
+        """The scenario reproduces the records: the two 90% intervals overlap."""
+        return self.records_low <= self.high and self.low <= self.records_high
+
+
+class FitCheck(_Model):
+    """Whether a calibrated scenario reproduces its records' amount paid per case under
+    each rulebook (``jobcoach calibrate`` writes it; every brief of the scenario opens
+    with it)."""
+
+    records: str = Field("", max_length=2000)
+    cases: int = Field(ge=0)
+    replications: int = Field(ge=1)
+    states: dict[str, FitState] = Field(default_factory=dict)
+
+    @property
+    def holds(self) -> bool:
+        """Every rulebook's amount per case is reproduced (and there was one to check)."""
+        return bool(self.states) and all(s.holds for s in self.states.values())
+
+
 class Window(_Model):
     """A budget window of whole state fiscal years, named by the year each ends (FY2027 =
     July 2026 to June 2027 where the year starts July 1), at most ten."""
@@ -454,6 +488,8 @@ class Scenario(_Model):
     bridges: tuple[tuple[str, str], ...] = ()
     #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance
     fitted: dict[str, Fitted] = Field(default_factory=dict)
+    #: whether the calibrated scenario reproduces its records (``jobcoach calibrate``)
+    fit_check: FitCheck | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -107,6 +107,17 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replications(raw: str) -> int:
+    """The fit check's replications (argparse's ``type``): a whole number, 0 to 1,000."""
+    try:
+        n = int(raw)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 1000, got {raw!r}")
+    return n
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from ..calibrate import calibrate
     from ..inputs import input_paths, read_lines
@@ -126,7 +137,14 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     lines = read_lines(*paths, args.columns)
     names = {k: str(p) for k, p in zip(("cases", "coaches", "services"), paths, strict=True)}
     result = calibrate(lines, base, names)
-    result.scenario()  # the written scenario validates as any other
+    fitted = result.scenario()  # the written scenario validates as any other
+    check = None
+    if args.check_replications:  # the gate: does the scenario reproduce its records?
+        from ..fit_report import fit_check
+
+        check = fit_check(lines, fitted, None, args.check_replications, Path(args.services).name)
+        result.data["fit_check"] = check.model_dump(mode="json")
+        result.scenario()
     text = result.yaml()
     record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
     print(f"{result.provenance} -> {args.out}")
@@ -141,6 +159,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print("    " + ", ".join(result.kept))
     for note in result.notes:
         print(f"  note: {note}")
+    if check is not None:
+        from ..findings import fit_sentence
+
+        print(f"  fit check ({args.check_replications} replications): {fit_sentence(check)}")
     if args.report is not None:
         from ..brief import make_fit_report
 
@@ -178,6 +200,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: the bundled baseline)",
     )
     p.add_argument("--out", required=True, type=Path, help="the calibrated scenario (YAML)")
+    p.add_argument(
+        "--check-replications",
+        type=_replications,
+        default=20,
+        metavar="N",
+        help="replications of the fit check (does the calibrated scenario reproduce the "
+        "records' amount paid per case under each rulebook? written into the scenario, and "
+        "every brief of it opens with it; default 20; 0: no check)",
+    )
     p.add_argument(
         "--report",
         type=Path,
