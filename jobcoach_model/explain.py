@@ -150,8 +150,9 @@ def explain_lines(
     book = get_rulebook(rules, overrides)
     lines = prepare(cases, coaches, services, book, sources)
     wanted = _selected(lines, line, case, provider)
-    # the hours cap walks a case's lines together: judge every line of the cases involved
-    involved = np.isin(lines.case_idx, np.unique(lines.case_idx[wanted]))
+    # an hours cap walks a case's (or a consumer's) lines together: judge every line of
+    # the consumers involved
+    involved = np.isin(lines.consumer_idx, np.unique(lines.consumer_idx[wanted]))
     rows = np.flatnonzero(involved)
     contexts = {ctx.row: ctx for ctx in judge_lines(lines, book, rows, explain=True)}
     engine = settle(lines, book)

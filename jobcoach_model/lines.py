@@ -100,6 +100,35 @@ class Lines:
             self._cache["units"] = hours_units(self.services["hours"])
         return self._cache["units"]
 
+    @property
+    def consumer_of_case(self) -> np.ndarray:
+        """Each case's consumer (an index): cases with the same ``consumer_id`` share
+        one; a case without one is its own consumer."""
+
+        def make() -> np.ndarray:
+            n = self.cases["_n"]
+            ids = self.cases.get("consumer_id")
+            if ids is None:  # built in memory (the simulator): one case per consumer
+                return np.arange(n, dtype=np.int64)
+            ids = np.asarray(ids, dtype=object)
+            blank = ids == ""
+            named, of_named = np.unique(ids[~blank].astype(str), return_inverse=True)
+            out = np.empty(n, dtype=np.int64)
+            out[~blank] = of_named
+            out[blank] = len(named) + np.arange(int(blank.sum()))  # each its own consumer
+            return out
+
+        return self.cached("consumer_of_case", make)
+
+    @property
+    def consumer_idx(self) -> np.ndarray:
+        """Each line's consumer (an index; see ``consumer_of_case``)."""
+        return self.cached("consumer_idx", lambda: self.consumer_of_case[self.case_idx])
+
+    def group_idx(self, per: str) -> np.ndarray:
+        """Each line's case (``per`` "case") or consumer ("consumer") index."""
+        return self.case_idx if per == "case" else self.consumer_idx
+
     def case_units(self) -> np.ndarray:
         """Each case's authorized hours in millionths of an hour."""
         return hours_units(self.cases["authorized_hours"])

@@ -72,6 +72,8 @@ CASES = Table(
     "cases",
     (
         Column("case_id", "text", required=True, unique=True),
+        # the person a case is for: a person's cases share it; blank, a case of its own
+        Column("consumer_id", "text", default=""),
         Column("authorized_from", "date", required=True),
         Column("authorized_to", "date", required=True),
         Column("authorized_hours", "number", required=True, domain=AUTHORIZED_HOURS),

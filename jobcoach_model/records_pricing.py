@@ -50,8 +50,9 @@ class PricedRecords:
 
     @property
     def consumer(self) -> np.ndarray:
-        """Each line's consumer (an index): a consumer is counted once in every cell."""
-        return self.lines.case_idx
+        """Each line's consumer (an index; cases sharing a ``consumer_id`` are one
+        consumer): a consumer is counted once in every cell."""
+        return self.lines.consumer_idx
 
     @property
     def consumers(self) -> int:

@@ -98,23 +98,26 @@ def judge_lines(
     lines: Lines, book: Rulebook, rows=None, explain: bool = False
 ) -> list[LineContext]:
     """Every rule's line twin on the lines (``rows``: positions, all by default; give all
-    the lines of a case, since its hours cap walks them together). With ``explain`` each
+    the lines of a consumer, since an hours cap walks a case's or a consumer's lines
+    together). With ``explain`` each
     context keeps what every rule read and did (``consulted``, ``outcomes``)."""
     code = book.code
     contexts = _contexts(lines, book, rows, explain)
     _judge_each(contexts, code)
 
-    # a case's hours cap is used up in date order (then service_id), case by case
-    by_case: dict[int, list[LineContext]] = {}
-
+    # a cap is used up in date order (then service_id), case by case (or consumer by
+    # consumer, for a cap per consumer)
     def when(ctx: LineContext) -> tuple:
         return ctx.line["date"], ctx.line["service_id"]
 
-    for ctx in sorted(contexts, key=when):
-        by_case.setdefault(int(lines.case_idx[ctx.row]), []).append(ctx)
+    ordered = sorted(contexts, key=when)
     for cap in units(code, "hours"):  # none: every hour claimed on a paid line is paid
-        for case_lines in by_case.values():
-            _apply(cap, case_lines, case_lines)
+        group = lines.group_idx(cap.per)
+        by_group: dict[int, list[LineContext]] = {}
+        for ctx in ordered:
+            by_group.setdefault(int(group[ctx.row]), []).append(ctx)
+        for group_lines in by_group.values():
+            _apply(cap, group_lines, group_lines)
     if not units(code, "hours"):
         for ctx in contexts:
             ctx.units = 0 if ctx.denied else hour_units(ctx.line["hours"])

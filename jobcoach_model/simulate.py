@@ -188,7 +188,9 @@ def _columns(table) -> dict[str, str]:
     return {c.name: _ID_KINDS.get(c.name, c.kind) for c in table.columns}
 
 
-CASE_COLUMNS = _columns(CASES)
+#: a simulated consumer has one case, so the optional consumer_id is left out (a case
+#: without one is its own consumer)
+CASE_COLUMNS = {k: v for k, v in _columns(CASES).items() if k != "consumer_id"}
 COACH_COLUMNS = _columns(COACHES)
 SERVICE_COLUMNS = {**_columns(SERVICES), "service_id": "text"}
 OUTCOME_COLUMNS = {

@@ -49,6 +49,8 @@ def record_sets(
         cases.append(
             {
                 "case_id": f"C{i}",
+                # a few people with several cases (per-consumer caps walk them together)
+                "consumer_id": draw(st.sampled_from(["", "", "U0", "U1"])),
                 "authorized_from": _day(start),
                 "authorized_to": _day(start + draw(st.integers(0, 40))),
                 "authorized_hours": draw(st.sampled_from(["0", "1.5", "4", "10", "25", "7.333"])),

@@ -205,3 +205,26 @@ def test_a_bad_export_is_one_line_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "column 'hours'" in err[0], err
     assert not out.exists()
+
+
+def test_a_person_with_several_cases_is_one_consumer_in_every_count(tmp_path):
+    """Cases sharing a consumer_id count once: in the records, the totals and the months."""
+    frames = [pd.read_csv(CONTRACT[n], dtype=str, keep_default_na=False) for n in CONTRACT]
+    plain = price_records(prepare(*frames, None), ["KS", "IA"])
+    frames[0]["consumer_id"] = ["U1", "U1", "U1"] + [""] * (len(frames[0]) - 3)
+    shared = price_records(prepare(*frames, None), ["KS", "IA"])
+    assert plain.consumers == 10 and shared.consumers == 8
+    person = (
+        frames[0]
+        .assign(
+            who=frames[0]["consumer_id"].where(frames[0]["consumer_id"] != "", frames[0]["case_id"])
+        )
+        .set_index("case_id")["who"]
+    )
+    for code in ("KS", "IA"):
+        result = adjudicate(*frames, rules=code)
+        result["who"] = frames[2]["case_id"].map(person).to_numpy()
+        want = result.groupby("status")["who"].nunique()
+        got = totals(shared).query("rulebook == @code").set_index("status")["consumers"]
+        for status, n in got.items():
+            assert n == want.get(status, 0), (code, status)

@@ -63,6 +63,54 @@ def test_KY_HOURS_CAP_under_the_reading_that_authorized_hours_also_limit():
     assert list(out["payable_hours"]) == [9.0, 1.0, 0.0]
 
 
+def _two_cases(consumer_ids: tuple[str, str], authorized: tuple[str, str] = ("200", "200")):
+    """Cases A and B, six 10-hour lines each (A's in early March, B's in late March)."""
+    cases = pd.DataFrame(
+        [
+            {**BASE_CASE, "case_id": name, "consumer_id": who, "authorized_hours": hours}
+            for name, who, hours in zip(("A", "B"), consumer_ids, authorized, strict=True)
+        ]
+    )
+    lines = [
+        {**BASE_SERVICE, "group_approved": "", "service_id": f"{case}{d}", "case_id": case,
+         "date": f"2026-03-{d + (0 if case == 'A' else 14):02d}", "hours": "10"}
+        for case in ("A", "B")
+        for d in range(2, 8)
+    ]  # fmt: skip
+    return cases, pd.DataFrame([BASE_COACH]), pd.DataFrame(lines)
+
+
+def test_KY_HOURS_CAP_walks_every_case_of_one_consumer_together():
+    """One person with two cases: 60 + 60 claimed hours, 100 paid (A's 60, then B's
+    first four lines; B's fifth and sixth denied); two people: all 120 paid."""
+    one = _both("KY", _two_cases(("U7", "U7")))
+    assert one["payable_hours"].sum() == 100 and one["amount"].sum() == 1500.0
+    assert list(one["payable_hours"][6:]) == [10.0] * 4 + [0.0, 0.0]
+    assert list(one["status"][-2:]) == ["denied", "denied"]
+    two = _both("KY", _two_cases(("U7", "U8")))
+    assert two["payable_hours"].sum() == 120
+    blank = _both("KY", _two_cases(("", "")))  # no consumer id: each case its own person
+    assert blank["payable_hours"].sum() == 120
+
+
+def test_KY_HOURS_CAP_per_consumer_and_per_case_under_also_a_limit():
+    """Authorized 45 and 200 hours under the reading that they limit too: A pays 45
+    (its own cap), B the 55 the person has left."""
+    frames = _two_cases(("U7", "U7"), ("45", "200"))
+    out = _both("KY", frames, {"authorized_hours": "also_a_limit"})
+    paid = out.assign(case=frames[2]["case_id"]).groupby("case")["payable_hours"].sum()
+    assert paid.to_dict() == {"A": 45.0, "B": 55.0}
+
+
+def test_KY_HOURS_CAP_other_rulebooks_cap_each_case_not_each_person():
+    """Iowa's and Kansas's caps are each case's authorized hours: one person's two cases
+    of 50 authorized hours each pay 50 + 50."""
+    frames = _two_cases(("U7", "U7"), ("50", "50"))
+    for code in ("KS", "IA"):
+        out = adjudicate(*frames, rules=code)
+        assert out["payable_hours"].sum() == 100.0, code
+
+
 def test_KY_values_start_in_2003_an_assumption_and_earlier_lines_are_refused():
     frames = _frames([{"date": "2002-06-03"}], case={"authorized_from": "2002-01-01"})
     with pytest.raises(InputError, match="on or after 2003-01-01"):

@@ -45,19 +45,20 @@ class AuthorizationWindow(RuleUnit):
             ctx.deny()
 
 
-def application_order(lines: Lines) -> np.ndarray:
-    """Line positions in the order hours are applied to a case's cap: by case, then date,
-    then service_id.
+def application_order(lines: Lines, per: str = "case") -> np.ndarray:
+    """Line positions in the order hours are applied to a cap: by case (``per`` "case")
+    or consumer ("consumer"), then date, then service_id.
 
-    Sorting a million ids as text is slow, so ids are compared only where a case has
+    Sorting a million ids as text is slow, so ids are compared only where a group has
     several lines on one day. The order is kept with the lines: every scheme priced on
     them reuses it.
     """
-    return lines.cached("order", lambda: _application_order(lines))
+    key = "order" if per == "case" else f"order_{per}"
+    return lines.cached(key, lambda: _application_order(lines, lines.group_idx(per)))
 
 
-def _application_order(lines: Lines) -> np.ndarray:
-    case, day = lines.case_idx, lines.line("date")
+def _application_order(lines: Lines, case: np.ndarray) -> np.ndarray:
+    day = lines.line("date")
     if lines.n == 0:
         return np.zeros(0, dtype=np.int64)
     span = int(day.max() - day.min()) + 1
@@ -95,17 +96,20 @@ def _by_key_then_id(key: np.ndarray, ids, positions: np.ndarray) -> np.ndarray:
     return order.to_numpy()
 
 
-def payable_units(lines: Lines, eligible: np.ndarray, cap=None) -> np.ndarray:
-    """Hours payable per line under each case's cap (``cap``, hour units per case; by
-    default its authorized hours).
+def payable_units(
+    lines: Lines, eligible: np.ndarray, cap=None, per: str = "case", wanted=None
+) -> np.ndarray:
+    """Hours payable per line under each case's (or, ``per`` "consumer", each
+    consumer's) cap (``cap``, hour units per group; by default a case's authorized
+    hours); ``wanted``: each line's hour units (default: its hours).
 
     Eligible lines draw on the cap in application order; a line crossing it gets what is
     left, later lines nothing.
     """
-    units = np.where(eligible, lines.hour_units(), 0)
-    order = application_order(lines)
+    units = np.where(eligible, lines.hour_units() if wanted is None else wanted, 0)
+    order = application_order(lines, per)
     su = units[order]
-    sc = lines.case_idx[order]
+    sc = lines.group_idx(per)[order]
     cum = np.cumsum(su)
     start = np.r_[True, sc[1:] != sc[:-1]]
     # hours used by earlier lines of the same case: running total minus the case's offset
@@ -119,42 +123,68 @@ def payable_units(lines: Lines, eligible: np.ndarray, cap=None) -> np.ndarray:
 
 
 class HoursCap(RuleUnit):
-    """Paid hours never exceed the case's cap (its authorized hours unless the rulebook
-    says otherwise: ``limit`` and ``line_limit``): lines draw on it by date (then
-    service_id); the line crossing the cap gets the hours left (noted), later lines
+    """Paid hours never exceed the cap of the line's case (``per`` "case": its authorized
+    hours unless the rulebook says otherwise, ``limit`` and ``line_limit``) or of its
+    consumer (``per`` "consumer": every case of one person draws on one cap), and, when
+    ``case_limit`` gives one, each case's own cap too: lines draw on the caps by date
+    (then service_id); the line crossing a cap gets the hours left (noted), later lines
     nothing (denied)."""
 
     stage = "hours"
+    #: whose cap: each case's, or each consumer's across their cases
+    per = "case"
 
     @staticmethod
     def limit(ctx: VectorContext) -> np.ndarray:
-        """Each case's cap in hour units (per case, not per line)."""
+        """Each case's (or consumer's) cap in hour units (per group, not per line)."""
         return ctx.lines.case_units()
 
     @staticmethod
+    def case_limit(ctx: VectorContext) -> np.ndarray | None:
+        """A per-case cap applied as well as a consumer's (None: none)."""
+        return None
+
+    @staticmethod
     def line_limit(ctx: LineContext) -> int:
-        """The cap of this line's case in hour units (the twin of ``limit``)."""
+        """The cap of this line's case (or consumer) in hour units, on its first line in
+        date order (the twin of ``limit``)."""
         return hour_units(ctx.case["authorized_hours"])
+
+    @staticmethod
+    def line_case_limit(ctx: LineContext) -> int | None:
+        """The twin of ``case_limit`` for this line's case (None: none)."""
+        return None
 
     @classmethod
     def vector(cls, ctx: VectorContext) -> None:
-        units = payable_units(ctx.lines, ~ctx.verdicts.denied, cls.limit(ctx))
+        eligible = ~ctx.verdicts.denied
+        case_cap = cls.case_limit(ctx)
+        wanted = None if case_cap is None else payable_units(ctx.lines, eligible, case_cap)
+        units = payable_units(ctx.lines, eligible, cls.limit(ctx), cls.per, wanted)
         ctx.deny(~ctx.verdicts.denied & (units == 0))
         ctx.note(units < ctx.lines.hour_units())
         ctx.units = np.where(ctx.verdicts.denied, 0, units)
 
     @classmethod
     def line(cls, case_lines: list[LineContext]) -> None:
-        """The lines of one case, in date (then service_id) order."""
+        """The lines of one case (or consumer, ``per``), in date (then service_id) order:
+        each line takes what both its caps have left."""
         left = None
+        case_left: dict[str, int | None] = {}
         for ctx in case_lines:
             if left is None:
                 left = cls.line_limit(ctx)
+            case = str(ctx.case["case_id"])
+            if case not in case_left:
+                case_left[case] = cls.line_case_limit(ctx)
             if ctx.denied:
                 continue
             wanted = hour_units(ctx.line["hours"])
-            ctx.units = max(0, min(wanted, left))
+            room = left if case_left[case] is None else min(left, case_left[case])
+            ctx.units = max(0, min(wanted, room))
             left -= ctx.units
+            if case_left[case] is not None:
+                case_left[case] -= ctx.units
             if ctx.units == 0:
                 ctx.deny()
             elif ctx.units < wanted:

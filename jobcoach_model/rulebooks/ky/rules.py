@@ -27,25 +27,36 @@ class KyRate(FlatRate):
 @register
 class KyHoursCap(HoursCap):
     id = "KY-HOURS-CAP"
+    per = "consumer"  # "up to 100 hours per consumer": every case of one person
 
     @staticmethod
     def limit(ctx: VectorContext) -> np.ndarray:
-        # the cap in force on each case's first line (a per-consumer limit has one value)
-        first = np.full(len(ctx.lines.case_units()), np.iinfo(np.int64).max)
-        np.minimum.at(first, ctx.lines.case_idx, ctx.day)
-        cap = np.zeros(len(first), dtype=np.int64)
+        # the cap in force on each consumer's first line (a per-consumer limit has one value)
+        consumer = ctx.lines.consumer_idx
+        n = int(ctx.lines.consumer_of_case.max()) + 1 if len(ctx.lines.consumer_of_case) else 0
+        first = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(first, consumer, ctx.day)
+        cap = np.zeros(n, dtype=np.int64)
         seen = first < np.iinfo(np.int64).max
         if seen.any():
             by_day = ctx.book.vector("max_hours_per_consumer", first[seen])
             cap[seen] = hours_units(np.broadcast_to(by_day, (int(seen.sum()),)))
-        if ctx.choice("authorized_hours") == "also_a_limit":
-            cap = np.minimum(cap, ctx.lines.case_units())
         return cap
 
     @staticmethod
-    def line_limit(ctx: LineContext) -> int:
-        # called on the case's first line in date order: the cap in force that day
-        cap = hour_units(ctx.param("max_hours_per_consumer"))
+    def case_limit(ctx: VectorContext) -> np.ndarray | None:
+        # interpretation authorized_hours: a case's authorized hours may limit it too
         if ctx.choice("authorized_hours") == "also_a_limit":
-            cap = min(cap, hour_units(ctx.case["authorized_hours"]))
-        return cap
+            return ctx.lines.case_units()
+        return None
+
+    @staticmethod
+    def line_limit(ctx: LineContext) -> int:
+        # called on the consumer's first line in date order: the cap in force that day
+        return hour_units(ctx.param("max_hours_per_consumer"))
+
+    @staticmethod
+    def line_case_limit(ctx: LineContext) -> int | None:
+        if ctx.choice("authorized_hours") == "also_a_limit":
+            return hour_units(ctx.case["authorized_hours"])
+        return None
