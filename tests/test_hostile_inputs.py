@@ -61,8 +61,10 @@ EDGES = {
 ERRORS = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 
-def _run(folder: Path, paths: dict[str, Path], out: str) -> tuple[int, list[str], bytes | None]:
-    args = ["adjudicate", "--rules", "KS", *(f"--{t}={paths[t]}" for t in TABLES)]
+def _run(
+    folder: Path, paths: dict[str, Path], out: str, rules: str = "KS"
+) -> tuple[int, list[str], bytes | None]:
+    args = ["adjudicate", "--rules", rules, *(f"--{t}={paths[t]}" for t in TABLES)]
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main([*args, "--out", str(folder / out)])
@@ -169,6 +171,36 @@ def test_edge_values_price_as_the_clean_csv_or_are_one_line(frames, fmt):
             # the file's own line: every data row sits one blank line further down
             row = int(reference[1][0].split("row ")[1].split(" ")[0])
             assert f"row {row} (line {2 * row + 1})" in other[1][0], other[1]
+
+
+#: consumer ids: shared, numbers, spaces, other scripts, blank (each case its own person)
+CONSUMER_IDS = ["U1", "U1", "U2", "12345", "7", " U1", "U1 ", "ß", "Ünïcode-ид", "", ""]
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(st.sampled_from(CONSUMER_IDS), min_size=10, max_size=10),
+    hours=st.sampled_from(["9", "16", "23.75"]),
+    fmt=st.sampled_from(["csv_blank_lines", "xlsx", "parquet"]),
+)
+def test_consumer_ids_in_any_format_price_kentucky_as_the_clean_csv(ids, hours, fmt):
+    """Any mix of consumer ids (numbers, padding, other scripts, blanks), the hours of every
+    line raised so Kentucky's cap per consumer binds: every format prices as the clean
+    CSV (a padded id is trimmed as every text cell is) or is one line."""
+    frames = {t: f.copy() for t, f in CLEAN.items()}
+    frames["cases"]["consumer_id"] = ids[: len(frames["cases"])]
+    frames["services"]["hours"] = hours
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "ref").mkdir()
+        reference = _run(folder, _write_csv(frames, folder / "ref"), "ref.csv", "KY")
+        writers = {
+            "csv_blank_lines": lambda: _write_csv(frames, folder, blank_lines=True),
+            "xlsx": lambda: _write_xlsx(frames, folder),
+            "parquet": lambda: _write_parquet(frames, folder),
+        }
+        _same_or_one_line(reference, _run(folder, writers[fmt](), "other.csv", "KY"), fmt)
+        assert reference[0] == 0, reference[1]
 
 
 @st.composite
