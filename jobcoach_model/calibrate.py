@@ -51,6 +51,7 @@ import numpy as np
 import yaml
 
 from .dates import NEVER, from_day
+from .interval import Z90
 from .jurisdictions import codes
 from .jurisdictions import get as get_jurisdiction
 from .lines import Lines
@@ -175,9 +176,6 @@ def _share(sums: Sums, num: str, den: str):
     """A share of lines, bootstrapped over the units that hold them (lines of one case
     are not independent: the bootstrap keeps them together)."""
     return sums.stat(lambda s: s[num] / s[den])
-
-
-Z90 = 1.6448536269514722  # the normal quantile of a two-sided 90% interval
 
 
 def _wilson(sums: Sums, num: str, den: str) -> tuple[float, float, float]:

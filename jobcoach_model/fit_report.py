@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .adjudication import PAID, STATUSES
+from .interval import Z90
 from .lines import Lines
 from .pricing import hourly_terms
 from .rulebook import get_rulebook
@@ -152,8 +153,6 @@ def fit_panels(
 
 #: replications the fit check simulates (``jobcoach calibrate``)
 CHECK_REPLICATIONS = 20
-#: the normal quantile of a two-sided 90% interval
-Z90 = 1.6448536269514722
 
 
 def fit_check(

@@ -55,10 +55,8 @@ def gains_by_band(start: np.ndarray, end: np.ndarray, consumers: np.ndarray) -> 
     share = change_share(start, end)
     change = (end - start) / 100
     served = consumers > 0
-    bands = [
-        (band_label(lo, hi), (consumers >= lo) & (consumers <= (hi or np.inf)))
-        for lo, hi in SIZE_BANDS
-    ]
+    of = band_of(consumers)
+    bands = [(band_label(lo, hi), of == band_label(lo, hi)) for lo, hi in SIZE_BANDS]
     rows = []
     for label, in_band in [*bands, (ALL, served)]:
         sel = in_band & served

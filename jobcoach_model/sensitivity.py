@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SensitivityError
+from .interval import Z90
 from .jurisdictions import codes
 from .rulebook import load_rulebook
 from .scenario import (
@@ -28,8 +29,6 @@ from .scenario import (
 )
 from .sweep import PointResult, run_batched, run_points
 
-#: the normal quantile of a two-sided 90% interval (a fitted input's 5th/95th percentiles)
-Z90 = 1.6448536269514722
 #: a total that moves by at least this share under another reading is flagged
 MATERIAL = 0.05
 DEFAULT_REPLICATIONS = 50

@@ -355,3 +355,13 @@ def test_the_bridges_other_steps_add_up_with_their_signs():
     table = pd.DataFrame(rows, columns=["step", "rule_id", "mean"]).assign(p05=0.0, p95=0.0)
     other = bridge_steps(table, top=1).set_index("step").loc["other"]
     assert other["mean"] == 0.0 and other["rule_id"] == "3 other steps"
+
+
+def test_a_providers_size_band_is_decided_at_each_edge_by_its_consumers():
+    from jobcoach_model.gains import band_of
+
+    got = band_of(np.array([[0, 1, 10, 11], [50, 51, 200, 201]]))
+    assert got.tolist() == [
+        ["", "1-10 consumers", "1-10 consumers", "11-50 consumers"],
+        ["11-50 consumers", "51-200 consumers", "51-200 consumers", "over 200 consumers"],
+    ]
