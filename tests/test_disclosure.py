@@ -377,3 +377,52 @@ def test_a_brief_through_the_command_line_never_prints_one_consumers_money(tmp_p
         assert "290.00" not in text and "290.0," not in text, path.name
     statement = (out / "statements" / "p1_KS.html").read_text()
     assert "not for publication" in statement and "KS-PLAN" in statement
+
+
+def _released(records, threshold: int = 10):
+    priced = price_records(prepare(*records, None), ["KS", "IA"])
+    return release(priced, [record_bridge(priced, "KS", "IA")], threshold)
+
+
+def test_an_empty_cell_needs_no_protection_so_a_total_beside_it_is_shown():
+    """One consumer alone denied under Kansas: the empty held cell and that consumer's
+    cell are suppressed, and the paid total of 12 consumers is still shown (an empty
+    cell has no one in it to protect)."""
+    cases, coaches, services = _export([[("2026-03-02", 7.25)]])
+    cases.loc[cases["case_id"] == "G0", "plan_approved_on"] = ""
+    rel = _released((cases, coaches, services))
+    t = rel.totals.set_index(["rulebook", "status"])
+    assert t.loc[("KS", "denied"), "suppressed"] and t.loc[("KS", "held"), "suppressed"]
+    assert not t.loc[("KS", "paid"), "suppressed"]
+    assert t.loc[("KS", "paid"), "amount"] > 0
+
+
+def test_the_lines_of_each_status_add_up_so_one_hidden_status_hides_another():
+    """Kansas: 12 consumers paid, 10 with a line denied (after their window), 2 held
+    (reports not in): the held cell is under 10, and since paid + held + denied lines is
+    every line (printed), one more status is suppressed."""
+    cases, coaches, services = _export([])
+    late = services.groupby("case_id").head(1).copy().iloc[:10]
+    late["service_id"] = late["service_id"] + "-late"
+    late["date"] = "2027-01-04"  # after authorized_to: denied under both rulebooks
+    services = pd.concat([services, late], ignore_index=True)
+    cases.loc[cases["case_id"].isin(["B00", "B01"]), "reports_current"] = "false"
+    rel = _released((cases, coaches, services))
+    t = rel.totals.set_index(["rulebook", "status"])
+    cells = rel.cells.cells.set_index("key")
+    assert cells.loc[[("totals", "KS", "held")], "reason"].iloc[0] == THRESHOLD
+    others = [t.loc[("KS", s), "suppressed"] for s in ("paid", "denied")]
+    assert sum(others) == 1  # exactly one more: the one describing fewer consumers
+    assert t.loc[("KS", "denied"), "suppressed"]  # 10 consumers against 12
+
+
+def test_a_providers_row_is_shown_or_hidden_whole():
+    """A provider of 13 consumers whose change between the rulebooks is one consumer's
+    money: its change is dominated, so its money before and after is hidden with it."""
+    cases, coaches, services = _export([[("2026-03-02", 7.25)]])
+    cases.loc[cases["case_id"] == "G0", "stabilized_on"] = ""  # Iowa holds G0's line only
+    rel = _released((cases, coaches, services))
+    cells = rel.cells.cells
+    row = cells[cells["key"].map(lambda k: k[0] == "providers" and k[3] == "P1")]
+    assert len(row) == 3 and (row["reason"] != "").all(), row
+    assert rel.pairs[0].providers.empty
