@@ -22,10 +22,10 @@ def _adjudication_child(code: str, n_lines: int, engine: str) -> dict:
     sys.path.insert(0, str(HERE))
     from synthetic import synthetic_records
 
-    from jobcoach_model.adjudication import settle
-    from jobcoach_model.lines import prepare
-    from jobcoach_model.reference import settle_reference
-    from jobcoach_model.rulebook import load_rulebook
+    from jobcoach_model.engine.adjudication import settle
+    from jobcoach_model.engine.reference import settle_reference
+    from jobcoach_model.law.rulebook import load_rulebook
+    from jobcoach_model.records.lines import prepare
 
     book = load_rulebook(code)
     records = synthetic_records(n_lines)
@@ -136,8 +136,8 @@ def _files_child(n_lines: int) -> dict:
 
 
 def _simulation_child(scenario_path: str, consumers: int, replications: int, schemes: str) -> dict:
-    from jobcoach_model.runner import run
-    from jobcoach_model.scenario import load_scenario
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.caseloads.scenario import load_scenario
 
     sets = {"caseload.consumers": str(consumers), "simulation.replications": str(replications)}
     scenario = load_scenario(scenario_path, sets)
@@ -233,7 +233,7 @@ def bench_explorer() -> None:
     explorer's default caseload, driving the widgets from Python (no debounce delay)."""
     import statistics
 
-    from jobcoach_model.explorer import Explorer
+    from jobcoach_model.explorer.panel import Explorer
 
     ex = Explorer(debounce=0)
     rates, caseloads, whys = [], [], []
@@ -276,8 +276,8 @@ def bench_explorer() -> None:
 def bench_sweep() -> None:
     """Points per second of one sweep run in this process, and on a local Dask cluster of
     1 and 2 workers (startup included): the same points, the same results."""
-    from jobcoach_model.scenario import read_scenario_data
-    from jobcoach_model.sweep import results_frame, run_points
+    from jobcoach_model.analysis.sweep import results_frame, run_points
+    from jobcoach_model.caseloads.scenario import read_scenario_data
 
     path = HERE.parent / "scenarios" / "baseline.yaml"
     base = read_scenario_data(path)
@@ -329,10 +329,10 @@ def bench_uncertainty() -> None:
     Sobol N = 1,024 over every input <= 10 minutes; draws per second with 1 and 2 workers
     and identical results. The floor is one draw's own work in this process (simulate and
     price one replication, ``runner.paid_totals``): the ratio shows what the machinery adds."""
-    from jobcoach_model.runner import paid_totals
-    from jobcoach_model.scenario import apply_sets, load_scenario_data, scenario_from_dict
-    from jobcoach_model.sensitivity import inputs, run_sobol
-    from jobcoach_model.uncertainty import draw_points, run_draws
+    from jobcoach_model.analysis.sensitivity import inputs, run_sobol
+    from jobcoach_model.analysis.uncertainty import draw_points, run_draws
+    from jobcoach_model.caseloads.runner import paid_totals
+    from jobcoach_model.caseloads.scenario import apply_sets, load_scenario_data, scenario_from_dict
 
     base, source = load_scenario_data(HERE.parent / "scenarios" / "baseline.yaml")
     scenario = scenario_from_dict(base, source)
@@ -374,7 +374,7 @@ def bench_notebooks() -> None:
     """The whole suite through papermill <= 60 s; one brief <= 20 s (baseline scenario)."""
     import tempfile
 
-    from jobcoach_model.brief import SUITE, execute_suite, make_brief
+    from jobcoach_model.presentation.brief import SUITE, execute_suite, make_brief
 
     print("\nNotebooks (papermill, baseline scenario, a kernel per notebook)")
     with tempfile.TemporaryDirectory() as tmp:

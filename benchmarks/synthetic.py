@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jobcoach_model.records import CREDENTIALS
+from jobcoach_model.records.contract import CREDENTIALS
 
 
 def synthetic_records(

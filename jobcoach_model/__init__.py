@@ -13,17 +13,17 @@ from typing import Any
 
 #: each public name and the module that holds it
 _PUBLIC = {
-    "InputError": "errors",
-    "JobcoachError": "errors",
-    "OverrideError": "errors",
-    "ParameterDateError": "errors",
-    "adjudicate": "adjudication",
-    "get_rulebook": "rulebook",
-    "interpretations_table": "catalog",
-    "load_rulebook": "rulebook",
-    "parameter_history": "catalog",
-    "rules_catalog": "catalog",
-    "rules_table": "catalog",
+    "InputError": "base.errors",
+    "JobcoachError": "base.errors",
+    "OverrideError": "base.errors",
+    "ParameterDateError": "base.errors",
+    "adjudicate": "engine.adjudication",
+    "get_rulebook": "law.rulebook",
+    "interpretations_table": "rules.catalog",
+    "load_rulebook": "law.rulebook",
+    "parameter_history": "rules.catalog",
+    "rules_catalog": "rules.catalog",
+    "rules_table": "rules.catalog",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from jobcoach_model.cli import main
 
 sys.exit(main())

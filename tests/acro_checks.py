@@ -1,4 +1,4 @@
-"""ACRO's cell checks, as an independent oracle for ``jobcoach_model.disclosure``.
+"""ACRO's cell checks, as an independent oracle for ``jobcoach_model.analysis.disclosure``.
 
 Copied verbatim (only the logging call dropped) from ``acro/acro_tables.py`` of
 acro 0.4.12 (https://github.com/AI-SDC/ACRO, MIT License, Copyright (c) 2022 AI-SDC),

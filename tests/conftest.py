@@ -19,7 +19,7 @@ import pytest
 from hypothesis import settings
 
 from jobcoach_model import adjudicate
-from jobcoach_model.rulebook import load_rulebook
+from jobcoach_model.law.rulebook import load_rulebook
 
 # In CI the generated examples are derived from each test (the same on every run), so a
 # green or red CI means the same thing twice; locally each run explores new examples.
@@ -103,7 +103,7 @@ def assert_quote(rule_id: str, clause: str) -> None:
 def small_brief(tmp_path_factory) -> Path:
     """One brief of ``scenarios/small.yaml``, written once per test worker and only read
     by the tests that take it (a test that changes it works on a copy)."""
-    from jobcoach_model.brief import make_brief
+    from jobcoach_model.presentation.brief import make_brief
 
     out = tmp_path_factory.mktemp("small_brief")
     html = make_brief(ROOT / "scenarios" / "small.yaml", out, progress=False)

@@ -9,7 +9,7 @@ import os
 import pandas as pd
 from hypothesis import strategies as st
 
-from jobcoach_model.records import CREDENTIALS
+from jobcoach_model.records.contract import CREDENTIALS
 
 #: ``make check`` (JOBCOACH_QUICK=1) runs every property test on a fifth of its examples
 #: (at least 5); ``make test`` and CI run them all

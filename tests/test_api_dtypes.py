@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import examples, record_sets
 
 from jobcoach_model import InputError, adjudicate
-from jobcoach_model.records import CASES, COACHES, SERVICES, read_table
+from jobcoach_model.records.contract import CASES, COACHES, SERVICES, read_table
 
 EXAMPLES = "jobcoach_model/examples"
 TABLES = (("cases", CASES), ("coaches", COACHES), ("services", SERVICES))

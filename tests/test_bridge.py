@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import examples
 
-from jobcoach_model.bridge import Steps, bridge
+from jobcoach_model.analysis.bridge import Steps, bridge
+from jobcoach_model.caseloads.runner import run, simulate_all
+from jobcoach_model.caseloads.scenario import load_scenario, scenario_from_dict
 from jobcoach_model.cli import main
-from jobcoach_model.runner import run, simulate_all
-from jobcoach_model.scenario import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -199,8 +199,8 @@ def test_cli_bridge_unknown_scheme_is_one_line(capsys):
 
 
 def test_a_scenario_names_the_pairs_its_brief_explains(tmp_path):
-    from jobcoach_model.errors import ScenarioError
-    from jobcoach_model.findings import brief_bridges, findings
+    from jobcoach_model.base.errors import ScenarioError
+    from jobcoach_model.presentation.findings import brief_bridges, findings
 
     sets = {
         "simulation.replications": "3",
@@ -225,7 +225,7 @@ def test_a_scenario_names_the_pairs_its_brief_explains(tmp_path):
 
 @pytest.mark.parametrize("target", ["Iowa hourly", "Iowa outcome (D codes)"])
 def test_providers_changes_add_up_to_the_bridge_in_every_replication(target):
-    from jobcoach_model.gains import gains_by_band
+    from jobcoach_model.analysis.gains import gains_by_band
 
     sc = load_scenario(ROOT / "scenarios" / "small.yaml", {"simulation.replications": "6"})
     b = bridge(sc, "Kansas hourly", target)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from browser import ARTIFACTS, browser_or_skip
 
-from jobcoach_model.brief import make_brief
+from jobcoach_model.presentation.brief import make_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobcoach_model.budget import estimate
+from jobcoach_model.caseloads.budget import estimate
+from jobcoach_model.caseloads.scenario import load_scenario
 from jobcoach_model.cli import main
-from jobcoach_model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

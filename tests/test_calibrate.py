@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 import yaml
 
-from jobcoach_model.calibrate import calibrate
+from jobcoach_model.analysis.sensitivity import inputs
+from jobcoach_model.calibration.calibrate import calibrate
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.caseloads.simulate import simulate_chunk
 from jobcoach_model.cli import main
-from jobcoach_model.lines import prepare
-from jobcoach_model.scenario import load_scenario
-from jobcoach_model.sensitivity import inputs
-from jobcoach_model.simulate import simulate_chunk
+from jobcoach_model.records.lines import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = load_scenario(ROOT / "scenarios" / "baseline.yaml")
@@ -185,8 +185,8 @@ def test_a_simulated_baseline_export_is_recovered_and_its_totals_reproduced(tmp_
     own paid totals under each rulebook."""
     import pandas as pd
 
-    from jobcoach_model.adjudication import adjudicate
-    from jobcoach_model.runner import run
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.engine.adjudication import adjudicate
 
     sim = tmp_path / "sim"
     assert (
@@ -212,7 +212,7 @@ def test_a_simulated_baseline_export_is_recovered_and_its_totals_reproduced(tmp_
 def test_the_fit_report_finds_a_self_calibrated_export_within_its_band():
     """Records simulated from a known scenario, calibrated, then compared with the
     calibrated scenario's simulations: the curves sit inside the band almost everywhere."""
-    from jobcoach_model.fit_report import fit_panels
+    from jobcoach_model.calibration.fit_report import fit_panels
 
     truth = _truth(11)
     lines = prepare(*_records(truth), None, NAMES)
@@ -232,7 +232,7 @@ def test_the_shipped_sample_export_calibrates_to_its_own_shares():
     import pandas as pd
 
     from jobcoach_model.cli import EXAMPLES
-    from jobcoach_model.inputs import read_lines
+    from jobcoach_model.records.inputs import read_lines
 
     export = EXAMPLES / "export" / "billing_export.xlsx"
     mapping = EXAMPLES / "export" / "billing_export_columns.yaml"
@@ -258,7 +258,7 @@ def test_the_shipped_sample_export_calibrates_to_its_own_shares():
 
 def _sample_lines():
     from jobcoach_model.cli import EXAMPLES
-    from jobcoach_model.inputs import read_lines
+    from jobcoach_model.records.inputs import read_lines
 
     export = EXAMPLES / "export" / "billing_export.xlsx"
     mapping = EXAMPLES / "export" / "billing_export_columns.yaml"
@@ -270,7 +270,7 @@ def test_thin_records_keep_the_base_value_with_a_note_saying_how_thin():
     providers): fading, the first week's share and its spread, the rates' spread and the
     providers' spread keep the base's values, each with a note giving the count and the
     minimum; what 10 cases do identify (shares of cases, Wilson intervals) is fitted."""
-    from jobcoach_model.calibrate import MIN_INFO, MIN_UNITS
+    from jobcoach_model.calibration.calibrate import MIN_INFO, MIN_UNITS
 
     lines, name = _sample_lines()
     cal = calibrate(lines, BASE, dict.fromkeys(NAMES, name))

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobcoach_model.findings import brief_bridges, difference, findings
-from jobcoach_model.runner import run_file
-from jobcoach_model.uncertainty import precision_note
-from jobcoach_model.voi import cheapest, pairwise_findings, strict_winner, tied
+from jobcoach_model.analysis.uncertainty import precision_note
+from jobcoach_model.analysis.voi import cheapest, pairwise_findings, strict_winner, tied
+from jobcoach_model.caseloads.runner import run_file
+from jobcoach_model.presentation.findings import brief_bridges, difference, findings
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -128,7 +128,7 @@ def test_a_real_difference_is_ranked_with_its_interval(tmp_path):
 
 
 def test_the_bridge_summary_row_names_each_rule_once():
-    from jobcoach_model.why_figures import bridge_steps
+    from jobcoach_model.presentation.why_figures import bridge_steps
 
     rows = [("total: A", "", 100.0)]
     rows += [(kind, rule, 1.0) for kind, rule in [("hours", "IA-AUTH-HOURS")] * 2]
@@ -155,7 +155,7 @@ def test_uncertainty_from_two_draws_warns_and_says_how_many_would_do(tmp_path, c
 def test_a_choice_nothing_can_change_is_worth_exactly_nothing():
     """A always costs 1 and B 2: no information changes the choice, so EVPI and every
     EVPPI are 0.0 exactly (not the floating-point floor below which a value is noise)."""
-    from jobcoach_model.voi import evpi, evppi
+    from jobcoach_model.analysis.voi import evpi, evppi
 
     nb = -np.column_stack([np.ones(50), np.full(50, 2.0)])
     x = np.linspace(0, 1, 50)
@@ -165,7 +165,7 @@ def test_a_choice_nothing_can_change_is_worth_exactly_nothing():
 
 def test_net_benefit_adds_the_value_of_the_jobs_kept():
     """NB = value x kept - cost: 50 x 2 - 100 = 0 and 50 x 3 - 200 = -50."""
-    from jobcoach_model.voi import net_benefit
+    from jobcoach_model.analysis.voi import net_benefit
 
     costs = pd.DataFrame({"A": [100.0], "B": [200.0]})
     kept = pd.DataFrame({"A": [2.0], "B": [3.0]})
@@ -176,7 +176,7 @@ def test_net_benefit_adds_the_value_of_the_jobs_kept():
 def test_the_draws_table_gives_each_scheme_its_mean_and_90_percent_interval():
     """Twenty draws of 1..20 and 20..1: mean 10.5, the 5th and 95th percentiles (linear,
     numpy's default) 1.95 and 19.05; A is strictly cheapest in the first 10 draws."""
-    from jobcoach_model.uncertainty import Draws, uncertainty_table
+    from jobcoach_model.analysis.uncertainty import Draws, uncertainty_table
 
     up = np.arange(1.0, 21.0)
     table = pd.DataFrame({"A | total_paid": up, "B | total_paid": up[::-1].copy()})
@@ -187,7 +187,7 @@ def test_the_draws_table_gives_each_scheme_its_mean_and_90_percent_interval():
 
 
 def test_a_replications_interval_is_its_5th_and_95th_percentile():
-    from jobcoach_model.runner import mean_interval
+    from jobcoach_model.caseloads.runner import mean_interval
 
     assert mean_interval(np.arange(1.0, 21.0)) == pytest.approx((10.5, 1.95, 19.05), abs=1e-12)
     assert mean_interval(np.array([np.nan, 2.0, 4.0])) == pytest.approx((3.0, 2.1, 3.9))
@@ -201,7 +201,7 @@ def small_results():
 def test_held_money_is_said_as_never_released_beside_pending_each_its_own(small_results):
     """Iowa hourly holds both kinds: the sentence's first figure is the never-released
     mean, the second the pending one (they differ, so a swap shows)."""
-    from jobcoach_model.money import usd
+    from jobcoach_model.base.money import usd
 
     s = small_results.summary.set_index(["scheme", "metric"])["mean"]
     never, pending = (
@@ -237,7 +237,7 @@ def test_who_gains_counts_a_change_just_over_5_percent_and_bands_by_their_edges(
     """One replication, four providers (cents before -> after, consumers): +5.5% gains,
     +4.5% does not, -6% loses; a provider of exactly 10 consumers is in 1-10, one of 11
     in 11-50 (the bands' edges), one of 0 is not counted."""
-    from jobcoach_model.gains import gains_by_band
+    from jobcoach_model.analysis.gains import gains_by_band
 
     start = np.array([[10_000, 10_000, 10_000, 10_000, 500]])
     end = np.array([[10_550, 10_450, 9_400, 10_000, 900]])
@@ -255,8 +255,8 @@ def test_the_fiscal_note_table_puts_each_kind_of_money_in_its_column():
     each lands in its own column, pending apart from never released."""
     from dataclasses import replace
 
-    from jobcoach_model.fiscal_figures import fiscal_note_table
-    from jobcoach_model.scenario import load_scenario
+    from jobcoach_model.caseloads.scenario import load_scenario
+    from jobcoach_model.presentation.fiscal_figures import fiscal_note_table
 
     scenario = load_scenario(SMALL)
     one = scenario.model_copy(update={"schemes": scenario.schemes[:1]})
@@ -280,7 +280,7 @@ def test_the_fiscal_note_table_puts_each_kind_of_money_in_its_column():
 
 
 def test_a_fit_report_point_on_the_band_is_inside_and_one_past_it_outside():
-    from jobcoach_model.fit_report import Panel
+    from jobcoach_model.calibration.fit_report import Panel
 
     s = pd.Series
     panel = Panel(
@@ -297,7 +297,7 @@ def test_a_share_of_cases_has_wilsons_90_percent_interval():
     """3 of 10 cases: Wilson's score interval at 90% (statsmodels as the oracle)."""
     from statsmodels.stats.proportion import proportion_confint
 
-    from jobcoach_model.calibrate import Sums, _wilson
+    from jobcoach_model.calibration.calibrate import Sums, _wilson
 
     sums = Sums(0, 10)
     sums.add("cases", np.ones(10))
@@ -311,7 +311,7 @@ def test_a_share_of_cases_has_wilsons_90_percent_interval():
 
 def test_a_rates_spread_has_its_chi_square_interval():
     """sd 2 from 10 rates: 2 sqrt(9 / chi2(0.95, 9)) to 2 sqrt(9 / chi2(0.05, 9))."""
-    from jobcoach_model.calibrate import _sd_interval
+    from jobcoach_model.calibration.calibrate import _sd_interval
 
     sd, lo, hi = _sd_interval(2.0, 10)
     assert (sd, round(lo, 4), round(hi, 4)) == (2.0, 1.4587, 3.2904)
@@ -320,7 +320,7 @@ def test_a_rates_spread_has_its_chi_square_interval():
 def test_a_fitted_hours_share_is_known_no_closer_than_the_quarter_hour_allows():
     """Hours are recorded to the quarter hour: a share resting on 10 weekly hours is
     known to 0.125 / 10 of itself at best, so a point interval widens to 0.5 +- 0.00625."""
-    from jobcoach_model.calibrate import _resolved
+    from jobcoach_model.calibration.calibrate import _resolved
 
     assert _resolved((0.5, 0.5, 0.5), 10.0) == pytest.approx((0.5, 0.49375, 0.50625))
     assert _resolved((0.5, 0.4, 0.6), 10.0) == (0.5, 0.4, 0.6)  # wider already: kept
@@ -331,7 +331,7 @@ def test_how_sure_shows_a_share_with_one_standard_error_and_names_only_clear_inp
     $250 ± $100 is named, one worth $150 ± $100 (1.5 standard errors) is not."""
     from types import SimpleNamespace
 
-    from jobcoach_model.likely_figures import totals_table, worth_sentence
+    from jobcoach_model.presentation.likely_figures import totals_table, worth_sentence
 
     table = pd.DataFrame(
         [("A", 10.0, 8.0, 12.0, 9.0, 11.0, 0.68, 0.0147)],
@@ -348,7 +348,7 @@ def test_how_sure_shows_a_share_with_one_standard_error_and_names_only_clear_inp
 
 
 def test_the_bridges_other_steps_add_up_with_their_signs():
-    from jobcoach_model.why_figures import bridge_steps
+    from jobcoach_model.presentation.why_figures import bridge_steps
 
     rows = [("total: A", "", 100.0), ("rate", "KS-RATE", 50.0), ("hours", "IA-AUTH-HOURS", 1.0)]
     rows += [("refusal", "IA-REPORT", -2.0), ("group", "IA-GROUP", 1.0), ("total: B", "", 150.0)]
@@ -358,7 +358,7 @@ def test_the_bridges_other_steps_add_up_with_their_signs():
 
 
 def test_a_providers_size_band_is_decided_at_each_edge_by_its_consumers():
-    from jobcoach_model.gains import band_of
+    from jobcoach_model.analysis.gains import band_of
 
     got = band_of(np.array([[0, 1, 10, 11], [50, 51, 200, 201]]))
     assert got.tolist() == [

@@ -227,7 +227,7 @@ def test_excel_style_csv_with_bom_and_crlf_is_read(files):
 
 
 def test_columns_lists_the_contract_and_template_prints_a_mapping(capsys):
-    from jobcoach_model.records import TABLES
+    from jobcoach_model.records.contract import TABLES
 
     assert main(["columns"]) == 0
     listed = capsys.readouterr().out

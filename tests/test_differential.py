@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from strategies import BASE, BASE_BY_CODE, examples, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate
-from jobcoach_model.jurisdictions import codes
-from jobcoach_model.reference import adjudicate_reference
+from jobcoach_model.engine.reference import adjudicate_reference
+from jobcoach_model.law.jurisdictions import codes
 
 
 def _base(code: str):
@@ -63,12 +63,12 @@ def test_outcome_eligibility_reuses_the_rule_units_in_both_engines(seed):
     and the line twins agree on simulated cases under every interpretation."""
     from pathlib import Path
 
-    from jobcoach_model.adjudication import judge_cases
-    from jobcoach_model.pricing import outcome_lines
-    from jobcoach_model.reference import judge_cases_reference
-    from jobcoach_model.rulebook import get_rulebook
-    from jobcoach_model.scenario import load_scenario
-    from jobcoach_model.simulate import simulate_chunk
+    from jobcoach_model.caseloads.pricing import outcome_lines
+    from jobcoach_model.caseloads.scenario import load_scenario
+    from jobcoach_model.caseloads.simulate import simulate_chunk
+    from jobcoach_model.engine.adjudication import judge_cases
+    from jobcoach_model.engine.reference import judge_cases_reference
+    from jobcoach_model.law.rulebook import get_rulebook
 
     small = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
     scenario = load_scenario(small, {"simulation.seed": str(seed)})
@@ -113,7 +113,7 @@ def test_a_line_after_a_value_stops_is_refused_the_same_way_by_both_engines():
     """Lines on both sides of Texas's 2017-10-01 stop: both engines name the same row."""
     import datetime as dt
 
-    from jobcoach_model.errors import InputError
+    from jobcoach_model.base.errors import InputError
 
     @settings(
         max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -141,7 +141,7 @@ def test_a_line_after_a_value_stops_is_refused_the_same_way_by_both_engines():
 def test_add_years_vector_equals_add_years_line_by_line(days, years):
     """IA-CREDENTIAL's grace year ends on the anniversary: the vectorized date step the
     engine uses equals the reference engine's day by day (29 February -> 28 February)."""
-    from jobcoach_model.dates import NEVER, add_years, add_years_vector
+    from jobcoach_model.base.dates import NEVER, add_years, add_years_vector
 
     values = np.array([*days, NEVER], dtype=np.int64)
     got = add_years_vector(values, years)

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 from strategies import examples
 
-from jobcoach_model import records_figures as rf
-from jobcoach_model.disclosure import (
+from jobcoach_model.analysis.disclosure import (
     DOMINANCE,
     SECONDARY,
     THRESHOLD,
@@ -28,10 +27,11 @@ from jobcoach_model.disclosure import (
     determined,
     primary,
 )
-from jobcoach_model.figures import html_table
-from jobcoach_model.lines import prepare
-from jobcoach_model.records_pricing import price_records, record_bridge
-from jobcoach_model.records_release import release
+from jobcoach_model.analysis.records_pricing import price_records, record_bridge
+from jobcoach_model.analysis.records_release import release
+from jobcoach_model.presentation import records_figures as rf
+from jobcoach_model.presentation.figures import html_table
+from jobcoach_model.records.lines import prepare
 
 matplotlib.use("Agg")
 

@@ -12,7 +12,7 @@ from strategies import examples, interpretation_overrides, record_sets
 
 from jobcoach_model import adjudicate, load_rulebook
 from jobcoach_model.cli import EXAMPLES, main
-from jobcoach_model.explain import explain_lines, markdown
+from jobcoach_model.engine.explain import explain_lines, markdown
 
 FILES = {n: EXAMPLES / f"{n}.csv" for n in ("cases", "coaches", "services")}
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from browser import ARTIFACTS, PATIENCE, browser_or_skip
 
-from jobcoach_model.explorer import Explorer
-from jobcoach_model.scenario import load_scenario
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.explorer.panel import Explorer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +141,7 @@ def _stop(proc):
 
 
 def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
-    from jobcoach_model.rulebook import load_rulebook
+    from jobcoach_model.law.rulebook import load_rulebook
 
     ex = Explorer(debounce=0, export_path=tmp_path / "what_if.yaml", export_dir=tmp_path)
     for code in ("KS", "IA"):
@@ -164,7 +164,7 @@ def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
 
 
 def test_why_panel_is_the_bridge_between_the_chosen_schemes():
-    from jobcoach_model.bridge import bridge
+    from jobcoach_model.analysis.bridge import bridge
 
     ex = Explorer(debounce=0)
     ex.why_from.value, ex.why_to.value = "Iowa hourly", "Iowa SE unit rate"
@@ -336,7 +336,7 @@ def test_notebook_panel_renders_in_jupyterlab(tmp_path):
 
 
 def test_why_panel_says_who_gains_and_who_loses():
-    from jobcoach_model.gains import gains_by_band
+    from jobcoach_model.analysis.gains import gains_by_band
 
     ex = Explorer(debounce=0)
     ex._draw_why()

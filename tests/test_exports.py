@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from jobcoach_model.cli import EXAMPLES, main
-from jobcoach_model.export_reader import load_column_map
+from jobcoach_model.records.export_reader import load_column_map
 
 EXPORT = EXAMPLES / "export" / "billing_export.xlsx"
 MAP = EXAMPLES / "export" / "billing_export_columns.yaml"

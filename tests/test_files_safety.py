@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from jobcoach_model.base.outputs import MARKER
 from jobcoach_model.cli import main
-from jobcoach_model.outputs import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -125,7 +125,7 @@ def test_an_interrupt_is_one_line(monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("jobcoach_model.brief.make_brief", interrupted)
+    monkeypatch.setattr("jobcoach_model.presentation.brief.make_brief", interrupted)
     assert main(["brief", str(SMALL), "--quiet"]) == 130
     assert "stopped (SIGINT)" in _one_line(capsys)
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from strategies import examples, record_sets
 
 from jobcoach_model import adjudicate
-from jobcoach_model.reference import adjudicate_reference
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import load_scenario
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.engine.reference import adjudicate_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 REFORM = ROOT / "scenarios" / "kansas_reform_2027.yaml"
@@ -129,8 +129,8 @@ def test_late_reports_that_always_arrive_leave_nothing_held_for_reports():
 def test_iowa_money_of_jobs_lost_before_stabilization_is_never_released_and_said_so(
     reform_results,
 ):
-    from jobcoach_model.figures import headline_table
-    from jobcoach_model.findings import findings
+    from jobcoach_model.presentation.figures import headline_table
+    from jobcoach_model.presentation.findings import findings
 
     r = reform_results
     never = r.metric("Iowa hourly", "never_released_amount")
@@ -172,8 +172,8 @@ def test_a_window_is_whole_fiscal_years_of_each_state():
 def test_the_bridge_and_explain_say_which_value_a_line_used():
     from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE
 
-    from jobcoach_model.bridge import bridge
-    from jobcoach_model.explain import explain_lines
+    from jobcoach_model.analysis.bridge import bridge
+    from jobcoach_model.engine.explain import explain_lines
 
     sc = load_scenario(REFORM, {"simulation.replications": "2"})
     steps = bridge(sc, "Kansas hourly", "Kansas at 45.16 from 2027-07-01").steps

@@ -12,13 +12,13 @@ import pytest
 import yaml
 from scipy.stats import norm
 
-from jobcoach_model.adjudication import adjudicate
+from jobcoach_model.calibration.fit_report import fit_check
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import FitCheck, FitState, load_scenario
 from jobcoach_model.cli import EXAMPLES, main
-from jobcoach_model.findings import findings, fit_sentence
-from jobcoach_model.fit_report import fit_check
-from jobcoach_model.inputs import read_lines
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import FitCheck, FitState, load_scenario
+from jobcoach_model.engine.adjudication import adjudicate
+from jobcoach_model.presentation.findings import findings, fit_sentence
+from jobcoach_model.records.inputs import read_lines
 
 CONTRACT = {n: EXAMPLES / f"{n}.csv" for n in ("cases", "coaches", "services")}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jobcoach_model.flips import MAX_INPUTS, MIN_CASES, find_boxes, flips_table
+from jobcoach_model.analysis.flips import MAX_INPUTS, MIN_CASES, find_boxes, flips_table
 
 N = 3000
 

@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 from test_processes import _gone, _jobcoach, _wait_for
 
+from jobcoach_model.base.outputs import MARKER
 from jobcoach_model.cli import EXAMPLES, main
-from jobcoach_model.outputs import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORT = EXAMPLES / "export" / "billing_export.xlsx"
@@ -501,7 +501,7 @@ def test_a_scheduler_that_never_answers_or_is_no_address_is_one_line(
     import threading
 
     # the deadline's mechanism, not its length, is under test: 1 s instead of 20 s
-    monkeypatch.setattr("jobcoach_model.sweep.CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr("jobcoach_model.analysis.sweep.CONNECT_SECONDS", 1.0)
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -522,7 +522,7 @@ def test_a_scheduler_that_never_answers_or_is_no_address_is_one_line(
 
 
 def test_failures_csv_holds_no_cell_a_spreadsheet_runs(tmp_path):
-    from jobcoach_model.sweep import PointResult, failures_frame
+    from jobcoach_model.analysis.sweep import PointResult, failures_frame
 
     frame = failures_frame([{"a": 1}], [PointResult(None, "=HYPERLINK(1)")])
     assert frame["error"].tolist() == ["'=HYPERLINK(1)"]

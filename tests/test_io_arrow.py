@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import examples
 
-from jobcoach_model.adjudication import PAYEES, STATUSES
-from jobcoach_model.io import write_csv, write_result_csv
-from jobcoach_model.records import SERVICES, read_table
+from jobcoach_model.base.io import write_csv, write_result_csv
+from jobcoach_model.engine.adjudication import PAYEES, STATUSES
+from jobcoach_model.records.contract import SERVICES, read_table
 
 ids = st.text(alphabet='AZaz09-_ ,"é', min_size=1, max_size=6)
 floats = st.one_of(
@@ -95,8 +95,8 @@ cells = st.lists(
 @settings(max_examples=examples(150), deadline=None)
 @given(dates=cells)
 def test_a_bad_date_is_reported_at_its_first_row(tmp_path_factory, dates):
-    from jobcoach_model.errors import InputError
-    from jobcoach_model.records import normalize
+    from jobcoach_model.base.errors import InputError
+    from jobcoach_model.records.contract import normalize
 
     good = {"2026-03-01", "2026-03-02"}
     frame = pd.DataFrame(

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from jobcoach_model.jurisdictions import codes, get
-from jobcoach_model.records import TABLES
-from jobcoach_model.rulebook import load_rulebook
-from jobcoach_model.scenario import Scenario
+from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.law.jurisdictions import codes, get
+from jobcoach_model.law.rulebook import load_rulebook
+from jobcoach_model.records.contract import TABLES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "jobcoach_model"
 

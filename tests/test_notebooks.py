@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jobcoach_model.brief import RECORD_SUITE, SUITE, execute_suite, make_brief
-from jobcoach_model.errors import BriefError
-from jobcoach_model.outputs import MARKER
-from jobcoach_model.scenario import load_scenario
+from jobcoach_model.base.errors import BriefError
+from jobcoach_model.base.outputs import MARKER
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.presentation.brief import RECORD_SUITE, SUITE, execute_suite, make_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -129,7 +129,7 @@ def test_a_failed_brief_keeps_the_previous_one(small_brief, tmp_path, monkeypatc
     nb = nbformat.read(ROOT / "notebooks" / "cost_brief.ipynb", as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell("raise ValueError('the model broke')"))
     nbformat.write(nb, broken)
-    monkeypatch.setattr("jobcoach_model.brief.BRIEF_NOTEBOOK", broken)
+    monkeypatch.setattr("jobcoach_model.presentation.brief.BRIEF_NOTEBOOK", broken)
     with pytest.raises(BriefError, match="cell 4 of .* failed: ValueError: the model broke"):
         make_brief(SMALL, out, progress=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -154,7 +154,7 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
 
 def _recorded(path: Path) -> dict[str, float]:
     """The key numbers a notebook recorded with ``figures.record``."""
-    from jobcoach_model.figures import RECORD_MIME
+    from jobcoach_model.presentation.figures import RECORD_MIME
 
     nb = nbformat.read(path, as_version=4)
     found = {}
@@ -167,8 +167,8 @@ def _recorded(path: Path) -> dict[str, float]:
 
 @pytest.mark.notebook
 def test_brief_numbers_match_the_package(small_suite):
-    from jobcoach_model.bridge import bridge
-    from jobcoach_model.runner import run_file
+    from jobcoach_model.analysis.bridge import bridge
+    from jobcoach_model.caseloads.runner import run_file
 
     got = _recorded(small_suite / "cost_brief.ipynb")
     results = run_file(SMALL, 5, 3, {})
@@ -186,7 +186,7 @@ def test_brief_numbers_match_the_package(small_suite):
 
 @pytest.mark.notebook
 def test_sensitivity_notebook_numbers_match_the_package(small_suite):
-    from jobcoach_model.sensitivity import sensitivity_for
+    from jobcoach_model.analysis.sensitivity import sensitivity_for
 
     got = _recorded(small_suite / "06_sensitivity.ipynb")
     sens = sensitivity_for(SMALL, 5, 3, {}, 20)
@@ -203,7 +203,7 @@ def test_sensitivity_notebook_numbers_match_the_package(small_suite):
 
 @pytest.mark.notebook
 def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
-    from jobcoach_model.runner import run_file
+    from jobcoach_model.caseloads.runner import run_file
 
     got = _recorded(small_suite / "08_fiscal_note.ipynb")
     results = run_file(SMALL, 5, 3, {})

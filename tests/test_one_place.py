@@ -9,17 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
-from jobcoach_model import controls, metrics
-from jobcoach_model.budget import _accumulator_bytes
-from jobcoach_model.jurisdictions import Control
-from jobcoach_model.scenario import load_scenario
+from jobcoach_model.caseloads import metrics
+from jobcoach_model.caseloads.budget import _accumulator_bytes
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.explorer import controls
+from jobcoach_model.law.jurisdictions import Control
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
 
 
 def test_a_new_measure_is_one_row(monkeypatch):
-    from jobcoach_model.figures import caseload_table
-    from jobcoach_model.runner import run
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.presentation.figures import caseload_table
 
     scenario = load_scenario(SMALL, {"simulation.replications": "3"})
     before = _accumulator_bytes(scenario)
@@ -38,7 +39,7 @@ def test_a_new_measure_is_one_row(monkeypatch):
 
 
 def test_a_new_control_is_one_row(monkeypatch):
-    from jobcoach_model.explorer import Explorer
+    from jobcoach_model.explorer.panel import Explorer
 
     row = Control(
         "reports_late", "Share of cases with late reports", 0, 1, 0.05, "caseload",

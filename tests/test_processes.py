@@ -17,7 +17,7 @@ import psutil
 import pytest
 from test_explorer import _free_port, _wait_for_port
 
-from jobcoach_model.explorer import Explorer
+from jobcoach_model.explorer.panel import Explorer
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"

@@ -15,11 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import examples, interpretation_overrides, record_sets
 
-from jobcoach_model.adjudication import adjudicate
-from jobcoach_model.cli import EXAMPLES, main
-from jobcoach_model.figures import RECORD_MIME
-from jobcoach_model.lines import prepare
-from jobcoach_model.records_pricing import (
+from jobcoach_model.analysis.records_pricing import (
     by_rule,
     consumer_hours,
     price_records,
@@ -29,7 +25,11 @@ from jobcoach_model.records_pricing import (
     totals,
     who_gains,
 )
-from jobcoach_model.records_release import release
+from jobcoach_model.analysis.records_release import release
+from jobcoach_model.cli import EXAMPLES, main
+from jobcoach_model.engine.adjudication import adjudicate
+from jobcoach_model.presentation.figures import RECORD_MIME
+from jobcoach_model.records.lines import prepare
 
 EXPORT = EXAMPLES / "export" / "billing_export.xlsx"
 MAP = EXAMPLES / "export" / "billing_export_columns.yaml"

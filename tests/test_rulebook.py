@@ -11,9 +11,9 @@ import pytest
 from conftest import FIGURES, SEEDS, fold
 
 from jobcoach_model import OverrideError, ParameterDateError, load_rulebook, rules_table
-from jobcoach_model.catalog import interpretations_table, parameter_history, rules_catalog
-from jobcoach_model.jurisdictions import codes
-from jobcoach_model.rulebook import DatedValue, Reference, topics
+from jobcoach_model.law.jurisdictions import codes
+from jobcoach_model.law.rulebook import DatedValue, Reference, topics
+from jobcoach_model.rules.catalog import interpretations_table, parameter_history, rules_catalog
 
 
 def _all_references():
@@ -157,8 +157,8 @@ def test_every_parameter_has_unit_description_and_dated_values():
 
 
 def test_a_rulebook_file_with_a_key_given_twice_is_refused(tmp_path):
-    from jobcoach_model.errors import JobcoachError
-    from jobcoach_model.rulebook import read_rulebook_file
+    from jobcoach_model.base.errors import JobcoachError
+    from jobcoach_model.law.rulebook import read_rulebook_file
 
     path = tmp_path / "parameters.yaml"
     path.write_text("hourly_rate:\n  unit: USD/hour\nhourly_rate:\n  unit: USD/hour\n")

@@ -13,8 +13,8 @@ import pytest
 from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE, ROOT, assert_quote
 
 from jobcoach_model import adjudicate, load_rulebook
-from jobcoach_model.jurisdictions import codes
-from jobcoach_model.reference import adjudicate_reference
+from jobcoach_model.engine.reference import adjudicate_reference
+from jobcoach_model.law.jurisdictions import codes
 from jobcoach_model.rules import code_locations, info_rules, registered, units
 
 # rule id: (clause, status when it fires, changes that make it fire, changes that do not)

@@ -284,7 +284,7 @@ def test_IA_REPORT_with_a_dated_last_report_holds_only_the_lines_after_it():
     the last report received covers is paid; one after it waits (both engines)."""
     from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE
 
-    from jobcoach_model.reference import adjudicate_reference
+    from jobcoach_model.engine.reference import adjudicate_reference
 
     frames = (
         pd.DataFrame([{**BASE_CASE, "last_report_on": "2026-03-12"}]),

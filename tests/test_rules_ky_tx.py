@@ -13,9 +13,9 @@ import pytest
 from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE, ROOT, assert_quote
 
 from jobcoach_model import adjudicate, rules_table
+from jobcoach_model.base.errors import InputError
 from jobcoach_model.cli import main
-from jobcoach_model.errors import InputError
-from jobcoach_model.reference import adjudicate_reference
+from jobcoach_model.engine.reference import adjudicate_reference
 
 
 def _frames(service_lines, case=None, coach=None):
@@ -173,9 +173,9 @@ def test_what_the_sources_do_not_say_is_silent_never_borrowed():
 
 
 def test_a_scenario_prices_all_four_states_and_their_bridges_add_up():
-    from jobcoach_model.bridge import bridge
-    from jobcoach_model.runner import run
-    from jobcoach_model.scenario import load_scenario
+    from jobcoach_model.analysis.bridge import bridge
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.caseloads.scenario import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "four_states.yaml", {"simulation.replications": "3"})
     assert {s.rules for s in sc.schemes} == {"KS", "IA", "KY", "TX"}

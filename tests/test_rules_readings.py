@@ -8,7 +8,7 @@ import pytest
 from conftest import BASE_CASE, BASE_COACH, BASE_SERVICE, assert_quote, judge, one
 
 from jobcoach_model import InputError, adjudicate, load_rulebook
-from jobcoach_model.reference import adjudicate_reference
+from jobcoach_model.engine.reference import adjudicate_reference
 
 IA = load_rulebook("IA")
 

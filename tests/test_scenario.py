@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from jobcoach_model.caseloads.scenario import Scenario, field_notes, load_scenario, scenario_yaml
 from jobcoach_model.cli import main
-from jobcoach_model.scenario import Scenario, field_notes, load_scenario, scenario_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -142,7 +142,7 @@ def test_empty_scenario_is_the_default():
 
 
 def test_a_note_belongs_to_its_own_field_even_when_the_definition_wraps():
-    from jobcoach_model.scenario import field_notes
+    from jobcoach_model.caseloads.scenario import field_notes
 
     notes = field_notes()
     # these definitions wrap over lines; their comment ends the last line
@@ -153,8 +153,8 @@ def test_a_note_belongs_to_its_own_field_even_when_the_definition_wraps():
 
 
 def test_findings_say_the_benchmark_the_scenario_sets():
-    from jobcoach_model import findings as fd
-    from jobcoach_model.runner import run
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.presentation import findings as fd
 
     small = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
     sc = load_scenario(small, {"benchmark.share": "0.7", "benchmark.window_days": "60"})

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jobcoach_model.analysis.sensitivity import SOBOL_COLUMNS, inputs, run_sensitivity
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import load_scenario, read_scenario_data, scenario_from_dict
 from jobcoach_model.cli import main
-from jobcoach_model.rulebook import load_rulebook
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import load_scenario, read_scenario_data, scenario_from_dict
-from jobcoach_model.sensitivity import SOBOL_COLUMNS, inputs, run_sensitivity
-from jobcoach_model.why_figures import interpretation_table, overturn_sentences
+from jobcoach_model.law.rulebook import load_rulebook
+from jobcoach_model.presentation.why_figures import interpretation_table, overturn_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from strategies import examples
 
 from jobcoach_model import adjudicate
+from jobcoach_model.caseloads.pricing import PAID
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import Scheme, load_scenario
+from jobcoach_model.caseloads.simulate import simulate_chunk
 from jobcoach_model.cli import main
-from jobcoach_model.pricing import PAID
-from jobcoach_model.rulebook import load_rulebook
+from jobcoach_model.law.rulebook import load_rulebook
 from jobcoach_model.rulebooks.ia.schemes import milestone_days, price_outcome
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import Scheme, load_scenario
-from jobcoach_model.simulate import simulate_chunk
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -94,7 +94,7 @@ def test_large_caseloads_are_simulated_in_blocks_of_consumers(monkeypatch):
     """Above BLOCK_CONSUMERS a replication is split into consumer blocks, each its own
     chunk: every consumer is simulated once, ids stay unique, sums add up, and the plan
     (and so every number) does not depend on how the chunks are run."""
-    import jobcoach_model.simulate as sim
+    import jobcoach_model.caseloads.simulate as sim
 
     monkeypatch.setattr(sim, "BLOCK_CONSUMERS", 40)
     sc = small(**{"caseload.consumers": 150, "simulation.replications": 3})
@@ -114,7 +114,7 @@ def test_large_caseloads_are_simulated_in_blocks_of_consumers(monkeypatch):
     share = res.metric("caseload", "retained_90d_share")
     assert 0 < share < 1
     # totals are sums over blocks: the per-line money of every chunk adds up
-    from jobcoach_model.pricing import PAID, price
+    from jobcoach_model.caseloads.pricing import PAID, price
 
     scheme = sc.schemes[0]
     total = 0.0
@@ -172,7 +172,7 @@ def test_d_code_path_pays_exactly_2586_for_a_case_reaching_all_four():
     money = price_outcome(cl, load_rulebook("IA"), sc.outcomes.assessment_report_days)
     assert set(money.reason[money.status == PAID]) == {"D20", "D21", "D22", "D23"}
     # items come milestone by milestone; rebuild each case's paid total
-    from jobcoach_model.pricing import outcome_eligible
+    from jobcoach_model.caseloads.pricing import outcome_eligible
 
     ok, _ = outcome_eligible(cl, load_rulebook("IA"))
     days = milestone_days(cl, load_rulebook("IA"), sc.outcomes.assessment_report_days)
@@ -258,7 +258,7 @@ def test_kansas_group_cost_does_not_depend_on_group_size(size, hours, rate):
 def test_iowa_never_pays_above_the_cap():
     sc = small(**{"caseload.coaches.rate_mean": 48, "caseload.coaches.rate_sd": 8})
     cl = simulate_chunk(sc, 0, 3)
-    from jobcoach_model.adjudication import judge
+    from jobcoach_model.engine.adjudication import judge
 
     for medicaid in (45.16, 42.0, 50.0):
         book = load_rulebook("IA").with_overrides({"medicaid_hourly_rate": medicaid})

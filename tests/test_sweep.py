@@ -12,10 +12,7 @@ import pandas as pd
 import pytest
 from conftest import external_cluster
 
-from jobcoach_model.cli import main
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import load_scenario
-from jobcoach_model.sweep import (
+from jobcoach_model.analysis.sweep import (
     SweepError,
     expand,
     load_sweep,
@@ -23,6 +20,9 @@ from jobcoach_model.sweep import (
     run_points,
     sample_points,
 )
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small.yaml"

@@ -11,18 +11,18 @@ import pandas as pd
 import pytest
 from conftest import external_cluster
 
-from jobcoach_model.cli import main
-from jobcoach_model.errors import SensitivityError
-from jobcoach_model.runner import run
-from jobcoach_model.scenario import (
+from jobcoach_model.analysis.sensitivity import inputs, interpretation_points
+from jobcoach_model.analysis.sweep import run_batched
+from jobcoach_model.analysis.uncertainty import draw_points, run_draws
+from jobcoach_model.base.errors import SensitivityError
+from jobcoach_model.caseloads.runner import run
+from jobcoach_model.caseloads.scenario import (
     ScenarioError,
     load_scenario,
     load_scenario_data,
     scenario_from_dict,
 )
-from jobcoach_model.sensitivity import inputs, interpretation_points
-from jobcoach_model.sweep import run_batched
-from jobcoach_model.uncertainty import draw_points, run_draws
+from jobcoach_model.cli import main
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small.yaml"
 SETS = {"caseload.consumers": "60"}
@@ -170,7 +170,7 @@ def test_a_calibrated_input_is_drawn_from_its_fit_and_never_leaves_its_domain(sm
 
 
 def _toy_analysis(cost_b):
-    from jobcoach_model.uncertainty import Draws, analyse
+    from jobcoach_model.analysis.uncertainty import Draws, analyse
 
     rng = np.random.default_rng(5)
     n = 1500
@@ -185,7 +185,7 @@ def _toy_analysis(cost_b):
 
 
 def test_how_sure_names_the_inputs_worth_measuring_and_says_when_none_alone_would():
-    from jobcoach_model.likely_figures import opening_html, worth_sentence
+    from jobcoach_model.presentation.likely_figures import opening_html, worth_sentence
 
     decisive = _toy_analysis(lambda t: t["x"])
     said = worth_sentence(decisive)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobcoach_model.voi import (
+from jobcoach_model.analysis.voi import (
     cheapest,
     evpi,
     evppi,
@@ -174,7 +174,7 @@ def test_a_reading_and_a_number_that_decide_together_are_worth_the_evpi():
 def test_a_large_group_on_few_draws_keeps_to_its_main_effects_and_by_smooths():
     """Past DRAWS_PER_COLUMN the pairwise terms are left out (they would chase noise):
     twelve two-option readings on 200 draws give 1 + 12 main columns, no cross terms."""
-    from jobcoach_model.voi import _design
+    from jobcoach_model.analysis.voi import _design
 
     rng = np.random.default_rng(14)
     readings = [rng.choice(["a", "b"], 200) for _ in range(12)]

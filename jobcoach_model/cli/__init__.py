@@ -15,10 +15,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ..errors import JobcoachError
-from . import records, rulebooks, scenarios, sweeps
-from .common import EXAMPLES, Parser
-from .records import adjudicate_files
+from jobcoach_model.base.errors import JobcoachError
+from jobcoach_model.cli import records, rulebooks, scenarios, sweeps
+from jobcoach_model.cli.common import EXAMPLES, Parser
+from jobcoach_model.cli.records import adjudicate_files
 
 __all__ = ["EXAMPLES", "adjudicate_files", "build_parser", "main"]
 
@@ -54,7 +54,7 @@ def _stop(signum: int, _frame) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jobcoach`` command."""
     args = build_parser().parse_args(argv)  # --help ends here, having imported nothing big
-    from ..budget import TIME_LIMIT_ENV
+    from jobcoach_model.caseloads.budget import TIME_LIMIT_ENV
 
     limit_before = os.environ.get(TIME_LIMIT_ENV)
     if getattr(args, "time_limit", None) is not None:

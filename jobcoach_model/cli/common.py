@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import OverrideError
+from jobcoach_model.base.errors import OverrideError
 
 if TYPE_CHECKING:  # a command imports what it uses, so `jobcoach --help` starts fast
     import pandas as pd
@@ -96,7 +96,7 @@ def add_set(parser: argparse.ArgumentParser, metavar: str, text: str) -> None:
 
 def rules_code(raw: str) -> str:
     """A registered jurisdiction's code (argparse's ``type`` for ``--rules``)."""
-    from ..jurisdictions import broken, codes
+    from jobcoach_model.law.jurisdictions import broken, codes
 
     code = raw.strip().upper()
     if code in broken():  # its folder is there but cannot be read: say which file

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import OutputError
-from ..outputs import check_folder, check_not_input, check_replaceable, record
-from .common import add_columns, add_force, add_set, parse_sets, rules_code
+from jobcoach_model.base.errors import OutputError
+from jobcoach_model.base.outputs import check_folder, check_not_input, check_replaceable, record
+from jobcoach_model.cli.common import add_columns, add_force, add_set, parse_sets, rules_code
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -28,9 +28,9 @@ def adjudicate_files(
 ) -> pd.DataFrame:
     """Adjudicate an export's three tables under one rulebook and write the result
     atomically, as Parquet (``.parquet``), Excel (``.xlsx``) or CSV by ``out``'s extension."""
-    from ..adjudication import adjudicate
-    from ..inputs import export_terms, input_paths, read_inputs
-    from ..io import write_table
+    from jobcoach_model.base.io import write_table
+    from jobcoach_model.engine.adjudication import adjudicate
+    from jobcoach_model.records.inputs import export_terms, input_paths, read_inputs
 
     check_not_input(out, input_paths(cases, coaches, services, columns))
     check_replaceable(out, force)
@@ -44,8 +44,8 @@ def adjudicate_files(
 
 
 def summary_line(result: pd.DataFrame) -> str:
-    from ..adjudication import STATUSES
-    from ..money import usd
+    from jobcoach_model.base.money import usd
+    from jobcoach_model.engine.adjudication import STATUSES
 
     by = result.groupby("status")["amount"].agg(["count", "sum"]).reindex(list(STATUSES))
     by = by.fillna(0)
@@ -70,10 +70,10 @@ def _cmd_adjudicate(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from ..explain import explain_lines, markdown, statement_html
-    from ..inputs import export_terms, input_paths, read_inputs
-    from ..io import write_atomic
-    from ..rulebook import get_rulebook
+    from jobcoach_model.base.io import write_atomic
+    from jobcoach_model.engine.explain import explain_lines, markdown, statement_html
+    from jobcoach_model.law.rulebook import get_rulebook
+    from jobcoach_model.records.inputs import export_terms, input_paths, read_inputs
 
     paths = (args.cases, args.coaches, args.services)
     if args.out is not None:
@@ -119,10 +119,10 @@ def _replications(raw: str) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from ..calibrate import calibrate
-    from ..inputs import input_paths, read_lines
-    from ..io import write_atomic
-    from ..scenario import load_scenario
+    from jobcoach_model.base.io import write_atomic
+    from jobcoach_model.calibration.calibrate import calibrate
+    from jobcoach_model.caseloads.scenario import load_scenario
+    from jobcoach_model.records.inputs import input_paths, read_lines
 
     paths = (args.cases, args.coaches, args.services)
     inputs = [*input_paths(*paths, args.columns), args.base]
@@ -140,7 +140,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     fitted = result.scenario()  # the written scenario validates as any other
     check = None
     if args.check_replications:  # the gate: does the scenario reproduce its records?
-        from ..fit_report import fit_check
+        from jobcoach_model.calibration.fit_report import fit_check
 
         check = fit_check(lines, fitted, None, args.check_replications, Path(args.services).name)
         result.data["fit_check"] = check.model_dump(mode="json")
@@ -160,11 +160,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"  note: {note}")
     if check is not None:
-        from ..findings import fit_sentence
+        from jobcoach_model.presentation.findings import fit_sentence
 
         print(f"  fit check ({args.check_replications} replications): {fit_sentence(check)}")
     if args.report is not None:
-        from ..brief import make_fit_report
+        from jobcoach_model.presentation.brief import make_fit_report
 
         page = make_fit_report(
             *paths, args.out, args.report, args.columns, progress=False, force=args.force

@@ -7,15 +7,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..outputs import output_folder
-from .common import EXAMPLES, add_force, show_table
-from .records import adjudicate_files, summary_line
+from jobcoach_model.base.outputs import output_folder
+from jobcoach_model.cli.common import EXAMPLES, add_force, show_table
+from jobcoach_model.cli.records import adjudicate_files, summary_line
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from ..catalog import rules_catalog, rules_table
+    from jobcoach_model.rules.catalog import rules_catalog, rules_table
 
     if args.catalog:
         table = rules_catalog().drop(columns="jurisdiction")
@@ -32,13 +32,13 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 def _cmd_columns(args: argparse.Namespace) -> int:
     if args.template:  # a commented mapping file to edit
-        from ..export_reader import TEMPLATE
+        from jobcoach_model.records.export_reader import TEMPLATE
 
         sys.stdout.write(TEMPLATE)
         return 0
     import pandas as pd
 
-    from ..records import TABLES
+    from jobcoach_model.records.contract import TABLES
 
     rows = []
     for table in TABLES.values():
@@ -60,11 +60,11 @@ def _cmd_columns(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
-    from ..catalog import rules_table
+    from jobcoach_model.rules.catalog import rules_table
 
     output_folder(args.out, args.force)
     print(show_table(rules_table(citations=False), 55))
-    from ..jurisdictions import compared
+    from jobcoach_model.law.jurisdictions import compared
 
     for code in compared():
         out = args.out / f"example_{code}.csv"
@@ -82,7 +82,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_rulebook(args: argparse.Namespace) -> int:
-    from ..new_rulebook import write_skeleton
+    from jobcoach_model.rules.new_rulebook import write_skeleton
 
     folder = write_skeleton(args.code, args.name, args.into)
     print(f"{args.code.upper()}: a rulebook skeleton in {folder}")

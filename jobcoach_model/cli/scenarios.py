@@ -7,14 +7,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import JobcoachError, OutputError, OverrideError
-from ..outputs import check_not_input, output_folder
-from .common import add_columns, add_force, add_set, add_time_limit, parse_sets, show_table
+from jobcoach_model.base.errors import JobcoachError, OutputError, OverrideError
+from jobcoach_model.base.outputs import check_not_input, output_folder
+from jobcoach_model.cli.common import (
+    add_columns,
+    add_force,
+    add_set,
+    add_time_limit,
+    parse_sets,
+    show_table,
+)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..budget import check, estimate
-    from ..scenario import load_scenario
+    from jobcoach_model.caseloads.budget import check, estimate
+    from jobcoach_model.caseloads.scenario import load_scenario
 
     for path in args.scenario:
         scenario = load_scenario(path, parse_sets(args.set))
@@ -30,9 +37,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from ..budget import check
-    from ..runner import run, write_outputs
-    from ..scenario import load_scenario
+    from jobcoach_model.caseloads.budget import check
+    from jobcoach_model.caseloads.runner import run, write_outputs
+    from jobcoach_model.caseloads.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     check(scenario)  # before any folder is made or array allocated
@@ -51,8 +58,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_brief(args: argparse.Namespace) -> int:
-    from ..brief import make_brief, make_records_brief
-    from ..inputs import input_paths
+    from jobcoach_model.presentation.brief import make_brief, make_records_brief
+    from jobcoach_model.records.inputs import input_paths
 
     records = [args.cases, args.coaches, args.services]
     if any(records):
@@ -107,8 +114,8 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 def _refuse_shared_folders(paths: list[Path]) -> None:
     """Two scenarios whose names give one brief folder would keep one brief and lose the
     other: refused up front, naming both files."""
-    from ..outputs import slug
-    from ..scenario import read_scenario_data
+    from jobcoach_model.base.outputs import slug
+    from jobcoach_model.caseloads.scenario import read_scenario_data
 
     folders: dict[str, Path] = {}
     for path in paths:
@@ -124,9 +131,9 @@ def _refuse_shared_folders(paths: list[Path]) -> None:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from ..brief import RECORD_SUITE, SUITE, execute_suite
-    from ..errors import BriefError
-    from ..resources import IN_CHECKOUT, scenario_path
+    from jobcoach_model.base.errors import BriefError
+    from jobcoach_model.base.resources import IN_CHECKOUT, scenario_path
+    from jobcoach_model.presentation.brief import RECORD_SUITE, SUITE, execute_suite
 
     scenario = scenario_path(args.scenario).resolve() if args.scenario else None
     parameters = _notebook_parameters(args.param)
@@ -161,7 +168,7 @@ def _notebook_parameters(items: list[str] | None) -> dict:
     value read as a YAML scalar (``3`` a number, ``null`` None, ``abc`` text)."""
     import yaml
 
-    from ..errors import BriefError
+    from jobcoach_model.base.errors import BriefError
 
     out: dict = {}
     for item in items or ():
@@ -178,8 +185,8 @@ def _notebook_parameters(items: list[str] | None) -> dict:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from ..resources import bundled_scenarios
-    from ..scenario import read_scenario_data
+    from jobcoach_model.base.resources import bundled_scenarios
+    from jobcoach_model.caseloads.scenario import read_scenario_data
 
     for name, path in bundled_scenarios().items():
         description = " ".join(str(read_scenario_data(path).get("description", "")).split())
@@ -190,7 +197,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     import shutil
 
-    from ..resources import NOTEBOOKS, bundled_scenarios
+    from jobcoach_model.base.resources import NOTEBOOKS, bundled_scenarios
 
     out = output_folder(args.folder, args.force, option="init")
     plan = [
@@ -221,16 +228,16 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_explore(args: argparse.Namespace) -> int:
-    from ..explorer import serve
+    from jobcoach_model.explorer.panel import serve
 
     return serve(args.port, args.export_dir, args.max_sessions)
 
 
 def _cmd_bridge(args: argparse.Namespace) -> int:
-    from ..bridge import bridge
-    from ..money import usd
-    from ..reports import write_bridge
-    from ..scenario import load_scenario
+    from jobcoach_model.analysis.bridge import bridge
+    from jobcoach_model.base.money import usd
+    from jobcoach_model.caseloads.scenario import load_scenario
+    from jobcoach_model.presentation.reports import write_bridge
 
     check_not_input(args.out, (args.scenario,))
     check_not_input(args.chart, (args.scenario,), "--chart")

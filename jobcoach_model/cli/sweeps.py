@@ -7,19 +7,26 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..outputs import output_folder
-from .common import add_cluster, add_force, add_set, add_time_limit, parallel, parse_sets
+from jobcoach_model.base.outputs import output_folder
+from jobcoach_model.cli.common import (
+    add_cluster,
+    add_force,
+    add_set,
+    add_time_limit,
+    parallel,
+    parse_sets,
+)
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..reports import write_sensitivity
-    from ..scenario import load_scenario_data, scenario_from_dict
-    from ..sensitivity import run_sensitivity
+    from jobcoach_model.analysis.sensitivity import run_sensitivity
+    from jobcoach_model.caseloads.scenario import load_scenario_data, scenario_from_dict
+    from jobcoach_model.presentation.reports import write_sensitivity
 
     base, source = load_scenario_data(args.scenario, parse_sets(args.set))
     scenario = scenario_from_dict(base, source)
-    from ..budget import check_runs
-    from ..sensitivity import plan
+    from jobcoach_model.analysis.sensitivity import plan
+    from jobcoach_model.caseloads.budget import check_runs
 
     check_runs(
         scenario,
@@ -41,7 +48,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     for note in sens.notes:
         print(note)
-    from ..why_figures import overturn_sentences
+    from jobcoach_model.presentation.why_figures import overturn_sentences
 
     for sentence in overturn_sentences(sens):
         print(f"  {sentence}")
@@ -51,10 +58,10 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from ..budget import check_runs
-    from ..reports import write_sweep
-    from ..scenario import scenario_from_dict
-    from ..sweep import count_points, expand, load_sweep, run_points
+    from jobcoach_model.analysis.sweep import count_points, expand, load_sweep, run_points
+    from jobcoach_model.caseloads.budget import check_runs
+    from jobcoach_model.caseloads.scenario import scenario_from_dict
+    from jobcoach_model.presentation.reports import write_sweep
 
     spec, base, source = load_sweep(args.sweep)
     scenario = scenario_from_dict(base, source)
@@ -83,16 +90,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_uncertainty(args: argparse.Namespace) -> int:
-    from ..budget import check_runs
-    from ..runner import run
-    from ..scenario import load_scenario_data, scenario_from_dict
-    from ..uncertainty import (
+    from jobcoach_model.analysis.uncertainty import (
         DRAW_REPLICATIONS,
         analyse,
         run_draws,
         write_uncertainty,
     )
-    from ..voi import tied
+    from jobcoach_model.analysis.voi import tied
+    from jobcoach_model.caseloads.budget import check_runs
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.caseloads.scenario import load_scenario_data, scenario_from_dict
 
     base, source = load_scenario_data(args.scenario, parse_sets(args.set))
     scenario = scenario_from_dict(base, source)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrow_text import ArrowText
-from ..lines import Lines
-from ..money import hour_units
-from .context import LineContext, VectorContext
-from .registry import RuleUnit
+from jobcoach_model.base.arrow_text import ArrowText
+from jobcoach_model.base.money import hour_units
+from jobcoach_model.records.lines import Lines
+from jobcoach_model.rules.context import LineContext, VectorContext
+from jobcoach_model.rules.registry import RuleUnit
 
 
 class FlatRate(RuleUnit):

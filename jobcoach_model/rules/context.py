@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..dates import from_day
-from ..errors import InputError, ParameterDateError
-from ..lines import Lines
-from ..rulebook import Rulebook
+from jobcoach_model.base.dates import from_day
+from jobcoach_model.base.errors import InputError, ParameterDateError
+from jobcoach_model.law.rulebook import Rulebook
+from jobcoach_model.records.lines import Lines
 
 
 class Verdicts:

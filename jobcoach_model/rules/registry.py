@@ -20,9 +20,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import RulebookError
-from ..jurisdictions import broken, codes, first_line, refuse_broken, rules_module, where
-from ..rulebook import load_rulebook
+from jobcoach_model.base.errors import RulebookError
+from jobcoach_model.law.jurisdictions import (
+    broken,
+    codes,
+    first_line,
+    refuse_broken,
+    rules_module,
+    where,
+)
+from jobcoach_model.law.rulebook import load_rulebook
 
 STAGES = ("judge", "hours", "group")
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +76,7 @@ def _package_lines() -> tuple[tuple[str, int, str], ...]:
     """Every line of the package's own modules and of each jurisdiction's modules other
     than its rule units (a state's scheme pricing), read once."""
     package = Path(__file__).resolve().parents[1]
-    paths = [*package.glob("*.py"), *package.glob("rulebooks/*/*.py")]
+    paths = [p for p in package.rglob("*.py") if p.parent.name not in ("rules", "cli")]
     return tuple(
         (_relative(path), number, text)
         for path in sorted(paths)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...jurisdictions import Control, Jurisdiction, Measure
+from jobcoach_model.law.jurisdictions import Control, Jurisdiction, Measure
 
 
 class Iowa(Jurisdiction):
@@ -25,18 +25,18 @@ class Iowa(Jurisdiction):
         )
 
     def line_terms(self, kind: str, book: Any, lines: Any, when: Any) -> Any:
-        from .schemes import unit_rate_terms
+        from jobcoach_model.rulebooks.ia.schemes import unit_rate_terms
 
         return unit_rate_terms(book, lines, when)
 
     def price_cases(self, kind: str, caseload: Any, book: Any, assessment_days: int) -> Any:
-        from .schemes import price_outcome
+        from jobcoach_model.rulebooks.ia.schemes import price_outcome
 
         return price_outcome(caseload, book, assessment_days)
 
     def basis_rule(self, kind: str, book: Any) -> str:
         if kind == "unit_rate":
-            from .schemes import UNIT_RATE_RULE
+            from jobcoach_model.rulebooks.ia.schemes import UNIT_RATE_RULE
 
             return UNIT_RATE_RULE
         return super().basis_rule(kind, book)
@@ -46,7 +46,7 @@ class Iowa(Jurisdiction):
         be negotiated"); hourly lines are priced only on an hourly authorization basis."""
         import numpy as np
 
-        from ...errors import InputError
+        from jobcoach_model.base.errors import InputError
 
         missing = np.isnan(lines.coaches["hourly_rate"])
         if missing.any():
@@ -69,14 +69,14 @@ class Iowa(Jurisdiction):
     def payment_month(self, book: Any, caseload: Any, lines: Any, billed: Any) -> Any:
         """Not before stabilization, by default (001: "Provide notice of job stabilization
         to IVRS for payment"; reading ``hourly_payment_timing``)."""
-        from ...pricing import reported_month
+        from jobcoach_model.caseloads.pricing import reported_month
 
         billed = reported_month(caseload, lines, billed)  # IA-REPORT: after the report
         if book.choice("hourly_payment_timing") != "on_stabilization":
             return billed
         import numpy as np
 
-        from ...dates import NEVER, month_index
+        from jobcoach_model.base.dates import NEVER, month_index
 
         stab = lines.case("stabilized_on")
         known = stab < NEVER
@@ -88,7 +88,7 @@ class Iowa(Jurisdiction):
         stabilized is never paid: stabilization can no longer be documented."""
         import numpy as np
 
-        from ...dates import NEVER
+        from jobcoach_model.base.dates import NEVER
 
         if book.choice("hourly_payment_timing") != "on_stabilization":
             return np.zeros(len(held), dtype=bool)
@@ -104,8 +104,8 @@ class Iowa(Jurisdiction):
         )
 
     def caseload_counts(self, caseload: Any, book: Any, assessment_days: int) -> dict:
-        from ...dates import NEVER
-        from .schemes import milestone_days
+        from jobcoach_model.base.dates import NEVER
+        from jobcoach_model.rulebooks.ia.schemes import milestone_days
 
         days = milestone_days(caseload, book, assessment_days)
         return {f"{code.lower()}_reached": day < NEVER for code, day in days.items()}
@@ -126,7 +126,7 @@ class Iowa(Jurisdiction):
         )
 
     def published_checks(self, book: Any, when: Any) -> list[tuple[str, float, str]]:
-        from .schemes import MILESTONES
+        from jobcoach_model.rulebooks.ia.schemes import MILESTONES
 
         path = float(sum(book.value(f"{c.lower()}_amount", when) for c in MILESTONES))
         return [

@@ -1,0 +1,538 @@
+"""How sure the totals are: every interpretation's options, a one-at-a-time tornado over
+every input with a sensitivity range, and (optionally) Sobol indices, all run as sweep
+points on the same machinery as ``jobcoach sweep``.
+
+Every point keeps the scenario's seed, so all points simulate the same consumers (common
+random numbers): the difference between two points is the effect of the change, not
+simulation noise. Interpretations are re-adjudicated on those same lines.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jobcoach_model.analysis.sweep import PointResult, run_batched, run_points
+from jobcoach_model.base.errors import SensitivityError
+from jobcoach_model.base.interval import Z90
+from jobcoach_model.caseloads.scenario import (
+    Scenario,
+    load_scenario_data,
+    run_changes,
+    scenario_from_dict,
+)
+from jobcoach_model.law.jurisdictions import codes
+from jobcoach_model.law.rulebook import load_rulebook
+
+#: a total that moves by at least this share under another reading is flagged
+MATERIAL = 0.05
+DEFAULT_REPLICATIONS = 50
+#: replications per Sobol point: one, on the scenario's seed (common random numbers: the
+#: variance decomposed is the inputs', not the simulation's)
+SOBOL_REPLICATIONS = 1
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input the tornado and Sobol analyses swing: a scenario field or an assumed
+    rulebook parameter (set on every scheme of its rulebook)."""
+
+    name: str  # scenario path (caseload.coaches.rate_mean) or RULES.parameter
+    value: float  # in the scenario as run
+    low: float
+    high: float
+    source: str
+    integer: bool = False
+    #: a per-need input swung by one factor: (level, value in the scenario) pairs
+    levels: tuple[tuple[str, float], ...] = ()
+    #: fitted from records: a joint draw takes it from its fit (median its value, 5th and
+    #: 95th percentiles its interval), not uniformly over the range
+    fitted: bool = False
+    #: the field's own domain (its declared bounds): a fitted draw never leaves it
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+
+    def draw(self, u: float) -> float:
+        """The value a joint draw with uniform ``u`` gives this input: uniform over
+        [low, high]; for a fitted input, the quantile ``u`` of a split normal whose
+        median is its fitted value and whose 5th and 95th percentiles are its interval
+        (the bootstrap's percentiles; the simulator's own noise is not in it), kept
+        within the field's domain."""
+        if not self.fitted:
+            return self.low + (self.high - self.low) * u
+        from scipy.special import ndtri
+
+        z = float(ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+        side = (self.value - self.low) if z < 0 else (self.high - self.value)
+        value = self.value + z * side / Z90
+        return min(max(value, self.bounds[0]), self.bounds[1])
+
+    def sets(self, scenario: Scenario, value: float) -> dict[str, Any]:
+        """The --set changes that put this input at ``value`` (a factor for a per-need
+        input: every level multiplied by it)."""
+        if self.levels:
+            return {f"{self.name}.{k}": round(v * float(value), 10) for k, v in self.levels}
+        value = int(round(value)) if self.integer else round(float(value), 10)
+        if "." in self.name and self.name.split(".", 1)[0] in codes():
+            code, param = self.name.split(".", 1)
+            return {
+                f"schemes.{i}.overrides.{param}": value
+                for i, s in enumerate(scenario.schemes)
+                if s.rules == code
+            }
+        return {self.name: value}
+
+
+def _fields(model, prefix: str):
+    """(path, value, swing metadata, annotation, domain) of every field with a swing
+    range."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}.{name}" if prefix else name
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "swing" in extra:
+            yield path, value, extra["swing"], info.annotation, _domain(info.metadata)
+        elif hasattr(type(value), "model_fields"):
+            yield from _fields(value, path)
+
+
+#: how far inside an open bound (gt, lt) a drawn value is kept
+OPEN_BOUND = 1e-9
+
+
+def _domain(metadata: list) -> tuple[float, float]:
+    """A field's declared bounds (pydantic's ge/gt/le/lt), open ones just inside."""
+    lo, hi = -math.inf, math.inf
+    for m in metadata:
+        for attr, inside in (("ge", 0.0), ("gt", OPEN_BOUND)):
+            if getattr(m, attr, None) is not None:
+                lo = float(getattr(m, attr)) + inside
+        for attr, inside in (("le", 0.0), ("lt", OPEN_BOUND)):
+            if getattr(m, attr, None) is not None:
+                hi = float(getattr(m, attr)) - inside
+    return lo, hi
+
+
+def inputs(scenario: Scenario) -> list[Input]:
+    """Every input with a sensitivity range: scenario fields (ranges beside their defaults
+    in ``scenario.py``) and rulebook parameters labelled assumptions (``swing:`` in
+    ``parameters.yaml``), or, for an input fitted from records (``scenario.fitted``), its
+    90% interval. A range is stretched to include the scenario's own value."""
+    out = []
+    for path, value, swing, annotation, domain in _fields(scenario, ""):
+        fit = scenario.fitted.get(path)
+        fitted = fit is not None and fit.low is not None and fit.high is not None
+        if fitted:  # fitted from records: its 90% interval replaces the assumed range
+            swing = {"low": fit.low, "high": fit.high, "source": fit.source, "scale": fit.scale}
+        if swing.get("scale"):  # a per-need input: one factor for every level
+            levels = tuple((k, float(v)) for k, v in value.model_dump().items())
+            low, high = min(swing["low"], 1.0), max(swing["high"], 1.0)
+            out.append(
+                Input(
+                    path,
+                    1.0,
+                    low,
+                    high,
+                    swing["source"],
+                    levels=levels,
+                    fitted=fitted,
+                    bounds=(0.0, math.inf),  # a factor on levels that are >= 0
+                )
+            )
+            continue
+        lo, hi = min(swing["low"], value), max(swing["high"], value)
+        out.append(
+            Input(
+                path,
+                float(value),
+                lo,
+                hi,
+                swing["source"],
+                annotation is int,
+                fitted=fitted,
+                bounds=domain,
+            )
+        )
+    for code in codes():
+        if not any(s.rules == code for s in scenario.schemes):
+            continue
+        book = load_rulebook(code)
+        when = scenario.caseload.start_date
+        for name, param in book.parameters.items():
+            if param.swing is not None:
+                value = float(param.at(when))
+                lo, hi = min(param.swing.low, value), max(param.swing.high, value)
+                out.append(Input(f"{code}.{name}", value, lo, hi, param.swing.source))
+    return out
+
+
+def interpretation_points(scenario: Scenario) -> list[tuple[str, str, str, bool, dict]]:
+    """(rules, interpretation, option, is default, --set changes) for every option of every
+    interpretation of each rulebook a scheme uses, set on every scheme of that rulebook."""
+    out = []
+    for code in codes():
+        idx = [i for i, s in enumerate(scenario.schemes) if s.rules == code]
+        if not idx:
+            continue
+        for name, item in load_rulebook(code).interpretations.items():
+            for option in item.options:
+                sets = {f"schemes.{i}.overrides.{name}": option for i in idx}
+                out.append((code, name, option, option == item.default, sets))
+    return out
+
+
+def _totals(result: PointResult) -> pd.DataFrame:
+    s = result.summary
+    return s[s["metric"] == "total_paid"].set_index("scheme")[["mean", "p05", "p95"]]
+
+
+def _run_all(base, source, points, workers, scheduler, progress, desc) -> list[PointResult]:
+    """Every point's result; a failed point fails the analysis (its inputs are ours)."""
+    results = run_points(
+        base, source, points, workers=workers, scheduler=scheduler, progress=progress, desc=desc
+    )
+    for r in results:
+        if r.error:
+            raise SensitivityError(f"a {desc} point failed: {r.error}")
+    return results
+
+
+@dataclass
+class Sensitivity:
+    """The tables of a sensitivity run, and how it was run."""
+
+    scenario: Scenario
+    replications: int
+    base: pd.DataFrame  # scheme -> mean, p05, p95 of total paid
+    interpretations: pd.DataFrame
+    tornado: pd.DataFrame
+    sobol: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def material(self, threshold: float = MATERIAL) -> pd.DataFrame:
+        """Interpretation options that move a scheme's total by ``threshold`` or more."""
+        t = self.interpretations
+        share = t["delta"].abs() / t["default_mean"].abs().where(t["default_mean"] != 0)
+        return t[share.fillna(0) >= threshold].assign(share=share)
+
+    def overturns(self, threshold: float = MATERIAL) -> pd.DataFrame:
+        """For each material option: the scheme ranking it gives and which pairs of
+        schemes change order against the default reading."""
+        base_rank = self.base["mean"].sort_values(ascending=False)
+        rows = []
+        for (code, name, option), group in self.material(threshold).groupby(
+            ["rules", "interpretation", "option"], sort=False
+        ):
+            totals = self.base["mean"].copy()
+            full = self.interpretations[
+                (self.interpretations["interpretation"] == name)
+                & (self.interpretations["option"] == option)
+            ]
+            totals.loc[full["scheme"].to_numpy()] = full["mean"].to_numpy()
+            flips = [
+                f"{a} > {b}"
+                for i, a in enumerate(base_rank.index)
+                for b in base_rank.index[i + 1 :]
+                if totals[a] < totals[b]
+            ]
+            top, bottom = totals.idxmax(), totals.idxmin()
+            rows.append(
+                {
+                    "rules": code,
+                    "interpretation": name,
+                    "option": option,
+                    "largest_move": float(group["share"].abs().max()),
+                    "most_expensive": top,
+                    "least_expensive": bottom,
+                    "flips": "; ".join(flips),
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "rules",
+                "interpretation",
+                "option",
+                "largest_move",
+                "most_expensive",
+                "least_expensive",
+                "flips",
+            ],
+        )
+
+
+def plan(
+    scenario: Scenario,
+    replications: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+) -> list[tuple[int, int]]:
+    """The points ``run_sensitivity`` will run, as (points, replications per point): the
+    baseline, each interpretation, each input at its low and high, and with ``sobol=N``
+    Saltelli's N x (inputs + 2) points."""
+    k = len(inputs(scenario))
+    runs = [(1 + len(interpretation_points(scenario)) + 2 * k, replications)]
+    if sobol:
+        runs.append((sobol * (k + 2), sobol_replications))
+    return runs
+
+
+def run_sensitivity(
+    base: dict,
+    source: str,
+    scenario: Scenario,
+    *,
+    replications: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Sensitivity:
+    """Interpretations, tornado and (with ``sobol=N``) Sobol indices for one scenario.
+
+    ``base`` is the scenario's raw data (as in its file) and ``scenario`` the validated
+    scenario it gives; every point adds its changes to ``base``.
+    """
+    reps = {"simulation.replications": replications}
+    interp = interpretation_points(scenario)
+    swings = inputs(scenario)
+    points = [dict(reps)]
+    points += [{**reps, **sets} for *_, sets in interp]
+    for inp in swings:
+        points += [
+            {**reps, **inp.sets(scenario, inp.low)},
+            {**reps, **inp.sets(scenario, inp.high)},
+        ]
+    results = _run_all(base, source, points, workers, scheduler, progress, "sensitivity")
+    base_totals = _totals(results[0])
+    schemes = list(base_totals.index)
+
+    rows = []
+    defaults = {}
+    for (code, name, option, is_default, _), result in zip(interp, results[1:], strict=False):
+        totals = _totals(result)
+        for scheme in schemes:
+            if scenario.schemes[schemes.index(scheme)].rules != code:
+                continue
+            row = totals.loc[scheme]
+            rows.append([code, name, option, is_default, scheme, *row.tolist()])
+            if is_default:
+                defaults[(name, scheme)] = row["mean"]
+    table = pd.DataFrame(
+        rows,
+        columns=["rules", "interpretation", "option", "default", "scheme", "mean", "p05", "p95"],
+    )
+    table["default_mean"] = [
+        defaults[(n, s)] for n, s in zip(table["interpretation"], table["scheme"], strict=True)
+    ]
+    table["delta"] = (table["mean"] - table["default_mean"]).round(4)
+
+    tornado_rows = []
+    offset = 1 + len(interp)
+    for k, inp in enumerate(swings):
+        low, high = _totals(results[offset + 2 * k]), _totals(results[offset + 2 * k + 1])
+        for scheme in schemes:
+            t_lo, t_hi = float(low.loc[scheme, "mean"]), float(high.loc[scheme, "mean"])
+            tornado_rows.append(
+                [
+                    inp.name,
+                    inp.value,
+                    inp.low,
+                    inp.high,
+                    scheme,
+                    float(base_totals.loc[scheme, "mean"]),
+                    t_lo,
+                    t_hi,
+                    round(t_hi - t_lo, 4),
+                    inp.source,
+                    bool(inp.levels),
+                ]
+            )
+    tornado = pd.DataFrame(
+        tornado_rows,
+        columns=[
+            "input",
+            "value",
+            "low",
+            "high",
+            "scheme",
+            "total_base",
+            "total_low",
+            "total_high",
+            "swing",
+            "source",
+            "per_need_factor",
+        ],
+    )
+    order = (
+        tornado.assign(size=tornado["swing"].abs())
+        .groupby("input", sort=False)["size"]
+        .max()
+        .sort_values(ascending=False, kind="stable")
+        .index
+    )
+    tornado["input"] = pd.Categorical(tornado["input"], categories=list(order), ordered=True)
+    tornado = tornado.sort_values(["input", "scheme"], kind="stable").reset_index(drop=True)
+    tornado["input"] = tornado["input"].astype(str)
+
+    notes = [
+        f"{replications} replications per point (the scenario has "
+        f"{scenario.simulation.replications}; fewer keep the run short, and every point "
+        "shares the same simulated consumers, so differences are not noise); "
+        f"{len(points)} points."
+    ]
+    result = Sensitivity(scenario, replications, base_totals, table, tornado, notes=notes)
+    if sobol:
+        result.sobol = run_sobol(
+            base,
+            source,
+            scenario,
+            swings,
+            sobol,
+            sobol_replications,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+        result.notes.append(
+            f"Sobol: N={sobol} base samples, {sobol * (len(swings) + 2):,} points of "
+            f"{sobol_replications} replication(s) on the scenario's seed (Saltelli sampling; "
+            "first-order and total indices with 95% bootstrap intervals; the total index "
+            "also at N/4 and N/2 to show convergence)."
+        )
+    return result
+
+
+#: a Sobol table's columns: the indices at N with their 95% bootstrap half-widths, the
+#: total index at N/4 and N/2 (convergence), whether ST's interval reaches zero, and
+#: whether ST moved by no more than its half-width from N/2 to N (settled)
+SOBOL_COLUMNS = [
+    "input",
+    "scheme",
+    "S1",
+    "S1_conf",
+    "ST",
+    "ST_conf",
+    "ST_at_quarter_n",
+    "ST_at_half_n",
+    "ST_includes_zero",
+    "settled",
+]
+
+
+def run_sobol(
+    base: dict,
+    source: str,
+    scenario: Scenario,
+    swings: list[Input],
+    n: int,
+    replications: int,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of each scheme's total paid over the inputs'
+    ranges (SALib: Saltelli sampling, Sobol analysis, no second-order terms), with the
+    total index again on the first N/4 and N/2 base samples (a Sobol sequence's prefix is a
+    sample of its own) to show convergence. Points run lean and in batches
+    (``sweep.run_batched``), all on the scenario's seed (common random numbers)."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    # SALib leaves its bootstrap unseeded when the seed is 0 (falsy): use the scenario's
+    # seed, never 0, so the confidence intervals repeat exactly
+    seed = max(1, scenario.simulation.seed if seed is None else seed)
+    problem = {
+        "num_vars": len(swings),
+        "names": [i.name for i in swings],
+        "bounds": [[i.low, i.high] for i in swings],
+    }
+    X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    reps = {"simulation.replications": replications}
+    points = []
+    for row in X:
+        sets = dict(reps)
+        for inp, value in zip(swings, row, strict=True):
+            sets.update(inp.sets(scenario, value))
+        points.append(sets)
+    totals = run_batched(
+        base,
+        source,
+        points,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        desc="sobol",
+        error=SensitivityError,
+    )
+    k = len(swings)
+    sizes = {"quarter": n // 4, "half": n // 2}
+    rows = []
+    for scheme in (s.name for s in scenario.schemes):
+        Y = totals[f"{scheme} | total_paid"].to_numpy()
+        if np.ptp(Y) == 0:  # the scheme does not depend on any input
+            for inp in swings:
+                rows.append([inp.name, scheme, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, True, True])
+            continue
+        Si = sobol_analyze.analyze(problem, Y, calc_second_order=False, seed=seed)
+        earlier = {
+            name: (
+                sobol_analyze.analyze(
+                    problem, Y[: m * (k + 2)], calc_second_order=False, seed=seed
+                )["ST"]
+                if m >= 2
+                else np.full(k, np.nan)
+            )
+            for name, m in sizes.items()
+        }
+        for j, inp in enumerate(swings):
+            st, conf = float(Si["ST"][j]), float(Si["ST_conf"][j])
+            half = float(earlier["half"][j])
+            rows.append(
+                [
+                    inp.name,
+                    scheme,
+                    *(round(float(Si[c][j]), 4) for c in ("S1", "S1_conf", "ST", "ST_conf")),
+                    round(float(earlier["quarter"][j]), 4),
+                    round(half, 4),
+                    bool(st - conf <= 0),
+                    bool(np.isfinite(half) and abs(st - half) <= conf),
+                ]
+            )
+    return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
+
+
+def sensitivity_for(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict | None = None,
+    per_point: int = DEFAULT_REPLICATIONS,
+    sobol: int | None = None,
+    sobol_replications: int = SOBOL_REPLICATIONS,
+    workers: int = 0,
+) -> Sensitivity:
+    """A scenario file's sensitivity with a notebook's parameters (its replications, seed
+    and --set changes), ``per_point`` replications a point (never more than the scenario
+    runs), in this process or on ``workers`` local worker processes (the same numbers,
+    closed when it ends): what the brief and the notebooks show."""
+    path = Path(scenario)
+    base, _ = load_scenario_data(path, run_changes(replications, seed, sets))
+    parsed = scenario_from_dict(base, str(path))
+    reps = min(per_point, parsed.simulation.replications)
+    return run_sensitivity(
+        base,
+        str(path),
+        parsed,
+        replications=reps,
+        sobol=sobol,
+        sobol_replications=min(sobol_replications, parsed.simulation.replications),
+        workers=workers,
+    )

@@ -1,0 +1,1 @@
+"""Explorer: the what-if panel (ipywidgets), its controls, and the Voila server."""

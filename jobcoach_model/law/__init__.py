@@ -1,0 +1,3 @@
+"""Law: rulebooks (dated, cited parameters, interpretations) and the jurisdictions
+registry that finds each state's plugin.
+"""
