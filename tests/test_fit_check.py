@@ -19,6 +19,7 @@ from jobcoach_model.cli import EXAMPLES, main
 from jobcoach_model.engine.adjudication import adjudicate
 from jobcoach_model.presentation.findings import findings, fit_sentence
 from jobcoach_model.records.inputs import read_lines
+from jobcoach_model.records.lines import prepare
 
 CONTRACT = {n: EXAMPLES / f"{n}.csv" for n in ("cases", "coaches", "services")}
 
@@ -120,3 +121,25 @@ def test_a_brief_of_a_calibrated_scenario_opens_with_the_verdict():
         assert got[0] == fit_sentence(check) and word in got[0]
         assert got[1:] == plain  # the rest as before
     assert not any("calibrated" in s for s in plain)
+
+
+def test_the_records_interval_never_goes_below_zero():
+    """Two cases, one paid and one paid nothing: the normal interval's lower end would be
+    negative (mean x/2, half-width 1.645 x / 2 > x / 2), so it is 0."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in CONTRACT.values()]
+    paid = adjudicate(*frames, rules="KS")
+    paid["case_id"] = frames[2]["case_id"].to_numpy()
+    per_case = (
+        paid.assign(paid=np.where(paid["status"] == "paid", paid["amount"].astype(float), 0.0))
+        .groupby("case_id")["paid"]
+        .sum()
+    )
+    two = [per_case.idxmax(), per_case.idxmin()]
+    assert per_case[two[1]] == 0 < per_case[two[0]]
+    cases, coaches, services = frames
+    lines = prepare(
+        cases[cases["case_id"].isin(two)], coaches, services[services["case_id"].isin(two)], None
+    )
+    s = fit_check(lines, load_scenario("small"), ["KS"], replications=2).states["KS"]
+    assert s.records == pytest.approx(per_case[two[0]] / 2, abs=0.005)
+    assert s.records_low == 0.0 and s.records_high > s.records
