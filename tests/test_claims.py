@@ -12,7 +12,7 @@ import pytest
 
 from jobcoach_model.analysis.uncertainty import precision_note
 from jobcoach_model.analysis.voi import cheapest, pairwise_findings, strict_winner, tied
-from jobcoach_model.caseloads.runner import run_file
+from jobcoach_model.caseloads.budget import run_file
 from jobcoach_model.presentation.findings import brief_bridges, difference, findings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -168,7 +168,7 @@ def _recorded(path: Path) -> dict[str, float]:
 @pytest.mark.notebook
 def test_brief_numbers_match_the_package(small_suite):
     from jobcoach_model.analysis.bridge import bridge
-    from jobcoach_model.caseloads.runner import run_file
+    from jobcoach_model.caseloads.budget import run_file
 
     got = _recorded(small_suite / "cost_brief.ipynb")
     results = run_file(SMALL, 5, 3, {})
@@ -203,7 +203,7 @@ def test_sensitivity_notebook_numbers_match_the_package(small_suite):
 
 @pytest.mark.notebook
 def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
-    from jobcoach_model.caseloads.runner import run_file
+    from jobcoach_model.caseloads.budget import run_file
 
     got = _recorded(small_suite / "08_fiscal_note.ipynb")
     results = run_file(SMALL, 5, 3, {})

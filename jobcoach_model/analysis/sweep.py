@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tqdm.auto import tqdm
 
 from jobcoach_model.base.errors import JobcoachError, SweepError
+from jobcoach_model.caseloads.budget import check
 from jobcoach_model.caseloads.runner import SUMMARY_DECIMALS, mean_interval, paid_totals, run
 from jobcoach_model.caseloads.scenario import (
     ScenarioError,
@@ -155,6 +156,7 @@ def run_point(base: dict, source: str, sets: dict[str, Any]) -> PointResult:
     """Run the base scenario with one point's changes, as ``jobcoach simulate`` would."""
     try:
         scenario = scenario_from_dict(apply_sets(base, sets, source), source)
+        check(scenario)  # a point that cannot fit fails alone, in one line
         results = run(scenario, keep_sample=False)
     except (ScenarioError, JobcoachError) as err:
         return PointResult(None, str(err))

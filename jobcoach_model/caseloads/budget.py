@@ -16,11 +16,14 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
+from jobcoach_model.base.environment import TIME_LIMIT_ENV
 from jobcoach_model.base.errors import BudgetError
 from jobcoach_model.caseloads.metrics import caseload_metrics
+from jobcoach_model.caseloads.runner import Results, run
 from jobcoach_model.caseloads.scenario import Scenario
 
 #: peak bytes per service line of a chunk while it is simulated and priced (measured on
@@ -29,7 +32,6 @@ BYTES_PER_LINE = 600
 #: a run is refused when its estimate exceeds this (seconds); ``--time-limit`` sets
 #: JOBCOACH_TIME_LIMIT, which kernels and workers started by the command inherit
 DEFAULT_TIME_LIMIT = 3600.0
-TIME_LIMIT_ENV = "JOBCOACH_TIME_LIMIT"
 PILOT_CONSUMERS = 2_000
 #: runs this small always fit: no pilot is needed
 SMALL_RUN = 5_000_000  # consumer-replications
@@ -81,7 +83,6 @@ def _accumulator_bytes(scenario: Scenario) -> int:
 
 def estimate(scenario: Scenario) -> Estimate:
     """Peak memory and time of a run, from a pilot of the same scenario."""
-    from jobcoach_model.caseloads.runner import run
     from jobcoach_model.caseloads.simulate import BLOCK_CONSUMERS, simulate_chunk
 
     n, R = scenario.caseload.consumers, scenario.simulation.replications
@@ -95,7 +96,7 @@ def estimate(scenario: Scenario) -> Estimate:
     )
     started = time.perf_counter()
     chunk = simulate_chunk(pilot, 0, pilot_r)
-    run(pilot, keep_sample=False, simulated=[chunk], check=False)
+    run(pilot, keep_sample=False, simulated=[chunk])
     seconds = time.perf_counter() - started
     per_consumer = chunk.services["_n"] / (pilot_n * pilot_r)
     if n > BLOCK_CONSUMERS:
@@ -167,7 +168,6 @@ FEW_POINTS = 50
 def point_seconds(scenario: Scenario) -> float:
     """The fixed cost of one point, whatever its size: one consumer, one replication, run
     warm (the best of two), so that many small points are not estimated as free."""
-    from jobcoach_model.caseloads.runner import run
 
     tiny = scenario.model_copy(
         update={
@@ -178,7 +178,7 @@ def point_seconds(scenario: Scenario) -> float:
     best = math.inf
     for _ in range(2):
         started = time.perf_counter()
-        run(tiny, keep_sample=False, check=False)
+        run(tiny, keep_sample=False)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -215,3 +215,18 @@ def check_runs(
             f"{what}: {points:,} points would take about {_duration(seconds)} (limit "
             f"{_duration(limit)}); shrink {shrink}, or lift the limit with --time-limit"
         )
+
+
+def run_file(
+    scenario: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict[str, str] | None = None,
+) -> Results:
+    """Load a scenario file (with notebook-style overrides), refuse it up front if it
+    cannot fit in memory or time (``check``), and run it."""
+    from jobcoach_model.caseloads.scenario import load_scenario, run_changes
+
+    scenario = load_scenario(scenario, run_changes(replications, seed, sets))
+    check(scenario)
+    return run(scenario)

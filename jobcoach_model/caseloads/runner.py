@@ -255,19 +255,15 @@ def run(
     progress: bool = False,
     keep_sample: bool = True,
     simulated: list[SimulatedCaseload] | None = None,
-    check: bool = True,
 ) -> Results:
     """Simulate and price a scenario over all its replications, chunk by chunk (see
     ``simulate.chunk_plan``: peak memory does not grow with the caseload).
 
     With ``simulated`` (chunks from ``simulate_all``) the caseload is re-priced without
-    being simulated again: what the explorer does when only a rate changes. A run that
-    would not fit in memory or time is refused first (``budget.check``).
+    being simulated again: what the explorer does when only a rate changes. Whether a run
+    fits in memory and time is the caller's to check first (``budget.check``, or
+    ``budget.run_file``): the budget runs small pilots through this very function.
     """
-    if check and simulated is None:
-        from jobcoach_model.caseloads.budget import check as check_budget
-
-        check_budget(scenario)  # refuses, up front, a run that cannot fit
     R = scenario.simulation.replications
     acc = _accumulator(scenario)
     sample = None
@@ -465,15 +461,3 @@ def write_outputs(results: Results, out: str | Path) -> list[Path]:
             shutil.move(str(Path(tmp) / f"{name}.csv"), target)
             written.append(target)
     return written
-
-
-def run_file(
-    scenario: str | Path,
-    replications: int | None = None,
-    seed: int | None = None,
-    sets: dict[str, str] | None = None,
-) -> Results:
-    """Load a scenario file (with notebook-style overrides) and run it."""
-    from jobcoach_model.caseloads.scenario import load_scenario, run_changes
-
-    return run(load_scenario(scenario, run_changes(replications, seed, sets)))

@@ -54,7 +54,7 @@ def _stop(signum: int, _frame) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jobcoach`` command."""
     args = build_parser().parse_args(argv)  # --help ends here, having imported nothing big
-    from jobcoach_model.caseloads.budget import TIME_LIMIT_ENV
+    from jobcoach_model.base.environment import TIME_LIMIT_ENV
 
     limit_before = os.environ.get(TIME_LIMIT_ENV)
     if getattr(args, "time_limit", None) is not None:

@@ -44,7 +44,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_sets(args.set))
     check(scenario)  # before any folder is made or array allocated
     output_folder(args.out, args.force)
-    results = run(scenario, progress=sys.stderr.isatty(), check=False)
+    results = run(scenario, progress=sys.stderr.isatty())
     written = write_outputs(results, args.out)
     print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
     print("  " + ", ".join(p.name for p in written))

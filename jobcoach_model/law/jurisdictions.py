@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from jobcoach_model.law.rulebook import Rulebook
+#: a ``law.rulebook.Rulebook``: named, not imported, since the rulebook imports this
+#: registry (the registry stays below it)
+Rulebook = Any
 
 RULEBOOK_DIR = Path(__file__).parents[1] / "rulebooks"
 PACKAGE = "jobcoach_model.rulebooks"

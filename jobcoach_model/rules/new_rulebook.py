@@ -74,8 +74,8 @@ authorization window, an hours cap, group proration) are in ``rules/common.py``.
 
 from __future__ import annotations
 
-from jobcoach_model.rules.common import FlatRate
-from jobcoach_model.rules.registry import register
+from jobcoach_model.rulebooks.api import FlatRate
+from jobcoach_model.rulebooks.api import register
 
 
 # FILL IN: source file: "the clause that states the rate"
@@ -92,7 +92,7 @@ route, explorer controls); the defaults are a silent rulebook's."""
 
 from __future__ import annotations
 
-from jobcoach_model.law.jurisdictions import Jurisdiction
+from jobcoach_model.rulebooks.api import Jurisdiction
 
 
 class {cls}(Jurisdiction):

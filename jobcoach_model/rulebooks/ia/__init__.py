@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobcoach_model.law.jurisdictions import Control, Jurisdiction, Measure
+from jobcoach_model.rulebooks.api import Control, Jurisdiction, Measure
 
 
 class Iowa(Jurisdiction):
@@ -46,7 +46,7 @@ class Iowa(Jurisdiction):
         be negotiated"); hourly lines are priced only on an hourly authorization basis."""
         import numpy as np
 
-        from jobcoach_model.base.errors import InputError
+        from jobcoach_model.rulebooks.api import InputError
 
         missing = np.isnan(lines.coaches["hourly_rate"])
         if missing.any():
@@ -69,14 +69,14 @@ class Iowa(Jurisdiction):
     def payment_month(self, book: Any, caseload: Any, lines: Any, billed: Any) -> Any:
         """Not before stabilization, by default (001: "Provide notice of job stabilization
         to IVRS for payment"; reading ``hourly_payment_timing``)."""
-        from jobcoach_model.caseloads.pricing import reported_month
+        from jobcoach_model.rulebooks.api import reported_month
 
         billed = reported_month(caseload, lines, billed)  # IA-REPORT: after the report
         if book.choice("hourly_payment_timing") != "on_stabilization":
             return billed
         import numpy as np
 
-        from jobcoach_model.base.dates import NEVER, month_index
+        from jobcoach_model.rulebooks.api import NEVER, month_index
 
         stab = lines.case("stabilized_on")
         known = stab < NEVER
@@ -88,7 +88,7 @@ class Iowa(Jurisdiction):
         stabilized is never paid: stabilization can no longer be documented."""
         import numpy as np
 
-        from jobcoach_model.base.dates import NEVER
+        from jobcoach_model.rulebooks.api import NEVER
 
         if book.choice("hourly_payment_timing") != "on_stabilization":
             return np.zeros(len(held), dtype=bool)
@@ -104,7 +104,7 @@ class Iowa(Jurisdiction):
         )
 
     def caseload_counts(self, caseload: Any, book: Any, assessment_days: int) -> dict:
-        from jobcoach_model.base.dates import NEVER
+        from jobcoach_model.rulebooks.api import NEVER
         from jobcoach_model.rulebooks.ia.schemes import milestone_days
 
         days = milestone_days(caseload, book, assessment_days)

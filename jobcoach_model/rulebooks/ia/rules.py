@@ -12,10 +12,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jobcoach_model.base.dates import NEVER, add_years, add_years_vector
-from jobcoach_model.rules.common import AuthorizationWindow, GroupProration, HoursCap
-from jobcoach_model.rules.context import LineContext, VectorContext
-from jobcoach_model.rules.registry import RuleUnit, information_only, register
+from jobcoach_model.rulebooks.api import (
+    NEVER,
+    AuthorizationWindow,
+    GroupProration,
+    HoursCap,
+    LineContext,
+    RuleUnit,
+    VectorContext,
+    add_years,
+    add_years_vector,
+    information_only,
+    register,
+)
 
 
 # 002_a9d58c618c6fea04.txt: "Hourly job coach rates should be negotiated, based on the

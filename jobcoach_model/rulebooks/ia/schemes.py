@@ -11,13 +11,22 @@ import datetime as dt
 
 import numpy as np
 
-from jobcoach_model.base.dates import NEVER, month_index
-from jobcoach_model.base.money import hours_units, line_cents
-from jobcoach_model.caseloads.pricing import LineTerms, Payments, outcome_eligible
-from jobcoach_model.caseloads.simulate import SimulatedCaseload
-from jobcoach_model.engine.adjudication import DENIED, PAID, judge, stage_rule
-from jobcoach_model.law.rulebook import Rulebook
-from jobcoach_model.records.lines import Lines
+from jobcoach_model.rulebooks.api import (
+    DENIED,
+    NEVER,
+    PAID,
+    Lines,
+    LineTerms,
+    Payments,
+    Rulebook,
+    SimulatedCaseload,
+    hours_units,
+    judge,
+    line_cents,
+    month_index,
+    outcome_eligible,
+    stage_rule,
+)
 
 #: the rule a unit-rate scheme's money rests on
 UNIT_RATE_RULE = "IA-SE-UNIT-RATE"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobcoach_model.law.jurisdictions import Control, Jurisdiction
+from jobcoach_model.rulebooks.api import Control, Jurisdiction
 
 
 class Kansas(Jurisdiction):
@@ -21,7 +21,7 @@ class Kansas(Jurisdiction):
     def payment_month(self, book: Any, caseload: Any, lines: Any, billed: Any) -> Any:
         """On the monthly bill after the report covering the line is in (000: "if the
         required periodic reports are up-to-date"; the monthly cycle is an assumption)."""
-        from jobcoach_model.caseloads.pricing import reported_month
+        from jobcoach_model.rulebooks.api import reported_month
 
         return reported_month(caseload, lines, billed)
 

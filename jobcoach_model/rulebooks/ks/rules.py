@@ -13,10 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jobcoach_model.base.dates import NEVER
-from jobcoach_model.rules.common import AuthorizationWindow, FlatRate, GroupProration, HoursCap
-from jobcoach_model.rules.context import LineContext, VectorContext
-from jobcoach_model.rules.registry import RuleUnit, information_only, register
+from jobcoach_model.rulebooks.api import (
+    NEVER,
+    AuthorizationWindow,
+    FlatRate,
+    GroupProration,
+    HoursCap,
+    LineContext,
+    RuleUnit,
+    VectorContext,
+    information_only,
+    register,
+)
 
 
 # 000_86a311f16011d7dc.txt: "Rate: $40 per hour"

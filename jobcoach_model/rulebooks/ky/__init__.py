@@ -5,7 +5,7 @@ service (assumption), no benchmark, no appeal route; one explorer control, the r
 
 from __future__ import annotations
 
-from jobcoach_model.law.jurisdictions import Control, Jurisdiction
+from jobcoach_model.rulebooks.api import Control, Jurisdiction
 
 
 class Kentucky(Jurisdiction):

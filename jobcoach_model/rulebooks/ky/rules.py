@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from jobcoach_model.base.money import hour_units, hours_units
-from jobcoach_model.rules.common import FlatRate, HoursCap
-from jobcoach_model.rules.context import LineContext, VectorContext
-from jobcoach_model.rules.registry import register
+from jobcoach_model.rulebooks.api import (
+    FlatRate,
+    HoursCap,
+    LineContext,
+    VectorContext,
+    hour_units,
+    hours_units,
+    register,
+)
 
 
 # published_figures.md: "Kentucky (2001 fee memo, amended 2003): 15 USD/hour"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobcoach_model.law.jurisdictions import Control, Jurisdiction
+from jobcoach_model.rulebooks.api import Control, Jurisdiction
 
 
 class Texas(Jurisdiction):
@@ -22,7 +22,7 @@ class Texas(Jurisdiction):
             return
         import numpy as np
 
-        from jobcoach_model.base.errors import InputError
+        from jobcoach_model.rulebooks.api import InputError
 
         missing = np.isnan(lines.coaches["hourly_rate"])
         if missing.any():

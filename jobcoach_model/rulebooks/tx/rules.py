@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jobcoach_model.rules.context import LineContext, VectorContext
-from jobcoach_model.rules.registry import RuleUnit, register
+from jobcoach_model.rulebooks.api import LineContext, RuleUnit, VectorContext, register
 
 
 # published_figures.md: "Texas DARS VR manual ch. 16 (retired 2017-10-01): general job
