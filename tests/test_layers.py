@@ -160,3 +160,42 @@ def test_the_checks_find_what_is_planted():
     assert imports(source, {"jobcoach_model.caseloads.budget"}) == {
         "jobcoach_model.caseloads.budget"
     }  # a lazy import inside a function counts
+
+
+#: what the commands on records need: never caseloads, analysis or presentation
+RECORDS_LAYERS = {"base", "law", "records", "rules", "engine", "rulebooks", "cli"}
+_PROBE = """
+import contextlib, io, sys
+from jobcoach_model.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+layers = sorted({m.split(".")[1] for m in sys.modules if m.startswith("jobcoach_model.")})
+print(code, ",".join(layers))
+"""
+
+
+def test_the_commands_on_records_load_only_their_layers(tmp_path):
+    """Each in a fresh interpreter: adjudicate, explain, columns and rules load records,
+    rules and the engine, and nothing of caseloads, analysis or presentation."""
+    import subprocess
+    import sys
+
+    examples = PACKAGE / "examples"
+    files = [f"--{n}={examples / f'{n}.csv'}" for n in ("cases", "coaches", "services")]
+    commands = {
+        "adjudicate": ["adjudicate", "--rules", "IA", *files, "--out", str(tmp_path / "a.csv")],
+        "explain": ["explain", "--rules", "KS", *files, "--line", "S01"],
+        "columns": ["columns"],
+        "rules": ["rules"],
+    }
+    for name, args in commands.items():
+        out = (
+            subprocess.run(
+                [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        code, layers = out.split(" ")
+        assert code == "0", (name, out)
+        assert set(layers.split(",")) <= RECORDS_LAYERS, (name, layers)
