@@ -329,7 +329,8 @@ def bench_uncertainty() -> None:
     Sobol N = 1,024 over every input <= 10 minutes; draws per second with 1 and 2 workers
     and identical results. The floor is one draw's own work in this process (simulate and
     price one replication, ``runner.paid_totals``): the ratio shows what the machinery adds."""
-    from jobcoach_model.analysis.sensitivity import inputs, run_sobol
+    from jobcoach_model.analysis.problem import inputs
+    from jobcoach_model.analysis.sensitivity import run_sobol
     from jobcoach_model.analysis.uncertainty import draw_points, run_draws
     from jobcoach_model.caseloads.runner import paid_totals
     from jobcoach_model.caseloads.scenario import apply_sets, load_scenario_data, scenario_from_dict

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from jobcoach_model.analysis.sensitivity import inputs
+from jobcoach_model.analysis.problem import inputs
 from jobcoach_model.calibration.calibrate import calibrate
 from jobcoach_model.caseloads.scenario import load_scenario
 from jobcoach_model.caseloads.simulate import simulate_chunk

@@ -187,7 +187,7 @@ def test_the_draws_table_gives_each_scheme_its_mean_and_90_percent_interval():
 
 
 def test_a_replications_interval_is_its_5th_and_95th_percentile():
-    from jobcoach_model.caseloads.runner import mean_interval
+    from jobcoach_model.caseloads.results import mean_interval
 
     assert mean_interval(np.arange(1.0, 21.0)) == pytest.approx((10.5, 1.95, 19.05), abs=1e-12)
     assert mean_interval(np.array([np.nan, 2.0, 4.0])) == pytest.approx((3.0, 2.1, 3.9))

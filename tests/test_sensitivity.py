@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobcoach_model.analysis.sensitivity import SOBOL_COLUMNS, inputs, run_sensitivity
+from jobcoach_model.analysis.problem import inputs
+from jobcoach_model.analysis.sensitivity import SOBOL_COLUMNS, run_sensitivity
 from jobcoach_model.caseloads.runner import run
 from jobcoach_model.caseloads.scenario import load_scenario, read_scenario_data, scenario_from_dict
 from jobcoach_model.cli import main

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import external_cluster
 
-from jobcoach_model.analysis.sensitivity import inputs, interpretation_points
+from jobcoach_model.analysis.problem import inputs, interpretation_points
 from jobcoach_model.analysis.sweep import run_batched
 from jobcoach_model.analysis.uncertainty import draw_points, run_draws
 from jobcoach_model.base.errors import SensitivityError

@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 
 from jobcoach_model.base.errors import JobcoachError, SweepError
 from jobcoach_model.caseloads.budget import check
-from jobcoach_model.caseloads.runner import SUMMARY_DECIMALS, mean_interval, paid_totals, run
+from jobcoach_model.caseloads.results import SUMMARY_DECIMALS, mean_interval
+from jobcoach_model.caseloads.runner import paid_totals, run
 from jobcoach_model.caseloads.scenario import (
     ScenarioError,
     apply_sets,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from jobcoach_model.analysis.flips import Box, find_boxes, flips_table
-from jobcoach_model.analysis.sensitivity import inputs, interpretation_points
+from jobcoach_model.analysis.problem import inputs, interpretation_points
 from jobcoach_model.analysis.sweep import run_batched
 from jobcoach_model.analysis.voi import (
     cheapest,

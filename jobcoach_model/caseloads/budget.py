@@ -23,7 +23,8 @@ import psutil
 from jobcoach_model.base.environment import TIME_LIMIT_ENV
 from jobcoach_model.base.errors import BudgetError
 from jobcoach_model.caseloads.metrics import caseload_metrics
-from jobcoach_model.caseloads.runner import Results, run
+from jobcoach_model.caseloads.results import Results
+from jobcoach_model.caseloads.runner import run
 from jobcoach_model.caseloads.scenario import Scenario
 
 #: peak bytes per service line of a chunk while it is simulated and priced (measured on

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from jobcoach_model.base.dates import NEVER
+from jobcoach_model.caseloads.scenario import Scenario
 from jobcoach_model.law.jurisdictions import codes
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction
+from jobcoach_model.law.rulebook import load_rulebook
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,41 @@ def derive(counts: dict[str, np.ndarray], consumers: int) -> dict[str, np.ndarra
         divisor = np.maximum(counts[m.per], 1) if m.per else consumers
         out[m.summary_name] = counts[m.name] / divisor
     return out
+
+
+def benchmark_label(scenario: Scenario) -> str:
+    """The benchmark in force, in words: e.g. ``80% within 90 days``."""
+    b = benchmark_settings(scenario)
+    return f"{b['share']:.0%} within {b['window_days']:g} days"
+
+
+def benchmark_owner() -> str | None:
+    """The first jurisdiction that sets an accountability benchmark (None if none does)."""
+    for code in codes():
+        book = load_rulebook(code)
+        if get_jurisdiction(code).benchmark(book, book.effective) is not None:
+            return code
+    return None
+
+
+def benchmark_settings(scenario: Scenario) -> dict[str, float]:
+    """The accountability benchmark in force: the cited values of the jurisdiction that
+    sets one, unless the scenario sets its own. With none, every field comes from the
+    scenario (a window and share it must give) and review is quarterly (assumption)."""
+    owner = benchmark_owner()
+    when = scenario.caseload.start_date
+    cited = {"share": None, "window_days": None, "review_months": 3}
+    if owner is not None:
+        cited = get_jurisdiction(owner).benchmark(load_rulebook(owner), when)
+    b = scenario.benchmark
+    return {
+        "share": b.share if b.share is not None else cited["share"],
+        "window_days": b.window_days if b.window_days is not None else cited["window_days"],
+        "review_months": cited["review_months"],
+    }
+
+
+def benchmark_jurisdiction() -> str:
+    """The name of the jurisdiction whose benchmark the tables show ("" if none)."""
+    owner = benchmark_owner()
+    return load_rulebook(owner).name if owner else ""

@@ -38,7 +38,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from jobcoach_model.caseloads.budget import check
-    from jobcoach_model.caseloads.runner import run, write_outputs
+    from jobcoach_model.caseloads.results import write_outputs
+    from jobcoach_model.caseloads.runner import run
     from jobcoach_model.caseloads.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, parse_sets(args.set))

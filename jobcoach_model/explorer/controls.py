@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jobcoach_model.caseloads.runner import benchmark_jurisdiction, benchmark_settings
+from jobcoach_model.caseloads.metrics import benchmark_jurisdiction, benchmark_settings
 from jobcoach_model.caseloads.scenario import Scenario
 from jobcoach_model.law.jurisdictions import Control
 from jobcoach_model.law.jurisdictions import controls as jurisdiction_controls

@@ -24,7 +24,8 @@ import ipywidgets as w
 
 from jobcoach_model.base.money import usd
 from jobcoach_model.base.resources import NOTEBOOKS, SCENARIOS
-from jobcoach_model.caseloads.runner import Results, benchmark_jurisdiction
+from jobcoach_model.caseloads.metrics import benchmark_jurisdiction
+from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.scenario import Scenario, load_scenario, run_changes
 from jobcoach_model.explorer.controls import GROUPS, explorer_controls, resimulating, start_value
 from jobcoach_model.explorer.whatif import (

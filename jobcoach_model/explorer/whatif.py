@@ -12,7 +12,8 @@ from pathlib import Path
 
 from jobcoach_model.analysis.bridge import Bridge, bridge
 from jobcoach_model.base.io import write_atomic
-from jobcoach_model.caseloads.runner import Results, binomial_pass, run, simulate_all
+from jobcoach_model.caseloads.results import Results, binomial_pass
+from jobcoach_model.caseloads.runner import run, simulate_all
 from jobcoach_model.caseloads.scenario import (
     DEFAULT_SCHEMES,
     Scenario,

@@ -18,8 +18,12 @@ from matplotlib.axes import Axes
 from jobcoach_model.analysis.disclosure import SUPPRESSED_BELOW as SUPPRESSED
 from jobcoach_model.base.money import usd  # noqa: F401  (notebooks format money with fg.usd)
 from jobcoach_model.base.outputs import slug  # noqa: F401  (notebooks name files with fg.slug)
-from jobcoach_model.caseloads.metrics import caseload_metrics
-from jobcoach_model.caseloads.runner import Results, benchmark_jurisdiction, benchmark_label
+from jobcoach_model.caseloads.metrics import (
+    benchmark_jurisdiction,
+    benchmark_label,
+    caseload_metrics,
+)
+from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.scenario import Scenario, field_notes, run_changes
 from jobcoach_model.law.jurisdictions import codes
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction

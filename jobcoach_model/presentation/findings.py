@@ -14,13 +14,8 @@ import pandas as pd
 from jobcoach_model.analysis.bridge import Bridge, bridge
 from jobcoach_model.analysis.sensitivity import MATERIAL, Sensitivity
 from jobcoach_model.base.money import usd
-from jobcoach_model.caseloads.metrics import BENCHMARK
-from jobcoach_model.caseloads.runner import (
-    Results,
-    benchmark_jurisdiction,
-    benchmark_label,
-    mean_interval,
-)
+from jobcoach_model.caseloads.metrics import BENCHMARK, benchmark_jurisdiction, benchmark_label
+from jobcoach_model.caseloads.results import Results, mean_interval
 from jobcoach_model.caseloads.scenario import FitCheck
 from jobcoach_model.presentation.fiscal_figures import reform_sentences
 

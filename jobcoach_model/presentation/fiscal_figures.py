@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 
 from jobcoach_model.base.money import usd
 from jobcoach_model.caseloads.fiscal import window_label
-from jobcoach_model.caseloads.runner import Results
+from jobcoach_model.caseloads.results import Results
 
 
 def _cell(row: pd.Series | None) -> str:
