@@ -280,22 +280,36 @@ def _draw(scenario: Scenario, seq: np.random.SeedSequence, block: int = 0) -> di
 
 def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -> SimulatedCaseload:
     """Replications ``first`` .. ``first + count - 1`` (or consumer block ``block`` of
-    them, for caseloads above BLOCK_CONSUMERS) stacked into one SimulatedCaseload."""
+    them, for caseloads above BLOCK_CONSUMERS) stacked into one SimulatedCaseload, in
+    named steps: each replication's draws, its coaches, its consumers with their cases
+    and outcomes, and their service lines."""
     sc = scenario
-    cl, sv, oc, au = sc.caseload, sc.services, sc.outcomes, sc.authorizations
-    children = seeds(sc, first, count)
-    cc = cl.coaches
-    n_coaches = cc.providers * cc.coaches_per_provider
-    start = to_day(cl.start_date)
+    start = to_day(sc.caseload.start_date)
     end = horizon_end(sc)  # first day after the horizon
-    draws = [_draw(sc, seq, block) for seq in children]
-    U = np.concatenate([d["case_u"] for d in draws])
-    Z = np.concatenate([d["case_z"] for d in draws])
-    n = len(draws[0]["case_u"])  # consumers of each replication in this chunk
-    reps = np.repeat(np.arange(first, first + count), n)
-    local = np.tile(np.arange(n) + block * BLOCK_CONSUMERS, count)
+    draws = [_draw(sc, seq, block) for seq in seeds(sc, first, count)]
+    coaches = _coaches(sc, draws, first, count, start)
+    cases, outcomes, per_case = _consumers(sc, draws, first, count, block, start, end)
+    services, case_of_line = _service_lines(sc, draws, count, cases, coaches, per_case, end)
+    return SimulatedCaseload(
+        reps=per_case["reps"],
+        first_rep=first,
+        n_reps=count,
+        cases=cases,
+        coaches=coaches,
+        services=services,
+        case_idx=case_of_line,
+        coach_idx=per_case["coach_idx"][case_of_line],
+        outcomes=outcomes,
+        start=start,
+        horizon_end=end,
+        block=block,
+    )
 
-    # -- coaches ----------------------------------------------------------------------
+
+def _coaches(sc: Scenario, draws: list[dict], first: int, count: int, start: int) -> dict:
+    """Every replication's coaches: credential, training, rate, paperwork, provider."""
+    cc = sc.caseload.coaches
+    n_coaches = cc.providers * cc.coaches_per_provider
     CU = np.concatenate([d["coach_u"] for d in draws])
     CZ = np.concatenate([d["coach_z"] for d in draws])
     coach_rep = np.repeat(np.arange(first, first + count), n_coaches)
@@ -311,7 +325,7 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         NEVER,
     )
     cco = CU[:, 2] < cc.cco_share
-    coaches = {
+    return {
         "rep": coach_rep,
         "coach_id": coach_local,  # numbers here; text ids only in tables()
         "hourly_rate": np.round(
@@ -328,7 +342,20 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "_n": len(coach_rep),
     }
 
-    # -- consumers and their cases ------------------------------------------------------
+
+def _consumers(
+    sc: Scenario, draws: list[dict], first: int, count: int, block: int, start: int, end: int
+) -> tuple[dict, dict, dict]:
+    """Every replication's consumers: their cases (the contract's columns), their
+    outcomes, and what their service lines are drawn from (``per_case``)."""
+    cl, sv, oc, au = sc.caseload, sc.services, sc.outcomes, sc.authorizations
+    cc = cl.coaches
+    n_coaches = cc.providers * cc.coaches_per_provider
+    U = np.concatenate([d["case_u"] for d in draws])
+    Z = np.concatenate([d["case_z"] for d in draws])
+    n = len(draws[0]["case_u"])  # consumers of each replication in this chunk
+    reps = np.repeat(np.arange(first, first + count), n)
+    local = np.tile(np.arange(n) + block * BLOCK_CONSUMERS, count)
     need = _pick(U[:, 0], [cl.need_mix.get(k, 0.0) for k in NEEDS])
     weights = np.stack([d["provider_w"] / d["provider_w"].sum() for d in draws])
     cum = np.cumsum(weights, axis=1)
@@ -437,7 +464,35 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "coach_idx": coach_idx_case,
     }
 
-    # -- service lines: sessions_per_week lines per coaching week, within the horizon ------
+    per_case = {
+        "reps": reps,
+        "rep_local": rep_local,
+        "hire": hire,
+        "work": work,
+        "initial": initial,
+        "fade": fade,
+        "coach_weeks": coach_weeks,
+        "coach_idx": coach_idx_case,
+    }
+    return cases, outcomes, per_case
+
+
+def _service_lines(
+    sc: Scenario,
+    draws: list[dict],
+    count: int,
+    cases: dict,
+    coaches: dict,
+    per_case: dict,
+    end: int,
+) -> tuple[dict, np.ndarray]:
+    """Every case's service lines: sessions_per_week lines per coaching week, within the
+    horizon, drawn per replication in order (each replication's own generator); with each
+    line's case."""
+    sv = sc.services
+    reps, rep_local, hire = per_case["reps"], per_case["rep_local"], per_case["hire"]
+    work, initial, fade = per_case["work"], per_case["initial"], per_case["fade"]
+    coach_weeks, coach_idx_case = per_case["coach_weeks"], per_case["coach_idx"]
     S = sv.sessions_per_week
     per_case = coach_weeks * S
     total = int(per_case.sum())
@@ -481,17 +536,4 @@ def simulate_chunk(scenario: Scenario, first: int, count: int, block: int = 0) -
         "group_approved": np.ones(len(sel), dtype=bool),  # groups are simulated as approved
         "_n": len(sel),
     }
-    return SimulatedCaseload(
-        reps=reps,
-        first_rep=first,
-        n_reps=count,
-        cases=cases,
-        coaches=coaches,
-        services=services,
-        case_idx=case_of_line,
-        coach_idx=coach_idx_case[case_of_line],
-        outcomes=outcomes,
-        start=start,
-        horizon_end=end,
-        block=block,
-    )
+    return services, case_of_line
