@@ -357,3 +357,19 @@ def read_and_price(
     with export_terms(inputs):
         lines = prepare(*inputs.frames, None, inputs.sources)
         return price_records(lines, codes, overrides)
+
+
+def dumps_priced(priced: PricedRecords) -> bytes:
+    """Priced records as bytes, for the records brief's kernel (``loads_priced``): the
+    export is read and priced once, by ``jobcoach brief``, and handed over."""
+    import pickle
+
+    return pickle.dumps(priced, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads_priced(path: str | Path) -> PricedRecords:
+    """Priced records handed over by ``jobcoach brief`` (a file it wrote a moment ago in
+    the brief's own temporary folder; never a file from elsewhere)."""
+    import pickle
+
+    return pickle.loads(Path(path).read_bytes())  # noqa: S301 - our own file, just written

@@ -19,10 +19,9 @@ from jobcoach_model.analysis.problem import Input, inputs, interpretation_points
 from jobcoach_model.analysis.sweep import PointResult, run_batched, run_points
 from jobcoach_model.base.errors import SensitivityError
 from jobcoach_model.caseloads.scenario import (
+    Loaded,
     Scenario,
-    load_scenario_data,
-    run_changes,
-    scenario_from_dict,
+    load_once,
 )
 
 #: a total that moves by at least this share under another reading is flagged
@@ -358,7 +357,7 @@ def run_sobol(
 
 
 def sensitivity_for(
-    scenario: str | Path,
+    scenario: str | Path | Loaded,
     replications: int | None = None,
     seed: int | None = None,
     sets: dict | None = None,
@@ -371,13 +370,13 @@ def sensitivity_for(
     and --set changes), ``per_point`` replications a point (never more than the scenario
     runs), in this process or on ``workers`` local worker processes (the same numbers,
     closed when it ends): what the brief and the notebooks show."""
-    path = Path(scenario)
-    base, _ = load_scenario_data(path, run_changes(replications, seed, sets))
-    parsed = scenario_from_dict(base, str(path))
+    if not isinstance(scenario, Loaded):  # a file: read it here, once
+        scenario = load_once(scenario, replications, seed, sets)
+    base, parsed = scenario.data, scenario.scenario
     reps = min(per_point, parsed.simulation.replications)
     return run_sensitivity(
         base,
-        str(path),
+        scenario.source,
         parsed,
         replications=reps,
         sobol=sobol,

@@ -32,7 +32,7 @@ from jobcoach_model.analysis.voi import (
     value_of_information,
 )
 from jobcoach_model.base.errors import SensitivityError
-from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.caseloads.scenario import Loaded, Scenario
 
 #: the spawn key of the draws' own random stream (apart from every replication's)
 DRAW_STREAM = 2**31 - 1
@@ -293,7 +293,7 @@ def write_uncertainty(analysis: Analysis, out: Path) -> list[Path]:
 
 
 def uncertainty_for(
-    scenario: str | Path,
+    scenario: str | Path | Loaded,
     summary: pd.DataFrame,
     replications: int | None = None,
     seed: int | None = None,
@@ -303,15 +303,12 @@ def uncertainty_for(
     """A scenario file's joint draws with a notebook's parameters (its seed and --set
     changes; ``draws`` or the scenario's ``uncertainty.draws``), run in this process, and
     what they say beside ``summary``'s simulation-only intervals: what the brief shows."""
-    from jobcoach_model.caseloads.scenario import (
-        load_scenario_data,
-        run_changes,
-        scenario_from_dict,
-    )
+    from jobcoach_model.caseloads.scenario import load_once
 
-    base, source = load_scenario_data(Path(scenario), run_changes(replications, seed, sets))
-    parsed = scenario_from_dict(base, source)
+    if not isinstance(scenario, Loaded):  # a file: read it here, once
+        scenario = load_once(scenario, replications, seed, sets)
+    parsed = scenario.scenario
     n = draws or parsed.uncertainty.draws
-    result = run_draws(base, source, parsed, n, workers=0)
+    result = run_draws(scenario.data, scenario.source, parsed, n, workers=0)
     own = summary[summary["metric"] == "total_paid"].set_index("scheme")
     return analyse(result, own)

@@ -25,7 +25,7 @@ from jobcoach_model.base.errors import BudgetError
 from jobcoach_model.caseloads.metrics import caseload_metrics
 from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.runner import run
-from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.caseloads.scenario import Loaded, Scenario, load_once
 
 #: peak bytes per service line of a chunk while it is simulated and priced (measured on
 #: this 2-core machine: a 25,000-consumer chunk of ~195,000 lines added ~107 MiB)
@@ -219,15 +219,17 @@ def check_runs(
 
 
 def run_file(
-    scenario: str | Path,
+    scenario: str | Path | Loaded,
     replications: int | None = None,
     seed: int | None = None,
     sets: dict[str, str] | None = None,
+    checked: bool = False,
 ) -> Results:
-    """Load a scenario file (with notebook-style overrides), refuse it up front if it
-    cannot fit in memory or time (``check``), and run it."""
-    from jobcoach_model.caseloads.scenario import load_scenario, run_changes
-
-    scenario = load_scenario(scenario, run_changes(replications, seed, sets))
-    check(scenario)
-    return run(scenario)
+    """Run a scenario file (with notebook-style overrides; or one already read,
+    ``Loaded``), refusing it up front if it cannot fit in memory or time (``check``)
+    unless that was ``checked`` before (``jobcoach brief`` checks before its kernel)."""
+    if not isinstance(scenario, Loaded):
+        scenario = load_once(scenario, replications, seed, sets)
+    if not checked:
+        check(scenario.scenario)
+    return run(scenario.scenario)

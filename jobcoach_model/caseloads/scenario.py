@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -725,6 +726,29 @@ def load_scenario(path: str | Path, sets: dict[str, str] | None = None) -> Scena
     """A scenario file, with ``--set PATH=VALUE`` changes applied, validated."""
     data, source = load_scenario_data(path, sets)
     return scenario_from_dict(data, source)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A scenario file read once, with a notebook's changes: its data (what sensitivity
+    and the joint draws change point by point), the name its errors give it, and the
+    validated scenario. A brief reads its scenario once and hands this to each analysis."""
+
+    data: dict
+    source: str
+    scenario: Scenario
+
+
+def load_once(
+    path: str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    sets: dict | None = None,
+) -> Loaded:
+    """A scenario file with a notebook's parameters (``run_changes``), read and validated
+    once."""
+    data, source = load_scenario_data(path, run_changes(replications, seed, sets))
+    return Loaded(data, source, scenario_from_dict(data, source))
 
 
 def scenario_yaml(scenario: Scenario) -> str:

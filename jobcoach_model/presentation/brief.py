@@ -88,6 +88,7 @@ def make_brief(
         "scenario": str(scenario),
         "sets": dict(sets or {}),
         "suppress_below": suppress_below,
+        "checked": True,  # the budget was checked just above: the kernel need not again
         # the kernel runs in the brief's own temporary folder, so the
         # parameter (and the brief's bytes) never name a random path
         "output_dir": ".",
@@ -104,16 +105,21 @@ def _run_brief(
     label: str,
     beside=None,
     page: str = "brief.html",
+    handed: dict[str, bytes] | None = None,
 ) -> Path:
     """Execute a brief notebook into a temporary folder inside ``out``, write its HTML,
     call ``beside(folder)`` for files written next to it, and move everything into place
-    only when all of it succeeded (a failed run leaves the previous brief untouched)."""
+    only when all of it succeeded (a failed run leaves the previous brief untouched).
+    ``handed``: files the kernel reads (what this process already computed), written into
+    the kernel's folder under fixed names and removed before anything is moved."""
     import papermill as pm
 
     output_folder(out, force)
     with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
         tmp_path = Path(tmp)
         executed = tmp_path / notebook.name
+        for name, data in (handed or {}).items():
+            (tmp_path / name).write_bytes(data)
         try:
             pm.execute_notebook(
                 str(notebook),
@@ -126,6 +132,8 @@ def _run_brief(
             )
         except Exception as err:  # papermill raises PapermillExecutionError and others
             raise BriefError(f"{label}: brief not written; {_failure(err, executed)}") from None
+        for name in handed or {}:
+            (tmp_path / name).unlink()
         _tidy(executed)
         to_html(executed, tmp_path / page)
         if beside is not None:
@@ -169,6 +177,10 @@ def make_fit_report(
     )  # fmt: skip
 
 
+#: the file in a records brief's kernel folder holding the export as priced before it
+PRICED = "priced.pickle"
+
+
 def make_records_brief(
     cases: str | Path,
     coaches: str | Path,
@@ -185,7 +197,11 @@ def make_records_brief(
     statement per provider and rulebook in ``statements/`` beside it; returns the HTML
     brief's path. The export is read and priced here first, so a bad export fails in one
     line before any kernel starts. Default folder: ``reports/records-<services file>``."""
-    from jobcoach_model.analysis.records_pricing import read_and_price, rulebook_codes
+    from jobcoach_model.analysis.records_pricing import (
+        dumps_priced,
+        read_and_price,
+        rulebook_codes,
+    )
     from jobcoach_model.presentation.records_figures import write_statements
 
     codes = rulebook_codes(rules)  # None: every rulebook
@@ -199,6 +215,7 @@ def make_records_brief(
     out = (Path(out) if out else Path("reports") / f"records-{slug(Path(services).stem)}").resolve()
     parameters = {
         **paths,
+        "priced_file": PRICED,  # the export as read and priced here: the kernel reuses it
         "rules": ",".join(codes),
         "sets": dict(sets or {}),
         "suppress_below": suppress_below,
@@ -209,8 +226,9 @@ def make_records_brief(
         write_statements(priced, folder / "statements")
 
     return _run_brief(
-        RECORDS_NOTEBOOK, parameters, out, force, progress, Path(services).name, statements
-    )
+        RECORDS_NOTEBOOK, parameters, out, force, progress, Path(services).name, statements,
+        handed={PRICED: dumps_priced(priced)},
+    )  # fmt: skip
 
 
 SUITE = (
