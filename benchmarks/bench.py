@@ -193,6 +193,7 @@ def main() -> None:
             "cold",
             "fiscal",
             "uncertainty",
+            "brief",
         ),
         default=None,
     )
@@ -222,6 +223,7 @@ def main() -> None:
         "cold": bench_cold_start,
         "fiscal": bench_fiscal,
         "uncertainty": bench_uncertainty,
+        "brief": bench_brief,
     }
     for name, section in sections.items():
         if args.only in (None, name):
@@ -389,6 +391,35 @@ def bench_notebooks() -> None:
     print(
         f"  one brief (execute with findings, bridge and sensitivity; HTML, CSV): {brief:.1f} s "
         "(target <= 60 s)"
+    )
+
+
+def bench_brief(scenario: str = "scenarios/baseline.yaml") -> None:
+    """The baseline brief against its peers in the same run, each a whole process:
+    `simulate` of the same scenario plus its `uncertainty` (the joint draws the brief
+    shows). Target: the brief <= 1.5x their sum (issue 30)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    def timed(*args: str) -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "jobcoach_model", *args, "--out", f"{tmp}/out"],
+                check=True,
+                capture_output=True,
+            )
+            return time.perf_counter() - t0
+
+    simulate = timed("simulate", scenario)
+    draws = timed("uncertainty", scenario)
+    brief = timed("brief", scenario, "--quiet")
+    ratio = brief / (simulate + draws)
+    print("\nBrief against simulate + uncertainty (whole processes, same scenario)")
+    print(
+        f"  {scenario}: brief {brief:.1f} s; simulate {simulate:.1f} s + uncertainty "
+        f"{draws:.1f} s = {simulate + draws:.1f} s; ratio {ratio:.2f}x (target <= 1.5x)"
     )
 
 
