@@ -261,21 +261,10 @@ class Release:
         """Whether a cell is released."""
         return self.cells["reason"].iat[self._at[key]] == ""
 
-    def get(self, *key) -> float | None:
-        """A cell's value, or None when it is suppressed."""
-        i = self._at[key]
-        return None if self.cells["reason"].iat[i] else float(self.cells["value"].iat[i])
-
     def count(self, *key) -> int | None:
         """A cell's contributors, or None when it is suppressed."""
         i = self._at[key]
         return None if self.cells["reason"].iat[i] else int(self.cells["contributors"].iat[i])
-
-    def hidden(self, table: str) -> int:
-        """How many cells of a table are suppressed (not counting cells not shown)."""
-        mine = self.cells["key"].map(lambda k: k[0] == table)
-        r = self.cells["reason"][mine]
-        return int(((r != "") & (r != NOT_SHOWN)).sum())
 
     def exposed(self) -> np.ndarray:
         """Hidden cells the shown ones still determine (none, unless a sum ties them to

@@ -144,7 +144,7 @@ class _Builder:
             keys += [(code, s, "lines") for s in STATUSES.values()]
             money = [True] * k + [False] * k
             got = self.add("totals", keys, c, money, units=[*range(k), *range(k)])
-            ids.update({(code, s): i for s, i in zip(STATUSES.values(), got, strict=False)})
+            ids.update({(code, s): i for s, i in zip(STATUSES.values(), got[:k], strict=True)})
             self.led.relate(dict.fromkeys(got[k:], 1.0), constant=self.p.lines.n)
         return ids
 
