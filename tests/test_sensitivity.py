@@ -166,3 +166,28 @@ def test_cli_sensitivity_writes_every_file(tmp_path, capsys):
         "swing",
     ]
     assert "2 replications per point" in capsys.readouterr().out
+
+
+def test_a_briefs_sensitivity_is_the_same_read_once_and_on_two_workers():
+    """What the cost brief asks for (the scenario read once, ``load_once``) gives the
+    tables a file gives, in the kernel or on 2 local workers (``brief --workers 2``)."""
+    from jobcoach_model.analysis.sensitivity import sensitivity_for
+    from jobcoach_model.caseloads.scenario import load_once
+
+    loaded = load_once(SMALL, 4, 3, {})
+    here = sensitivity_for(loaded, per_point=2)
+    file = sensitivity_for(SMALL, 4, 3, {}, per_point=2)
+    two = sensitivity_for(loaded, per_point=2, workers=2)
+    for other in (file, two):
+        pd.testing.assert_frame_equal(other.interpretations, here.interpretations)
+        pd.testing.assert_frame_equal(other.tornado, here.tornado)
+
+
+@pytest.mark.parametrize("bad", ["-1", "9", "two"])
+def test_a_bad_number_of_brief_workers_is_one_line(tmp_path, capsys, bad):
+    with pytest.raises(SystemExit) as exc:
+        main(["brief", str(SMALL), "--out", str(tmp_path / "b"), "--workers", bad])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--workers" in err[0] and "0 to 8" in err[0], err
+    assert not (tmp_path / "b").exists()

@@ -299,9 +299,11 @@ def uncertainty_for(
     seed: int | None = None,
     sets: dict | None = None,
     draws: int | None = None,
+    workers: int = 0,
 ) -> Analysis:
     """A scenario file's joint draws with a notebook's parameters (its seed and --set
-    changes; ``draws`` or the scenario's ``uncertainty.draws``), run in this process, and
+    changes; ``draws`` or the scenario's ``uncertainty.draws``), run in this process (or on
+    ``workers`` local worker processes: the same numbers), and
     what they say beside ``summary``'s simulation-only intervals: what the brief shows."""
     from jobcoach_model.caseloads.scenario import load_once
 
@@ -309,6 +311,6 @@ def uncertainty_for(
         scenario = load_once(scenario, replications, seed, sets)
     parsed = scenario.scenario
     n = draws or parsed.uncertainty.draws
-    result = run_draws(scenario.data, scenario.source, parsed, n, workers=0)
+    result = run_draws(scenario.data, scenario.source, parsed, n, workers=workers)
     own = summary[summary["metric"] == "total_paid"].set_index("scheme")
     return analyse(result, own)

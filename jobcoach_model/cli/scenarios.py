@@ -107,9 +107,21 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             suppress_below=args.suppress_below,
             force=args.force,
+            workers=args.workers,
         )
         print(html)
     return 0
+
+
+def _workers(raw: str) -> int:
+    """A cost brief's worker processes (argparse's ``type``): 0 to 8."""
+    try:
+        n = int(raw)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 8:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 8, got {raw!r}")
+    return n
 
 
 def _refuse_shared_folders(paths: list[Path]) -> None:
@@ -312,6 +324,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="suppress table cells describing fewer than N consumers (0: none)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="a cost brief's sensitivity and joint draws on N local worker processes "
+        "(0, the default: in the kernel itself; the same numbers either way)",
+    )
     add_force(p)
     add_time_limit(p)
     p.set_defaults(func=_cmd_brief)

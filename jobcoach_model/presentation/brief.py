@@ -73,8 +73,11 @@ def make_brief(
     progress: bool = True,
     suppress_below: int = 10,
     force: bool = False,
+    workers: int = 0,
 ) -> Path:
-    """Run the cost brief for a scenario file; returns the HTML brief's path.
+    """Run the cost brief for a scenario file; returns the HTML brief's path. Its
+    sensitivity and joint draws run in the kernel, or on ``workers`` local worker
+    processes (the same numbers; the cluster stops with the brief).
 
     The default folder is ``reports/<slug of the scenario name>``: a name is a label,
     never a path. A folder of the user's own files is refused unless ``force``."""
@@ -89,6 +92,7 @@ def make_brief(
         "sets": dict(sets or {}),
         "suppress_below": suppress_below,
         "checked": True,  # the budget was checked just above: the kernel need not again
+        "workers": workers,
         # the kernel runs in the brief's own temporary folder, so the
         # parameter (and the brief's bytes) never name a random path
         "output_dir": ".",
