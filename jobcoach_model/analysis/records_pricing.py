@@ -68,6 +68,10 @@ class PricedRecords:
         """Each line's money under one rulebook in cents (denied: what was claimed)."""
         return _cents(self.terms[code].amount)
 
+    def paid_cents(self, code: str) -> np.ndarray:
+        """Each line's money paid under one rulebook in cents (0 if held or denied)."""
+        return np.where(self.status(code) == PAID, self.cents(code), 0)
+
     def status(self, code: str) -> np.ndarray:
         """Each line's status code under one rulebook."""
         return self.terms[code].judgement.status
@@ -256,7 +260,7 @@ def record_bridge(p: PricedRecords, source: str, target: str) -> RecordBridge:
     a, b = p.terms[source], p.terms[target]
     n = len(p.provider_ids)
     steps = lines_bridge(a, b, p.provider, n)
-    paid = {c: np.where(p.status(c) == PAID, p.cents(c), 0) for c in (source, target)}
+    paid = {c: p.paid_cents(c) for c in (source, target)}
     start = np.bincount(p.provider, weights=paid[source], minlength=n)
     end = np.bincount(p.provider, weights=paid[target], minlength=n)
     start, end = np.rint(start).astype(np.int64), np.rint(end).astype(np.int64)

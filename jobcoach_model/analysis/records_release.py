@@ -131,8 +131,8 @@ class _Builder:
 
     def totals(self) -> dict:
         ids = {}
-        zero = np.zeros(self.p.lines.n)
-        ids["all"] = self.add("all", [()], _one(zero == 0, self.who, zero), money=False)[0]
+        every, zero = np.ones(self.p.lines.n, dtype=bool), np.zeros(self.p.lines.n)
+        ids["all"] = self.add("all", [()], _one(every, self.who, zero), money=False)[0]
         k = len(STATUSES)
         for code in self.p.codes:
             status, cents = self.p.status(code), self.p.cents(code)
@@ -206,7 +206,7 @@ class _Builder:
 
     def gains(self, b: RecordBridge, totals: dict) -> tuple[list[tuple], list[tuple]]:
         p, pair = self.p, (b.source, b.target)
-        paid = {c: np.where(p.status(c) == PAID, p.cents(c), 0) for c in pair}
+        paid = {c: p.paid_cents(c) for c in pair}
         change = paid[b.target] - paid[b.source]
         band = band_of(b.providers["consumers"].to_numpy())
         labels = [x for x in dict.fromkeys(who_gains(b)["band"]) if x != ALL]
