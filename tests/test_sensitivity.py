@@ -191,3 +191,40 @@ def test_a_bad_number_of_brief_workers_is_one_line(tmp_path, capsys, bad):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--workers" in err[0] and "0 to 8" in err[0], err
     assert not (tmp_path / "b").exists()
+
+
+def test_points_sharing_a_caseload_equal_each_run_alone():
+    """The sensitivity's work done once (``sweep.run_lean``): points that change only a
+    scheme share one simulated caseload and price each distinct setting once, yet every
+    point's total paid and paid per job kept 90 days, with their intervals, equal a run of
+    that point alone; a point that cannot run fails alone."""
+    from jobcoach_model.analysis.sweep import run_lean, run_point, run_shared
+
+    base, source, _ = _load(SMALL)
+    reps = {"simulation.replications": 4}
+    points = [
+        dict(reps),
+        {**reps, "schemes.0.overrides.hourly_rate": 30.0},
+        {**reps, "schemes.0.overrides.hourly_rate": 30.0},  # the same setting again
+        {**reps, "caseload.coaches.rate_mean": 44.0},  # a caseload of its own
+        {**reps, "schemes.0.overrides.rounding": "sideways"},  # not an option: fails alone
+        {**reps, "caseload.coaches.rate_mean": 44.0, "schemes.0.overrides.hourly_rate": 45.16},
+    ]
+    lean = run_lean(base, source, points, workers=0)
+    assert len(lean) == len(points)
+    assert lean[4].summary is None and "sideways" in lean[4].error
+    moved = []
+    for sets, got in zip(points, lean, strict=True):
+        alone = run_point(base, source, sets)
+        if alone.error:
+            assert got.error == alone.error
+            continue
+        want = alone.summary.set_index(["scheme", "metric"])
+        got = got.summary.set_index(["scheme", "metric"])
+        assert set(got.index.get_level_values("metric")) == {"total_paid", "paid_per_retained_90d"}
+        pd.testing.assert_frame_equal(got, want.loc[got.index])
+        moved.append(got.loc[(slice(None), "total_paid"), "mean"].to_numpy())
+    # the points differ, so sharing cannot pass by pricing every point like the first
+    assert not np.array_equal(moved[0], moved[1]) and not np.array_equal(moved[0], moved[3])
+    # the grouping: the caseload change and the scheme-only points are separate tasks
+    assert len(run_shared(base, source, {"points": points[:3]})) == 3

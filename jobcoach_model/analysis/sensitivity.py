@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from jobcoach_model.analysis.problem import Input, inputs, interpretation_points
-from jobcoach_model.analysis.sweep import PointResult, run_batched, run_points
+from jobcoach_model.analysis.sweep import PointResult, run_batched, run_lean
 from jobcoach_model.base.errors import SensitivityError
 from jobcoach_model.caseloads.scenario import (
     Loaded,
@@ -38,8 +38,9 @@ def _totals(result: PointResult) -> pd.DataFrame:
 
 
 def _run_all(base, source, points, workers, scheduler, progress, desc) -> list[PointResult]:
-    """Every point's result; a failed point fails the analysis (its inputs are ours)."""
-    results = run_points(
+    """Every point's totals (``sweep.run_lean``: points that change only schemes share one
+    simulated caseload); a failed point fails the analysis (its inputs are ours)."""
+    results = run_lean(
         base, source, points, workers=workers, scheduler=scheduler, progress=progress, desc=desc
     )
     for r in results:

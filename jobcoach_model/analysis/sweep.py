@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from jobcoach_model.base.errors import JobcoachError, SweepError
 from jobcoach_model.caseloads.budget import check
 from jobcoach_model.caseloads.results import SUMMARY_DECIMALS, mean_interval
-from jobcoach_model.caseloads.runner import paid_totals, run
+from jobcoach_model.caseloads.runner import paid_totals, run, simulate_lines
 from jobcoach_model.caseloads.scenario import (
     ScenarioError,
     apply_sets,
@@ -162,6 +162,72 @@ def run_point(base: dict, source: str, sets: dict[str, Any]) -> PointResult:
     except (ScenarioError, JobcoachError) as err:
         return PointResult(None, str(err))
     return PointResult(results.summary[SUMMARY_COLUMNS].copy())
+
+
+def simulation_key(sets: dict[str, Any]) -> str:
+    """What a point's simulated caseload depends on: its changes outside ``schemes``
+    (the simulation never reads the schemes). Points with the same key simulate the same
+    consumers and differ only in how they are paid."""
+    return repr(sorted((k, repr(v)) for k, v in sets.items() if not k.startswith("schemes.")))
+
+
+def run_shared(base: dict, source: str, group: dict[str, Any]) -> list[PointResult]:
+    """Points that share one simulated caseload (``{"points": [sets, ...]}``, all with one
+    ``simulation_key``): simulated once, and each scheme priced once per distinct setting
+    (``runner.scheme_key``); each point's total paid and paid per job kept 90 days with
+    their 90% intervals, the same rows ``run_point``'s summary has for them. A point that
+    fails (or cannot fit: ``budget.check``) fails alone, in one line."""
+    simulated, known, out = None, {}, []
+    for sets in group["points"]:
+        try:
+            scenario = scenario_from_dict(apply_sets(base, sets, source), source)
+            check(scenario)
+            if simulated is None:
+                simulated = simulate_lines(scenario)
+            totals = paid_totals(scenario, simulated, known)
+        except (ScenarioError, JobcoachError) as err:
+            out.append(PointResult(None, str(err)))
+            continue
+        rows = [(s, m, *mean_interval(values)) for (s, m), values in totals.items()]
+        summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        summary[["mean", "p05", "p95"]] = summary[["mean", "p05", "p95"]].round(SUMMARY_DECIMALS)
+        out.append(PointResult(summary))
+    return out
+
+
+def run_lean(
+    base: dict,
+    source: str,
+    points: Sequence[dict[str, Any]],
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: bool = False,
+    desc: str = "points",
+) -> list[PointResult]:
+    """Every point's totals with their intervals (``run_shared``), in point order: points
+    grouped by ``simulation_key``, a task a group, on the same machinery as
+    ``run_points``; the results do not depend on the grouping, the workers or the
+    scheduler."""
+    groups: dict[str, list[int]] = {}
+    for i, sets in enumerate(points):
+        groups.setdefault(simulation_key(sets), []).append(i)
+    members = list(groups.values())
+    results = run_points(
+        base,
+        source,
+        [{"points": [points[i] for i in idx]} for idx in members],
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        task=run_shared,
+        desc=desc,
+    )
+    out: list[PointResult | None] = [None] * len(points)
+    for idx, got in zip(members, results, strict=True):
+        for i, result in zip(idx, got, strict=True):
+            out[i] = result
+    return out
 
 
 #: points a batch task runs one after another (``run_batched``): few enough that two

@@ -161,33 +161,65 @@ def run(
     return summarize(scenario, acc, sample)
 
 
-def paid_totals(scenario: Scenario) -> dict[tuple[str, str], np.ndarray]:
+def scheme_key(scheme) -> str:
+    """What a scheme's price depends on besides the caseload (its rules, kind and
+    overrides): two schemes with the same key pay the same lines the same amounts."""
+    import json
+
+    return json.dumps([scheme.rules, scheme.kind, scheme.overrides], sort_keys=True, default=str)
+
+
+def paid_totals(
+    scenario: Scenario,
+    simulated: list[tuple[SimulatedCaseload, object]] | None = None,
+    known: dict[str, np.ndarray] | None = None,
+) -> dict[tuple[str, str], np.ndarray]:
     """Each scheme's total paid and paid per job kept 90 days, per replication: the two
     numbers a draw of ``jobcoach uncertainty`` or a Sobol point keeps, without the tables
     ``run`` builds (cash flow, reasons, fiscal years, the benchmark). The same sums in the
     same order as ``run``, so the values equal its ``per_replication`` columns exactly.
-    """
+
+    ``simulated``: the scenario's chunks already simulated, with their lines
+    (``simulate_lines``), priced again without simulating them again; ``known``: each
+    scheme's paid totals already priced on those chunks, by ``scheme_key``, taken instead
+    of pricing it again (and given what this call prices). Both are the sensitivity's
+    work done once: points that change only a scheme share one simulated caseload."""
     R = scenario.simulation.replications
-    paid = {s.name: np.zeros(R) for s in scenario.schemes}
+    chunks = simulated if simulated is not None else ((cl, None) for cl in simulate_plan(scenario))
+    keys = {s.name: scheme_key(s) for s in scenario.schemes}
+    todo = [s for s in scenario.schemes if known is None or keys[s.name] not in known]
+    paid = {s.name: np.zeros(R) for s in todo}
     retained = np.zeros(R)
-    for cl in simulate_plan(scenario):
+    for cl, lines in chunks:
         reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
         retained[reps] += np.bincount(
             cl.reps - reps.start,
             weights=np.asarray(cl.outcomes["retained_90d"], dtype=np.float64),
             minlength=cl.n_reps,
         )
-        lines = cl.lines()
-        for scheme in scenario.schemes:
+        if not todo:
+            continue
+        lines = cl.lines() if lines is None else lines
+        for scheme in todo:
             money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
             paid[scheme.name][reps] += _by_rep(money, reps, PAID)
+    if known is not None:
+        for scheme in todo:
+            known[keys[scheme.name]] = paid[scheme.name]
     out = {}
-    for name, values in paid.items():
-        out[(name, "total_paid")] = values
-        out[(name, "paid_per_retained_90d")] = np.where(
+    for scheme in scenario.schemes:
+        values = paid[scheme.name] if scheme.name in paid else known[keys[scheme.name]]
+        out[(scheme.name, "total_paid")] = values
+        out[(scheme.name, "paid_per_retained_90d")] = np.where(
             retained > 0, values / np.maximum(retained, 1), np.nan
         )
     return out
+
+
+def simulate_lines(scenario: Scenario) -> list[tuple[SimulatedCaseload, object]]:
+    """Every chunk of the scenario's replications simulated, with its service lines, kept
+    in memory to be priced many times (``paid_totals(simulated=...)``)."""
+    return [(cl, cl.lines()) for cl in simulate_plan(scenario)]
 
 
 def simulate_all(scenario: Scenario) -> list[SimulatedCaseload]:
