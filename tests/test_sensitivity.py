@@ -228,3 +228,27 @@ def test_points_sharing_a_caseload_equal_each_run_alone():
     assert not np.array_equal(moved[0], moved[1]) and not np.array_equal(moved[0], moved[3])
     # the grouping: the caseload change and the scheme-only points are separate tasks
     assert len(run_shared(base, source, {"points": points[:3]})) == 3
+
+
+def test_a_briefs_analyses_share_one_set_of_workers(monkeypatch):
+    """``brief --workers 2``: the sensitivity and the joint draws run on one local cluster
+    (one start, not two), closed when the block ends, with the numbers the kernel gives."""
+    import jobcoach_model.analysis.sweep as sweep
+    from jobcoach_model.analysis.sensitivity import sensitivity_for
+    from jobcoach_model.analysis.uncertainty import uncertainty_for
+    from jobcoach_model.caseloads.budget import run_file
+    from jobcoach_model.caseloads.scenario import load_once
+
+    started = []
+    real = sweep._client
+    monkeypatch.setattr(sweep, "_client", lambda *a: started.append(a) or real(*a))
+    loaded = load_once(SMALL, 4, 3, {})
+    summary = run_file(loaded).summary
+    with sweep.shared_workers(2):
+        sens = sensitivity_for(loaded, per_point=2, workers=2)
+        likely = uncertainty_for(loaded, summary, draws=20, workers=2)
+        assert 2 in sweep._SHARED
+    assert started == [(2, None)] and not sweep._SHARED
+    here = sensitivity_for(loaded, per_point=2)
+    pd.testing.assert_frame_equal(sens.tornado, here.tornado)
+    pd.testing.assert_frame_equal(likely.table, uncertainty_for(loaded, summary, draws=20).table)

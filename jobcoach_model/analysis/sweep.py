@@ -16,7 +16,8 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -372,6 +373,28 @@ def _client(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
+#: the client of the local cluster a ``shared_workers`` block opened, by its workers
+_SHARED: dict[int, Any] = {}
+
+
+@contextmanager
+def shared_workers(workers: int) -> Iterator[None]:
+    """Every analysis run inside this block on ``workers`` local worker processes shares
+    one cluster (a brief's sensitivity and joint draws: one start, not one each), closed
+    when the block ends, however it ends. With 0 workers there is nothing to share."""
+    if workers <= 0 or workers in _SHARED:
+        yield
+        return
+    client, cluster = _client(workers, None)
+    _SHARED[workers] = client
+    try:
+        yield
+    finally:
+        del _SHARED[workers]
+        client.close()
+        cluster.close()
+
+
 def run_points(
     base: dict,
     source: str,
@@ -398,7 +421,8 @@ def run_points(
             return out
         from distributed import as_completed
 
-        client, cluster = _client(workers, scheduler)
+        shared = None if scheduler else _SHARED.get(workers)
+        client, cluster = (shared, None) if shared else _client(workers, scheduler)
         try:
             [remote] = client.scatter([base], broadcast=True)
             futures = [client.submit(task, remote, source, sets, pure=False) for sets in points]
@@ -409,9 +433,10 @@ def run_points(
                 bar.update()
             return out
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if shared is None:  # a shared cluster closes with its block
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     finally:
         bar.close()
 
