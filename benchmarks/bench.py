@@ -397,8 +397,9 @@ def bench_notebooks() -> None:
 def bench_brief(scenario: str = "scenarios/baseline.yaml") -> None:
     """The baseline brief against its peers in the same run, each a whole process:
     `simulate` of the same scenario plus its `uncertainty` (the joint draws the brief
-    shows, on their default 2 workers), the brief on 2 workers too (and, for reference,
-    in its kernel alone). Target: the brief <= 1.5x their sum (issue 30)."""
+    shows, on their default 2 workers), the brief on its default 2 workers too (and, for
+    reference, in its kernel alone, --workers 0). Target: the brief <= 1.5x their sum
+    (issue 30)."""
     import subprocess
     import sys
     import tempfile
@@ -415,12 +416,13 @@ def bench_brief(scenario: str = "scenarios/baseline.yaml") -> None:
 
     simulate = timed("simulate", scenario)
     draws = timed("uncertainty", scenario)  # on its default 2 workers
-    alone = timed("brief", scenario, "--quiet")
-    brief = timed("brief", scenario, "--quiet", "--workers", "2")
+    alone = timed("brief", scenario, "--quiet", "--workers", "0")
+    brief = timed("brief", scenario, "--quiet")  # on its default 2 workers
     ratio = brief / (simulate + draws)
     print("\nBrief against simulate + uncertainty (whole processes, same scenario)")
     print(
-        f"  {scenario}: brief on 2 workers {brief:.1f} s (in the kernel alone {alone:.1f} s); "
+        f"  {scenario}: brief on 2 workers {brief:.1f} s (in the kernel alone, --workers 0: "
+        f"{alone:.1f} s, {alone / (simulate + draws):.2f}x); "
         f"simulate {simulate:.1f} s + uncertainty on 2 workers {draws:.1f} s = "
         f"{simulate + draws:.1f} s; ratio {ratio:.2f}x (target <= 1.5x)"
     )

@@ -252,3 +252,19 @@ def test_a_briefs_analyses_share_one_set_of_workers(monkeypatch):
     here = sensitivity_for(loaded, per_point=2)
     pd.testing.assert_frame_equal(sens.tornado, here.tornado)
     pd.testing.assert_frame_equal(likely.table, uncertainty_for(loaded, summary, draws=20).table)
+
+
+def test_a_brief_starts_workers_only_where_they_pay(monkeypatch):
+    """``brief`` without --workers: the baseline's sensitivity and draws (1,000 consumers,
+    1,000 draws and 90 points of 20 replications) go to 2 workers, the small scenario's
+    (150 consumers) stay in the kernel, and a one-core machine never starts them."""
+    import jobcoach_model.presentation.brief as brief
+
+    baseline, small = load_scenario(BASELINE), load_scenario(SMALL)
+    monkeypatch.setattr(brief.os, "cpu_count", lambda: 2)
+    assert brief.brief_workers(baseline) == 2 and brief.brief_workers(small) == 0
+    # the threshold itself: the baseline with a tenth of its consumers stays in the kernel
+    fewer = load_scenario(BASELINE, {"caseload.consumers": "100"})
+    assert brief.brief_workers(fewer) == 0
+    monkeypatch.setattr(brief.os, "cpu_count", lambda: 1)
+    assert brief.brief_workers(baseline) == 0

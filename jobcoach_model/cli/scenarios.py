@@ -327,10 +327,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers",
         type=_workers,
-        default=0,
+        default=None,
         metavar="N",
-        help="a cost brief's sensitivity and joint draws on N local worker processes "
-        "(0, the default: in the kernel itself; the same numbers either way)",
+        help="a cost brief's sensitivity and joint draws on N local worker processes (0: "
+        "in the kernel itself; default: 2 when they are big enough to pay for starting "
+        "them, else 0; the same numbers either way)",
     )
     add_force(p)
     add_time_limit(p)

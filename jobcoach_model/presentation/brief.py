@@ -7,6 +7,7 @@ brief succeeded, so a failed run leaves the previous brief untouched.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from jobcoach_model.base.errors import BriefError
 from jobcoach_model.base.outputs import output_folder, slug
 from jobcoach_model.base.resources import IN_CHECKOUT, NOTEBOOKS, scenario_path
 from jobcoach_model.caseloads.budget import check, check_runs
-from jobcoach_model.caseloads.scenario import load_scenario
+from jobcoach_model.caseloads.scenario import Scenario, load_scenario
 from jobcoach_model.presentation.figures import RECORD_MIME
 
 BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
@@ -24,6 +25,26 @@ KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
 #: the kernel's own log stays quiet (cell errors reach the notebook itself; an interrupted
 #: brief must end in one line, not the kernel's traceback of the cell it was running)
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: replications a point of a brief's sensitivity runs (the notebook's parameter)
+SENSITIVITY_REPLICATIONS = 20
+#: a brief's sensitivity and joint draws go to local workers when they simulate at least
+#: this many consumer-replications: below it, starting the workers costs more than they
+#: save (measured here: the small scenario's brief 10 s in the kernel, 16 s on 2 workers;
+#: the baseline's 47 s in the kernel, 38 s on 2 workers)
+WORKERS_FROM = 1_000_000
+
+
+def brief_workers(scenario: Scenario) -> int:
+    """How many local worker processes a brief of ``scenario`` uses when not told: 2 (one
+    a core, on a machine with two or more) when its sensitivity and joint draws are big
+    enough to pay for starting them, else 0 (in the kernel). The numbers are the same
+    either way; only the time differs."""
+    from jobcoach_model.analysis.problem import inputs, interpretation_points
+
+    reps = min(SENSITIVITY_REPLICATIONS, scenario.simulation.replications)
+    points = 1 + len(interpretation_points(scenario)) + 2 * len(inputs(scenario))
+    work = scenario.caseload.consumers * (scenario.uncertainty.draws + points * reps)
+    return 2 if work >= WORKERS_FROM and (os.cpu_count() or 1) >= 2 else 0
 
 
 def to_html(notebook: Path, target: Path) -> Path:
@@ -73,11 +94,12 @@ def make_brief(
     progress: bool = True,
     suppress_below: int = 10,
     force: bool = False,
-    workers: int = 0,
+    workers: int | None = None,
 ) -> Path:
     """Run the cost brief for a scenario file; returns the HTML brief's path. Its
     sensitivity and joint draws run in the kernel, or on ``workers`` local worker
-    processes (the same numbers; the cluster stops with the brief).
+    processes (the same numbers; the cluster stops with the brief); None: as many as
+    pay for themselves (``brief_workers``).
 
     The default folder is ``reports/<slug of the scenario name>``: a name is a label,
     never a path. A folder of the user's own files is refused unless ``force``."""
@@ -92,7 +114,8 @@ def make_brief(
         "sets": dict(sets or {}),
         "suppress_below": suppress_below,
         "checked": True,  # the budget was checked just above: the kernel need not again
-        "workers": workers,
+        "workers": brief_workers(parsed) if workers is None else workers,
+        "sensitivity_replications": SENSITIVITY_REPLICATIONS,
         # the kernel runs in the brief's own temporary folder, so the
         # parameter (and the brief's bytes) never name a random path
         "output_dir": ".",
