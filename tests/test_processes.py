@@ -166,3 +166,32 @@ def test_a_brief_stopped_midway_keeps_the_previous_one_and_no_kernel(tmp_path):
     assert len(err) == 1 and "stopped (SIGINT)" in err[0], err
     assert _wait_for(lambda: not _gone(family), 30), _gone(family)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_brief_stopped_while_its_workers_run_leaves_no_process(tmp_path, sig):
+    """``brief --workers 2``: the kernel's local cluster (a scheduler in the kernel, a
+    nanny and a worker process each) stops with the brief, whatever signal ends it."""
+    out = tmp_path / "brief"
+    proc = _jobcoach(
+        "brief", str(SMALL), "--out", str(out), "--quiet", "--workers", "2", cwd=tmp_path
+    )
+    root = psutil.Process(proc.pid)
+
+    def workers() -> list[psutil.Process]:
+        return [
+            p
+            for p in root.children(recursive=True)
+            if "multiprocessing" in " ".join(p.cmdline()) or "spawn_main" in " ".join(p.cmdline())
+        ]
+
+    assert _wait_for(lambda: len(workers()) >= 2, 180), root.children(recursive=True)
+    family = root.children(recursive=True)
+    os.kill(proc.pid, sig)
+    assert proc.wait(timeout=60) != 0
+    err = proc.stderr.read().strip().splitlines()
+    assert len(err) == 1 and "stopped" in err[0], err
+    assert _wait_for(lambda: not _gone(family), 30), [p.cmdline() for p in _gone(family)]
+    # the folder holds only its marker (this tool's folder): no brief, nothing partial
+    assert [p.name for p in out.iterdir()] == [".jobcoach-output"]

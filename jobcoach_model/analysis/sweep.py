@@ -334,6 +334,26 @@ def _connect(client_type, scheduler: str):
     )
 
 
+@contextmanager
+def _interrupts_left_to_us() -> Iterator[None]:
+    """Worker processes started in this block inherit SIGINT ignored (a disposition that
+    survives their exec): an interrupt, ours or a kernel's (which signals its whole
+    process group), is for this process, which then closes the cluster in order, instead
+    of each worker printing a traceback of its own. Outside the main thread nothing is
+    changed (a signal's disposition can be set only there)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _client(workers: int, scheduler: str | None):
     """A dask.distributed client and the local cluster it made (None with ``scheduler``):
     on the cluster behind ``scheduler``, or on a new local cluster of ``workers``
@@ -356,7 +376,11 @@ def _client(workers: int, scheduler: str | None):
     known = os.environ.get("PYTHONWARNINGS", "")
     if quiet not in known:
         os.environ["PYTHONWARNINGS"] = f"{known},{quiet}" if known else quiet
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), warnings.catch_warnings():
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": env}),
+        warnings.catch_warnings(),
+        _interrupts_left_to_us(),
+    ):
         # the scheduler's HTTP server moves to a free port when 8787 is taken (another
         # cluster on this machine): a fact, not a warning the user can act on
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)

@@ -23,8 +23,12 @@ BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
 TEMPLATES = Path(__file__).parents[1] / "templates"
 KERNEL = "python3"  # resolved by jupyter_client to the running interpreter
 #: the kernel's own log stays quiet (cell errors reach the notebook itself; an interrupted
-#: brief must end in one line, not the kernel's traceback of the cell it was running)
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+#: brief must end in one line, not the kernel's traceback of the cell it was running, nor
+#: asyncio's note of the tasks a kernel stopped mid-cell leaves pending)
+KERNEL_ARGS = [
+    "--IPKernelApp.log_level=CRITICAL",
+    "--IPKernelApp.exec_lines=import logging; logging.getLogger('asyncio').setLevel(60)",
+]
 #: replications a point of a brief's sensitivity runs (the notebook's parameter)
 SENSITIVITY_REPLICATIONS = 20
 #: a brief's sensitivity and joint draws go to local workers when they simulate at least
