@@ -166,7 +166,8 @@ def scheme_key(scheme) -> str:
     overrides): two schemes with the same key pay the same lines the same amounts."""
     import json
 
-    return json.dumps([scheme.rules, scheme.kind, scheme.overrides], sort_keys=True, default=str)
+    data = scheme.model_dump(mode="json", include={"rules", "kind", "overrides"})
+    return json.dumps(data, sort_keys=True)
 
 
 def paid_totals(
