@@ -7,12 +7,25 @@ from pathlib import Path
 
 import pytest
 from browser import ARTIFACTS, browser_or_skip
+from test_glossary import identifiers_in
 
 from jobcoach_model.presentation.brief import make_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.browser
+
+#: the page's visible text up to the appendix's heading (what a reader reads as the brief)
+PLAIN_TEXT_BEFORE_APPENDIX = """() => {
+  const end = document.getElementById('appendix');
+  const range = document.createRange();
+  range.setStartBefore(document.body.firstChild);
+  range.setEndBefore(end);
+  const div = document.createElement('div');
+  div.appendChild(range.cloneContents());
+  div.querySelectorAll('script, style').forEach(e => e.remove());
+  return div.innerText || div.textContent;
+}"""
 
 
 @pytest.mark.notebook
@@ -21,8 +34,20 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
     pw, browser = browser_or_skip()
     try:
         page, asked = _offline_page(browser, html)
-        heading = page.locator("h1", has_text="Job-coaching cost brief: small")
+        heading = page.locator(
+            "h1", has_text="What Kansas's and Iowa's job-coaching rules would cost: small"
+        )
         assert heading.is_visible()
+        # the answer first: both states' totals, then a contents list whose links work
+        answer = page.locator("p.answer").inner_text()
+        assert "under Kansas's rules (Kansas hourly) $" in answer, answer
+        assert "under Iowa's rules (Iowa hourly) $" in answer, answer
+        links = page.locator("nav a")
+        assert links.count() >= 10
+        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            assert page.locator(href).count() == 1, href
+        page.locator("nav a", has_text="How sure").click()
+        assert page.evaluate("location.hash") == "#how-sure"
         table = page.locator("table", has_text="Total paid").first
         assert table.is_visible()
         for scheme in (
@@ -52,7 +77,7 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
         rules = bridge.locator("tbody tr td:nth-child(2)").all_inner_texts()
         assert any(r.startswith("IA-") for r in rules) and any(r.startswith("KS-") for r in rules)
         readings = page.locator("table", has_text="Other reading").first
-        assert readings.locator("td", has_text="hourly_payment_timing").count() >= 1
+        assert readings.locator("td", has_text="When hourly coaching is paid").count() >= 1
         # How sure opens with how likely each scheme is cheapest, what to measure next
         # and where the finding flips, from the joint draws
         opening = page.locator("h2:has-text('How sure') + p")
@@ -64,8 +89,14 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
         assert len(cells) == 4 and all("%" in c and "±" in c for c in cells), cells
         total = sum(float(c.split("%")[0]) for c in cells)
         assert 97 <= total <= 103, cells  # rounded shares of one whole
-        worth = page.locator("table", has_text="Worth knowing").first
-        assert worth.locator("td", has_text="EVPI").count() == 1
+        worth = page.locator("table", has_text="What knowing it exactly would be worth").first
+        assert worth.locator("td", has_text="everything at once").count() == 1
+        # plain words: before the appendix, no identifier and no method's own name
+        shown = page.evaluate(PLAIN_TEXT_BEFORE_APPENDIX)
+        assert "When hourly coaching is paid" in shown
+        assert not identifiers_in(shown), identifiers_in(shown)
+        appendix = page.locator("#appendix").inner_text() + page.inner_text("body")
+        assert "IA.hourly_payment_timing = on_report" in appendix and "EVPPI" in appendix
         assert page.locator("h3", has_text="What to measure next").is_visible()
         assert asked == [], f"the brief tried to fetch {asked}"
         ARTIFACTS.mkdir(exist_ok=True)

@@ -326,13 +326,16 @@ def test_a_fitted_hours_share_is_known_no_closer_than_the_quarter_hour_allows():
     assert _resolved((0.5, 0.4, 0.6), 10.0) == (0.5, 0.4, 0.6)  # wider already: kept
 
 
-def test_how_sure_shows_a_share_with_one_standard_error_and_names_only_clear_inputs():
+def test_how_sure_shows_a_share_with_one_standard_error_and_names_only_clear_inputs(monkeypatch):
     """A share of 68% with a standard error of 1.47% reads "68% (± 1.5%)"; an input worth
     $250 ± $100 is named, one worth $150 ± $100 (1.5 standard errors) is not."""
     from types import SimpleNamespace
 
+    from jobcoach_model.presentation import likely_figures
     from jobcoach_model.presentation.likely_figures import totals_table, worth_sentence
 
+    # toy inputs have no glossary entry: their names stand for their labels here
+    monkeypatch.setattr(likely_figures, "input_words", lambda a, name: name)
     table = pd.DataFrame(
         [("A", 10.0, 8.0, 12.0, 9.0, 11.0, 0.68, 0.0147)],
         columns=["scheme", "mean", "p05", "p95", "sim_p05", "sim_p95", "p_cheapest", "se"],

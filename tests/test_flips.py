@@ -42,6 +42,7 @@ def test_the_box_of_a_known_rule_is_found_with_its_ranges_and_reading():
     assert "share (a factor on each need level) at least" in box.sentence("it flips", ["share"])
     table = flips_table(boxes)
     assert list(table.columns) == ["box", "input", "range", "coverage", "density", "draws"]
+    assert box.limits.set_index("input").loc["IA.timing", "kept"] == ("on_report",)
     assert (table["box"] == 1).sum() == 3
 
 

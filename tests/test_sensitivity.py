@@ -54,11 +54,13 @@ def test_baseline_names_hourly_payment_timing_and_its_effect(baseline):
     material = baseline.material()
     assert "hourly_payment_timing" in set(material["interpretation"])
     assert any(
-        s.startswith("hourly_payment_timing = on_report") for s in overturn_sentences(baseline)
+        s.startswith("Reading When hourly coaching is paid: on each written report (Iowa)")
+        for s in overturn_sentences(baseline)
     )
     table = interpretation_table(baseline)
     flagged = table[table["Moves >= 5%"] == "yes"]
-    assert "hourly_payment_timing" in set(flagged["Interpretation"])
+    assert "When hourly coaching is paid" in set(flagged["Question the sources leave open"])
+    assert "on each written report" in set(flagged["Other reading"])
 
 
 def test_interpretation_point_equals_a_run_with_that_override(baseline):
@@ -268,3 +270,26 @@ def test_a_brief_starts_workers_only_where_they_pay(monkeypatch):
     assert brief.brief_workers(fewer) == 0
     monkeypatch.setattr(brief.os, "cpu_count", lambda: 1)
     assert brief.brief_workers(baseline) == 0
+
+
+def test_a_dated_reform_shares_a_caseload_like_any_setting():
+    """A scheme whose override takes dated values (a reform: ``hourly_rate: {2027-07-01:
+    45.16}``) has a key of its own, so the sensitivity of a reform scenario runs and prices
+    it apart from the same scheme undated (the reform brief's sensitivity)."""
+    from jobcoach_model.analysis.sweep import run_lean, run_point
+    from jobcoach_model.caseloads.runner import scheme_key
+    from jobcoach_model.caseloads.scenario import Scheme
+
+    undated = Scheme(name="K", rules="KS", overrides={"hourly_rate": 45.16})
+    dated = Scheme(name="K", rules="KS", overrides={"hourly_rate": {"2026-03-01": 45.16}})
+    assert scheme_key(undated) != scheme_key(dated)
+    base, source, _ = _load(SMALL)
+    points = [
+        {"simulation.replications": 2, "schemes.0.overrides.hourly_rate": {"2026-03-01": 45.16}},
+        {"simulation.replications": 2},
+    ]
+    lean = run_lean(base, source, points, workers=0)
+    for sets, got in zip(points, lean, strict=True):
+        want = run_point(base, source, sets).summary.set_index(["scheme", "metric"])
+        got = got.summary.set_index(["scheme", "metric"])
+        pd.testing.assert_frame_equal(got, want.loc[got.index])

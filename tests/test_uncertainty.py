@@ -184,8 +184,12 @@ def _toy_analysis(cost_b):
     return analyse(Draws(table, ["x", "noise"], ["R.reading"], ["A", "B"]))
 
 
-def test_how_sure_names_the_inputs_worth_measuring_and_says_when_none_alone_would():
+def test_how_sure_names_the_inputs_worth_measuring_and_says_when_none_alone_would(monkeypatch):
+    from jobcoach_model.presentation import likely_figures
     from jobcoach_model.presentation.likely_figures import opening_html, worth_sentence
+
+    # toy inputs have no glossary entry: their names stand for their labels here
+    monkeypatch.setattr(likely_figures, "input_words", lambda a, name: name)
 
     decisive = _toy_analysis(lambda t: t["x"])
     said = worth_sentence(decisive)

@@ -75,7 +75,8 @@ def _frame(draws: pd.DataFrame, inputs: Sequence[str], readings: Sequence[str]) 
 
 
 def _limits(box_init: pd.DataFrame, lims: pd.DataFrame) -> pd.DataFrame:
-    """The inputs a box restricts, with their range in words."""
+    """The inputs a box restricts, with their range in words (and, for a reading, the
+    options kept, for the brief to put in its own words)."""
     rows = []
     for name in lims.columns:
         lo, hi = lims.loc[0, name], lims.loc[1, name]
@@ -83,14 +84,16 @@ def _limits(box_init: pd.DataFrame, lims: pd.DataFrame) -> pd.DataFrame:
         if isinstance(lo, set):
             if lo == init_lo:
                 continue
-            rows.append((name, "in {" + ", ".join(sorted(map(str, lo))) + "}"))
+            rows.append(
+                (name, "in {" + ", ".join(sorted(map(str, lo))) + "}", tuple(sorted(map(str, lo))))
+            )
         elif lo > init_lo and hi < init_hi:
-            rows.append((name, f"between {_num(lo)} and {_num(hi)}"))
+            rows.append((name, f"between {_num(lo)} and {_num(hi)}", ()))
         elif lo > init_lo:
-            rows.append((name, f"at least {_num(lo)}"))
+            rows.append((name, f"at least {_num(lo)}", ()))
         elif hi < init_hi:
-            rows.append((name, f"at most {_num(hi)}"))
-    return pd.DataFrame(rows, columns=["input", "range"])
+            rows.append((name, f"at most {_num(hi)}", ()))
+    return pd.DataFrame(rows, columns=["input", "range", "kept"])
 
 
 def _num(value: float) -> str:

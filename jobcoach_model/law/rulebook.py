@@ -62,6 +62,8 @@ class Parameter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
+    #: the plain label a reader sees (the glossary's entry; ``description`` is its meaning)
+    label: str = Field(min_length=1, max_length=60)
     description: str
     unit: str
     type: Literal["number", "integer", "bool", "choice", "list"]
@@ -143,6 +145,10 @@ class Interpretation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     question: str
+    #: the plain label of the reading and of each option, as a reader sees them (the
+    #: glossary's entries; ``question`` and ``options`` are their meanings)
+    label: str = Field(min_length=1, max_length=60)
+    option_labels: dict[str, str]
     options: dict[str, str]
     default: str
     reason: str
@@ -152,6 +158,11 @@ class Interpretation(BaseModel):
     def _check(self) -> Interpretation:
         if self.default not in self.options:
             raise ValueError(f"interpretation {self.name}: default {self.default!r} not an option")
+        if set(self.option_labels) != set(self.options):
+            raise ValueError(
+                f"interpretation {self.name}: option_labels: expected a label for each option "
+                f"({', '.join(self.options)})"
+            )
         return self
 
 

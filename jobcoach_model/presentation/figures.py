@@ -8,6 +8,7 @@ as agencies do for published tables.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -149,15 +150,27 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
     """The scenario's calibrated inputs with their values and the source or 'assumption'
     note written beside each default (or, for an input fitted from records, where it was
     fitted from and its interval)."""
+    from jobcoach_model.presentation import glossary
+
     data = scenario.model_dump(mode="json")
     rows = []
     for path, note in field_notes().items():
         node = data
         for part in path.split("."):
             node = node[part]
-        value = ", ".join(f"{k}: {v}" for k, v in node.items()) if isinstance(node, dict) else node
+        entry = glossary.entry(path)
+        if isinstance(node, dict):
+            value = ", ".join(f"{glossary.value_label(k)}: {v}" for k, v in node.items())
+        else:
+            value = str(node)
+        unit = f" ({entry.unit})" if entry.unit else ""
         fit = scenario.fitted.get(path)
-        rows.append({"Input": path, "Value": str(value), "Source": fit.source if fit else note})
+        source = (
+            fit.source
+            if fit
+            else re.sub(r"`([a-z_]+)`", lambda m: glossary.value_label(m.group(1)), note)
+        )
+        rows.append({"Input": entry.label + unit, "Value": value, "Source": source})
     return pd.DataFrame(rows)
 
 

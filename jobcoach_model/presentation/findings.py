@@ -17,6 +17,7 @@ from jobcoach_model.base.money import usd
 from jobcoach_model.caseloads.metrics import BENCHMARK, benchmark_jurisdiction, benchmark_label
 from jobcoach_model.caseloads.results import Results, mean_interval
 from jobcoach_model.caseloads.scenario import FitCheck
+from jobcoach_model.presentation import glossary
 from jobcoach_model.presentation.fiscal_figures import reform_sentences
 
 
@@ -68,8 +69,8 @@ def _ranking_warning(sens: Sensitivity | None, top: str, bottom: str) -> str:
     for r in sens.overturns(MATERIAL).itertuples():
         if r.most_expensive != top or r.least_expensive != bottom:
             turns.append(
-                f"{r.interpretation} = {r.option} the most expensive is {r.most_expensive} "
-                f"and the least {r.least_expensive}"
+                f"the reading {glossary.option(r.rules, r.interpretation, r.option)} the most "
+                f"expensive is {r.most_expensive} and the least {r.least_expensive}"
             )
     if not turns:
         return " No other reading of the sources changes which schemes cost most and least."
@@ -224,11 +225,17 @@ def findings(
 
 
 def findings_html(sentences: list[str]) -> str:
-    """The findings as an HTML list (text escaped)."""
+    """The findings as an HTML list (text escaped; a reference to How sure a link)."""
     import html
 
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
-    return f"<h2>Findings</h2><ul>{items}</ul>"
+    def linked(sentence: str) -> str:
+        text = html.escape(sentence)
+        return text.replace("(see How sure)", "(see <a href='#how-sure'>How sure</a>)").replace(
+            "(How sure)", "(<a href='#how-sure'>How sure</a>)"
+        )
+
+    items = "".join(f"<li>{linked(s)}</li>" for s in sentences)
+    return f"<h2 id='findings'>Findings</h2><ul>{items}</ul>"
 
 
 def sensitivity_frame(sens: Sensitivity) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from jobcoach_model.analysis.uncertainty import Analysis
 from jobcoach_model.analysis.voi import tied
+from jobcoach_model.presentation import glossary
 from jobcoach_model.presentation.figures import escaped
 
 #: an EVPPI is named as worth measuring only above this many of its standard errors
@@ -54,12 +55,7 @@ def opening_html(a: Analysis) -> str:
         )
     lines.append(worth_sentence(a))
     if a.boxes:
-        lines.append(
-            escaped(
-                a.boxes[0].sentence(f"A scheme other than {a.usual} is cheapest", a.draws.factors)
-            )
-            + "."
-        )
+        lines.append(escaped(box_sentence(a, a.boxes[0])) + ".")
     if a.note:
         lines.append(f"<i>{escaped(a.note[0].upper() + a.note[1:])}.</i>")
     return "<p>" + " ".join(lines) + "</p>"
@@ -96,11 +92,15 @@ def worth_sentence(a: Analysis) -> str:
         return "Knowing every input exactly would not change which scheme is cheapest."
     text = (
         f"Knowing every input exactly would be worth {_usd(evpi)} to the choice of the "
-        "cheapest scheme (the expected value of perfect information). "
+        "cheapest scheme: the saving expected from choosing after learning them instead of "
+        "before. "
     )
     singles = e[e["input"].isin([*a.draws.inputs, *a.draws.readings])]
     top = singles[singles["evppi"] > CLEAR * singles["se"]].head(3)
-    named = [f"{escaped(r.input)} ({_usd(r.evppi)} ± {_usd(r.se)})" for r in top.itertuples()]
+    named = [
+        f"{escaped(input_words(a, r.input))} ({_usd(r.evppi)} ± {_usd(r.se)})"
+        for r in top.itertuples()
+    ]
     if named:
         text += "Most worth measuring, one at a time: " + "; ".join(named) + "."
     if len(named) < 3:
@@ -114,7 +114,8 @@ def worth_sentence(a: Analysis) -> str:
     if len(groups):
         g = groups.iloc[0]
         text += (
-            f" Known together, {escaped(g['input'].replace(', together', ''))} would be worth "
+            f" Known together, {escaped(input_words(a, g['input']).removesuffix(', together'))}"
+            " would be worth "
             f"{_usd(g['evppi'])} (± {_usd(g['se'])})."
         )
     return text
@@ -138,31 +139,80 @@ def totals_table(a: Analysis) -> pd.DataFrame:
 
 
 def worth_table(a: Analysis, top: int = 8) -> pd.DataFrame:
-    """The inputs, readings and groups most worth measuring (EVPPI), and the EVPI."""
+    """The inputs, readings and groups most worth knowing exactly (in the appendix's
+    words, the expected value of partial perfect information), and everything at once."""
     e = a.evppi
     body = e[e["input"] != "EVPI"].head(top)
     body = pd.concat([body, e[e["input"] == "EVPI"]])
     return pd.DataFrame(
         {
-            "Input or reading": body["input"].replace(
-                {"EVPI": "everything (EVPI: perfect information)"}
-            ),
-            "Worth knowing": body["evppi"].map(_usd),
-            "± (resampled s.e.)": body["se"].map(_usd),
+            "Input or reading": [
+                "everything at once" if i == "EVPI" else input_words(a, i) for i in body["input"]
+            ],
+            "What knowing it exactly would be worth": body["evppi"].map(_usd),
+            "± (standard error)": body["se"].map(_usd),
         }
+    )
+
+
+def input_words(a: Analysis, name: str) -> str:
+    """An input, reading or group of the joint draws in plain words: an input's label
+    with its unit (a per-need input says it is a factor on each level), a reading's
+    question, a group's members."""
+    if name in a.draws.readings:
+        code = name.split(".", 1)[0]
+        return f"{glossary.label(name)} ({glossary.state_name(code)})"
+    if name in a.draws.inputs:
+        text = glossary.input_label(name)
+        return f"{text}, as a factor on each level of need" if name in a.draws.factors else text
+    if name == "every reading, together":
+        return "every reading of the sources, together"
+    if name.endswith(" readings, together"):
+        return f"{glossary.state_name(name.split(' ', 1)[0])}'s readings, together"
+    members = name.removesuffix(", together").replace(" and ", ", ").split(", ")
+    *first, last = (input_words(a, m) for m in members)
+    return f"{'; '.join(first)} and {last}, together" if first else f"{last}, together"
+
+
+def _range_words(a: Analysis, name: str, kept: tuple, range_: str) -> str:
+    """A box's limit on one input or reading, in words."""
+    if kept:
+        code, _, reading = name.partition(".")
+        return " or ".join(glossary.option_label(code, reading, k) for k in kept)
+    return range_
+
+
+def box_sentence(a: Analysis, box) -> str:
+    """Where the usual cheapest scheme stops being cheapest, in words."""
+    parts = [
+        f"{input_words(a, r.input)} {_range_words(a, r.input, r.kept, r.range)}"
+        if not r.kept
+        else f"{input_words(a, r.input)} is {_range_words(a, r.input, r.kept, r.range)}"
+        for r in box.limits.itertuples()
+        if r.input and r.range
+    ]
+    where = " and ".join(parts) if parts else "anywhere"
+    return (
+        f"A scheme other than {a.usual} is cheapest in {box.density:.0%} of the "
+        f"{box.draws:,} draws where {where} ({box.coverage:.0%} of all such draws lie there)"
     )
 
 
 def flips_display(a: Analysis) -> pd.DataFrame:
-    """The flip boxes, a row per restricted input, with coverage and density in words."""
-    t = a.flips
-    return pd.DataFrame(
+    """Where the finding flips: each set of ranges, a row per input or reading it limits,
+    with how many draws fall inside, the share of them where another scheme is cheapest
+    and the share of all such draws found there (PRIM's density and coverage, named in
+    the appendix)."""
+    rows = [
         {
-            "Box": t["box"],
-            "Input": t["input"],
-            "Range": t["range"],
-            "Draws in the box": t["draws"].map(lambda v: f"{v:,}"),
-            "Density": t["density"].map(lambda v: f"{v:.0%}"),
-            "Coverage": t["coverage"].map(lambda v: f"{v:.0%}"),
+            "Where": k + 1,
+            "Input or reading": input_words(a, r.input),
+            "Range": _range_words(a, r.input, r.kept, r.range),
+            "Draws in these ranges": f"{box.draws:,}",
+            "Share of these draws where it flips": f"{box.density:.0%}",
+            "Share of all flips found here": f"{box.coverage:.0%}",
         }
-    )
+        for k, box in enumerate(a.boxes)
+        for r in box.limits.itertuples()
+    ]
+    return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from jobcoach_model.analysis.sensitivity import MATERIAL, Sensitivity
+from jobcoach_model.presentation import glossary
 from jobcoach_model.presentation.figures import axes, usd
 
 UP, DOWN, TOTAL = "#55A868", "#C44E52", "#4C72B0"
@@ -112,8 +113,8 @@ def interpretation_table(sens: Sensitivity, threshold: float = MATERIAL) -> pd.D
             continue
         rows.append(
             {
-                "Interpretation": r.interpretation,
-                "Other reading": r.option,
+                "Question the sources leave open": glossary.label(f"{r.rules}.{r.interpretation}"),
+                "Other reading": glossary.option_label(r.rules, r.interpretation, r.option),
                 "Scheme": r.scheme,
                 "Total under it (90% interval)": _interval(r.mean, r.p05, r.p95),
                 "Change vs default": f"{'+' if r.delta > 0 else ''}{usd(r.delta)} ({share:+.1%})",
@@ -130,8 +131,8 @@ def overturn_sentences(sens: Sensitivity, threshold: float = MATERIAL) -> list[s
     base_top = sens.base["mean"].idxmax()
     for r in sens.overturns(threshold).itertuples():
         text = (
-            f"{r.interpretation} = {r.option} ({r.rules}) moves a total by up to "
-            f"{r.largest_move:.0%}"
+            f"Reading {glossary.option(r.rules, r.interpretation, r.option)} moves a total "
+            f"by up to {r.largest_move:.0%}"
         )
         if r.flips:
             text += f"; it reverses the order {r.flips}"
@@ -149,7 +150,10 @@ def plot_interpretations(sens: Sensitivity, ax: Axes | None = None) -> Axes:
         ~sens.interpretations["default"] & (sens.interpretations["delta"] != 0)
     ]
     ax = axes(ax, (9, max(3.0, 0.28 * len(t) + 1)))
-    labels = t["interpretation"] + " = " + t["option"] + " | " + t["scheme"]
+    labels = [
+        f"{glossary.option(r.rules, r.interpretation, r.option)} | {r.scheme}"
+        for r in t.itertuples()
+    ]
     share = np.where(t["default_mean"] != 0, t["delta"] / t["default_mean"], 0) * 100
     y = np.arange(len(t))
     ax.barh(y, share, color=np.where(share >= 0, UP, DOWN))
@@ -158,7 +162,9 @@ def plot_interpretations(sens: Sensitivity, ax: Axes | None = None) -> Axes:
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel(f"Change in total paid vs the default reading (%); dashed: +/-{MATERIAL:.0%}")
-    ax.set_title("Interpretations: how much each other reading moves each total", fontsize=10)
+    ax.set_title(
+        "Readings of the sources: how much each other reading moves each total", fontsize=10
+    )
     return ax
 
 
@@ -180,7 +186,7 @@ def plot_tornado(
         ax.barh(y, (d["total_low"] - base) / 1e3, left=base / 1e3, color="#4C72B0", label="low")
         ax.barh(y, (d["total_high"] - base) / 1e3, left=base / 1e3, color="#DD8452", label="high")
         ax.axvline(base / 1e3, color="black", lw=0.8)
-        labels = [f"{r.input} ({_range(r)})" for r in d.itertuples()]
+        labels = [f"{glossary.input_label(r.input)} ({_range(r)})" for r in d.itertuples()]
         ax.set_yticks(y, labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel("Total paid (thousand USD)")
@@ -191,7 +197,9 @@ def plot_tornado(
 
 def _range(r) -> str:
     """An input's range; a per-need input's as factors on every level."""
-    return f"x{r.low:g} to x{r.high:g}" if r.per_need_factor else f"{r.low:g} to {r.high:g}"
+    if r.per_need_factor:
+        return f"x{r.low:g} to x{r.high:g} on each level of need"
+    return f"{r.low:g} to {r.high:g}"
 
 
 def _now(r) -> str:
@@ -207,7 +215,7 @@ def tornado_table(sens: Sensitivity, top: int = 10) -> pd.DataFrame:
     info = t.drop_duplicates("input").set_index("input").loc[order]
     out = pd.DataFrame(
         {
-            "Input": order,
+            "Input": [glossary.input_label(i) for i in order],
             "Range": [f"{_range(r)} (now {_now(r)})" for r in info.itertuples()],
         }
     )

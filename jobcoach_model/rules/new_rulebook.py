@@ -29,6 +29,7 @@ _FILES = {
 # cites the shortest clause of the source that states it. A value of null stops the
 # parameter on its day (a line dated after it is refused).
 hourly_rate:
+  label: The hourly rate
   description: Hourly rate paid for job coaching.
   unit: USD/hour
   type: number
@@ -43,6 +44,10 @@ hourly_rate:
 # the default and why. Borrow nothing from another state's folder.
 rounding:
   question: How is a line's amount rounded to the cent?
+  label: Rounding to the cent
+  option_labels:
+    half_up: half a cent up
+    half_even: half a cent to the even cent
   options:
     half_up: Each line is rounded once, half a cent up (13.335 -> 13.34).
     half_even: Each line is rounded once, half a cent to the even cent (13.345 -> 13.34).
