@@ -238,3 +238,28 @@ def test_columns_lists_the_contract_and_template_prints_a_mapping(capsys):
     assert main(["columns", "--template"]) == 0
     template = capsys.readouterr().out
     assert template.startswith("# A column mapping for jobcoach") and "columns:" in template
+
+
+def test_a_result_csv_writes_money_with_two_decimals_and_counts_agree_in_number(tmp_path, capsys):
+    """Issue 31: ``rate`` and ``amount`` read "38.00" and "152.00" in the result CSV (never
+    "152.0"), Parquet keeps numbers, and a count of one says "1 line"."""
+    import pyarrow.parquet as pq
+
+    from jobcoach_model.base.words import counted
+
+    ex = EXAMPLES
+    files = [f"--{n}={ex / f'{n}.csv'}" for n in ("cases", "coaches", "services")]
+    assert main(["adjudicate", "--rules", "IA", *files, "--out", str(tmp_path / "r.csv")]) == 0
+    text = (tmp_path / "r.csv").read_text().splitlines()
+    assert text[1] == "S01,paid,4.0,38.00,152.00,provider,IA-RATE"
+    for row in text[1:]:
+        rate, amount = row.split(",")[3:5]
+        assert len(rate.split(".")[1]) == 2 and len(amount.split(".")[1]) == 2, row
+    assert main(["adjudicate", "--rules", "IA", *files, "--out", str(tmp_path / "r.parquet")]) == 0
+    assert pq.read_table(tmp_path / "r.parquet").column("amount").type == "double"
+    assert "IA: 24 lines ->" in capsys.readouterr().out
+    assert (counted(1, "line"), counted(0, "line"), counted(1024, "case")) == (
+        "1 line",
+        "0 lines",
+        "1,024 cases",
+    )

@@ -52,6 +52,7 @@ import yaml
 
 from jobcoach_model.base.dates import NEVER, from_day
 from jobcoach_model.base.interval import Z90
+from jobcoach_model.base.words import counted
 from jobcoach_model.caseloads.scenario import Scenario, scenario_from_dict
 from jobcoach_model.law.jurisdictions import codes
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction
@@ -742,7 +743,9 @@ def calibrate(
     }
     file = {k: Path(v).name for k, v in names.items()}
     span = f"{from_day(int(date.min()))} to {from_day(int(date.max()))}"
-    provenance = f"fitted from {file['services']}: {nl:,} lines, {nc:,} cases, {span}"
+    provenance = (
+        f"fitted from {file['services']}: {counted(nl, 'line')}, {counted(nc, 'case')}, {span}"
+    )
     f.data["name"] = f"{base.name} calibrated"
     f.data["description"] = (
         f"{base.name} calibrated to an agency's records ({provenance}); inputs the "
@@ -766,7 +769,7 @@ def calibrate(
     # what each kind of input was read from, as its comment and its fitted source say
     files = {
         "cases": f"{file['cases']}: {nc:,} cases, {span}",
-        "lines": f"{file['services']}: {nl:,} lines, {nc:,} cases, {span}",
+        "lines": f"{file['services']}: {counted(nl, 'line')}, {counted(nc, 'case')}, {span}",
         "counted": f"{file['cases']}, {file['services']}: {nc:,} cases, {span}",
         "coaches": f"{file['coaches']}: {nk:,} coaches",
         "providers": f"{file['coaches']}, {file['services']}: {n_p:,} providers, {nc:,} cases",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from jobcoach_model.base.errors import OutputError
 from jobcoach_model.base.outputs import check_folder, check_not_input, check_replaceable, record
+from jobcoach_model.base.words import counted
 from jobcoach_model.cli.common import add_columns, add_force, add_set, parse_sets, rules_code
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +40,7 @@ def adjudicate_files(
         result = adjudicate(
             *inputs.frames, rules=rules, overrides=overrides, sources=inputs.sources
         )
-    record(write_table(result, out))
+    record(write_table(result, out, money=("rate", "amount")))
     return result
 
 
@@ -50,7 +51,8 @@ def summary_line(result: pd.DataFrame) -> str:
     by = result.groupby("status")["amount"].agg(["count", "sum"]).reindex(list(STATUSES))
     by = by.fillna(0)
     return ", ".join(
-        f"{s} {int(r['count'])} lines {usd(r['sum'], cents=True)}" for s, r in by.iterrows()
+        f"{s} {counted(int(r['count']), 'line')} {usd(r['sum'], cents=True)}"
+        for s, r in by.iterrows()
     )
 
 
@@ -65,7 +67,7 @@ def _cmd_adjudicate(args: argparse.Namespace) -> int:
         args.columns,
         args.force,
     )
-    print(f"{args.rules}: {len(result)} lines -> {args.out} ({summary_line(result)})")
+    print(f"{args.rules}: {counted(len(result), 'line')} -> {args.out} ({summary_line(result)})")
     return 0
 
 
@@ -103,7 +105,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
-        print(f"{len(found)} line(s) explained -> {args.out}")
+        print(f"{counted(len(found), 'line')} explained -> {args.out}")
     return 0
 
 
