@@ -22,11 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
+# Debian's Chromium for the browser tests and `brief --pdf` (never `playwright install`:
+# it downloads), and poppler's pdftotext, with which the tests read the PDF.
 chromium:
-	@test -x $(CHROMIUM) || { \
+	@{ test -x $(CHROMIUM) && command -v pdftotext >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 # The main job: the cost brief for the bundled default scenario; prints the HTML's path.
 run: install

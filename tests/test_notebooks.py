@@ -64,7 +64,7 @@ def test_suite_runs_on_a_small_scenario_with_its_parameters(small_suite):
     for name in SUITE:
         text = _text(nbformat.read(small_suite / name, as_version=4))
         if name == "cost_brief.ipynb":
-            assert "5 simulated replications (seed 3)" in text
+            assert "5 simulated caseloads (replications; seed 3)" in text
             assert "simulation.replications = 5" in text
         elif name == "05_what_if_explorer.ipynb":
             pass  # the panel's view lives in the browser: see test_explorer.py
@@ -86,9 +86,10 @@ def test_brief_writes_html_notebook_and_csv(small_brief):
         "cashflow.csv",
         "benchmark.csv",
         "reasons.csv",
+        "manifest.json",
     } <= names
     page = html.read_text()
-    assert "Job-coaching cost brief: small" in page
+    assert "What Kansas&#x27;s and Iowa&#x27;s job-coaching rules would cost: small" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing to fetch
     assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", page)
     assert "import jobcoach_model" not in page  # no code cells

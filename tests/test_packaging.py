@@ -88,7 +88,7 @@ def test_brief_of_a_bundled_scenario_from_an_unrelated_folder(installed):
     assert done.returncode == 0, done.stderr
     html = Path(done.stdout.strip())
     assert html == (elsewhere / "reports" / "small" / "brief.html").resolve()
-    assert "Job-coaching cost brief: small" in html.read_text()
+    assert "job-coaching rules would cost: small" in html.read_text()
 
 
 def test_scenarios_init_example_and_notebooks_from_the_wheel(installed):

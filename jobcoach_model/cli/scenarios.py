@@ -46,7 +46,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     check(scenario)  # before any folder is made or array allocated
     output_folder(args.out, args.force)
     results = run(scenario, progress=sys.stderr.isatty())
-    written = write_outputs(results, args.out)
+    from jobcoach_model.caseloads.provenance import provenance, write_manifest
+
+    written = [*write_outputs(results, args.out), write_manifest(args.out, provenance(scenario))]
     print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
     print("  " + ", ".join(p.name for p in written))
     headline = results.summary[results.summary["metric"] == "total_paid"]
@@ -81,6 +83,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             suppress_below=args.suppress_below,
             force=args.force,
+            pdf=args.pdf,
         )
         print(html)
         return 0
@@ -108,6 +111,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
             suppress_below=args.suppress_below,
             force=args.force,
             workers=args.workers,
+            pdf=args.pdf,
         )
         print(html)
     return 0
@@ -324,6 +328,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="suppress table cells describing fewer than N consumers (0: none)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also brief.pdf: the same page printed by headless Chromium, with page numbers "
+        "and the inputs' fingerprint in each footer",
+    )
     p.add_argument(
         "--workers",
         type=_workers,

@@ -52,7 +52,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
     for sentence in overturn_sentences(sens):
         print(f"  {sentence}")
-    for path in write_sensitivity(sens, args.out):
+    from jobcoach_model.caseloads.provenance import provenance, write_manifest
+
+    for path in [
+        *write_sensitivity(sens, args.out),
+        write_manifest(args.out, provenance(scenario)),
+    ]:
         print(f"  -> {path}")
     return 0
 
@@ -131,7 +136,12 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
         print(f"  {box.sentence(cases, analysis.draws.factors)}")
     if analysis.note:
         print(f"  {analysis.note}")
-    for path in write_uncertainty(analysis, args.out):
+    from jobcoach_model.caseloads.provenance import provenance, write_manifest
+
+    for path in [
+        *write_uncertainty(analysis, args.out),
+        write_manifest(args.out, provenance(scenario)),
+    ]:
         print(f"  -> {path}")
     return 0
 

@@ -16,8 +16,15 @@ from jobcoach_model.base.errors import BriefError
 from jobcoach_model.base.outputs import output_folder, slug
 from jobcoach_model.base.resources import IN_CHECKOUT, NOTEBOOKS, scenario_path
 from jobcoach_model.caseloads.budget import check, check_runs
+from jobcoach_model.caseloads.provenance import (
+    footer,
+    provenance,
+    records_provenance,
+    write_manifest,
+)
 from jobcoach_model.caseloads.scenario import Scenario, load_scenario
 from jobcoach_model.presentation.figures import RECORD_MIME
+from jobcoach_model.presentation.pdf import chromium, to_pdf
 
 BRIEF_NOTEBOOK = NOTEBOOKS / "cost_brief.ipynb"
 TEMPLATES = Path(__file__).parents[1] / "templates"
@@ -99,11 +106,13 @@ def make_brief(
     suppress_below: int = 10,
     force: bool = False,
     workers: int | None = None,
+    pdf: bool = False,
 ) -> Path:
     """Run the cost brief for a scenario file; returns the HTML brief's path. Its
     sensitivity and joint draws run in the kernel, or on ``workers`` local worker
     processes (the same numbers; the cluster stops with the brief); None: as many as
-    pay for themselves (``brief_workers``).
+    pay for themselves (``brief_workers``). Beside the page: ``manifest.json`` (what it
+    was made from, ``caseloads.provenance``) and, with ``pdf``, ``brief.pdf``.
 
     The default folder is ``reports/<slug of the scenario name>``: a name is a label,
     never a path. A folder of the user's own files is refused unless ``force``."""
@@ -124,7 +133,27 @@ def make_brief(
         # parameter (and the brief's bytes) never name a random path
         "output_dir": ".",
     }
-    return _run_brief(BRIEF_NOTEBOOK, parameters, out, force, progress, scenario.name)
+    inputs = provenance(parsed)
+    beside = _stamped(inputs, pdf)
+    if pdf:
+        chromium()  # no browser: refused before any work
+    return _run_brief(
+        BRIEF_NOTEBOOK, parameters, out, force, progress, scenario.name, beside=beside
+    )
+
+
+def _stamped(inputs: dict, pdf: bool, then=None):
+    """What goes beside a brief's page in its folder: ``manifest.json``, the PDF when
+    asked (its footer the inputs' stamp), then whatever ``then`` writes."""
+
+    def beside(folder: Path) -> None:
+        write_manifest(folder, inputs)
+        if pdf:
+            to_pdf(folder / "brief.html", folder / "brief.pdf", footer(inputs))
+        if then is not None:
+            then(folder)
+
+    return beside
 
 
 def _run_brief(
@@ -223,9 +252,11 @@ def make_records_brief(
     progress: bool = True,
     suppress_below: int = 10,
     force: bool = False,
+    pdf: bool = False,
 ) -> Path:
     """The records brief of an agency's own export (``records_brief.ipynb``), with one
-    statement per provider and rulebook in ``statements/`` beside it; returns the HTML
+    statement per provider and rulebook in ``statements/`` beside it, ``manifest.json``
+    (the files' and rulebooks' hashes) and, with ``pdf``, ``brief.pdf``; returns the HTML
     brief's path. The export is read and priced here first, so a bad export fails in one
     line before any kernel starts. Default folder: ``reports/records-<services file>``."""
     from jobcoach_model.analysis.records_pricing import (
@@ -256,9 +287,12 @@ def make_records_brief(
     def statements(folder: Path) -> None:
         write_statements(priced, folder / "statements")
 
+    if pdf:
+        chromium()  # no browser: refused before any kernel starts
+    inputs = records_provenance(paths, codes)
     return _run_brief(
-        RECORDS_NOTEBOOK, parameters, out, force, progress, Path(services).name, statements,
-        handed={PRICED: dumps_priced(priced)},
+        RECORDS_NOTEBOOK, parameters, out, force, progress, Path(services).name,
+        _stamped(inputs, pdf, statements), handed={PRICED: dumps_priced(priced)},
     )  # fmt: skip
 
 
