@@ -355,3 +355,43 @@ def test_the_panel_shows_money_per_fiscal_year_and_a_reforms_cost():
     before = ex.fiscal.value
     ex.controls["ks_rate"].value = 50.0
     assert ex.fiscal.value != before
+
+
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_six_page_loads_in_a_row_each_closed_all_get_a_panel(tmp_path):
+    """Issue 31: with room for 2 sessions, six page loads one after another, each tab
+    closed before the next, all get a working panel (a closed tab's session makes room),
+    and a load over the cap reads why and what to do, in words."""
+    import urllib.error
+    import urllib.request
+
+    pw, browser = browser_or_skip()
+    port = _free_port()
+    proc = _start(
+        [sys.executable, "-m", "jobcoach_model.cli", "explore", "--port", str(port),
+         "--max-sessions", "2", "--export-dir", str(tmp_path)],
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        _wait_for_port(port, proc)
+        for _ in range(6):
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/", timeout=PATIENCE)
+            page.locator(".jc-status .jc-ready").wait_for(timeout=PATIENCE)
+            assert page.locator(".jc-ks-rate").is_visible()
+            page.close()  # as a tab is closed (no unload handler runs)
+        # two open tabs fill the cap; a third load is refused in words, not a bare 503
+        pages = [browser.new_page() for _ in range(2)]
+        for page in pages:
+            page.goto(f"http://127.0.0.1:{port}/", timeout=PATIENCE)
+            page.locator(".jc-status .jc-ready").wait_for(timeout=PATIENCE)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120)
+        body = refused.value.read().decode()
+        assert refused.value.code == 503
+        assert "already has 2 sessions open" in body and "Close another explorer tab" in body
+    finally:
+        browser.close()
+        pw.stop()
+        _stop(proc)
