@@ -147,7 +147,10 @@ def test_one_dropdown_per_interpretation_reprices_and_exports(tmp_path):
     for code in ("KS", "IA"):
         for name, item in load_rulebook(code).interpretations.items():
             dropdown = ex.readings[(code, name)]
-            assert list(dropdown.options) == list(item.options)
+            # plain words shown, the option names kept as the values
+            assert [v for _, v in dropdown.options] == list(item.options)
+            assert [t for t, _ in dropdown.options] == list(item.option_labels.values())
+            assert "_" not in dropdown.description and code not in dropdown.description
             assert dropdown.value == item.default
     chunks = ex.model.chunks
     before = ex.total("Iowa hourly")
@@ -235,13 +238,14 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
         # an interpretation dropdown: its options, the default chosen; another reading
         # re-prices Iowa on the same caseload, exactly as the engine does
         timing = page.locator(".jc-reading-ia-hourly-payment-timing select")
-        assert timing.input_value() == "on_stabilization"
-        options = timing.locator("option").all_inner_texts()
-        assert options == ["on_stabilization", "on_report"]
+        # (the widget shows spaces as no-break spaces)
+        options = [t.replace("\xa0", " ") for t in timing.locator("option").all_inner_texts()]
+        assert options == ["once the job is stable", "on each written report"]
+        assert timing.evaluate("s => s.selectedIndex") == 0
         iowa_before = _shown_total(page, "Iowa hourly")
         ex.readings[("IA", "hourly_payment_timing")].value = "on_report"
         iowa_expected = ex.total("Iowa hourly")
-        timing.select_option("on_report")
+        timing.select_option(index=1)  # on each written report
         page.wait_for_function(
             "v => Number(document.querySelector(\".jc-total[data-scheme='Iowa hourly']\").dataset.value) !== v",
             arg=iowa_before,
@@ -318,9 +322,9 @@ def test_notebook_panel_renders_in_jupyterlab(tmp_path):
             timeout=PATIENCE,
         )
         page.locator(".jp-Notebook").wait_for(timeout=PATIENCE)
-        page.locator(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-DebuggerBugButton"
-        ).first.wait_for(timeout=PATIENCE)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            timeout=PATIENCE
+        )
         page.locator(".jp-Notebook").click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
@@ -395,3 +399,15 @@ def test_six_page_loads_in_a_row_each_closed_all_get_a_panel(tmp_path):
         browser.close()
         pw.stop()
         _stop(proc)
+
+
+def test_the_panel_says_when_its_caseload_is_smaller_than_the_briefs():
+    """The explorer simulates fewer consumers than the scenario's brief so it answers
+    while a slider moves; it says so on screen, and how much smaller."""
+    from jobcoach_model.explorer.panel import caseload_note
+
+    base = load_scenario("baseline")
+    smaller = load_scenario("baseline", {"caseload.consumers": "500"})
+    said = caseload_note(base, smaller)
+    assert "500 consumers, 50% of the 1,000 of the scenario's brief" in said
+    assert caseload_note(base, base) == ""

@@ -37,6 +37,7 @@ from jobcoach_model.explorer.whatif import (
 )
 from jobcoach_model.law.jurisdictions import Control
 from jobcoach_model.law.rulebook import load_rulebook
+from jobcoach_model.presentation import glossary
 
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 #: the explorer's own caseload: small enough to answer while a slider moves
@@ -67,8 +68,8 @@ class Explorer:
         self.codes = tuple(dict.fromkeys(s.rules for s in self.offered))
         self.control_table = explorer_controls(self.codes)
         self.model = WhatIf(resimulating(self.control_table))
-        style = {"description_width": "210px"}
-        layout = w.Layout(width="500px")
+        style = {"description_width": "300px"}  # the longest label whole, never cut
+        layout = w.Layout(width="620px")
 
         def slider(c: Control) -> w.Widget:
             cls = w.IntSlider if c.integer else w.FloatSlider
@@ -104,9 +105,9 @@ class Explorer:
                 own = {s.overrides.get(name) for s in self.base.schemes if s.rules == code}
                 chosen = next((o for o in own if o in item.options), item.default)
                 dropdown = w.Dropdown(
-                    options=list(item.options),
+                    options=[(glossary.option_label(code, name, o), o) for o in item.options],
                     value=chosen,
-                    description=f"{code}: {name}",
+                    description=f"{glossary.label(f'{code}.{name}')} ({glossary.state_name(code)})",
                     description_allow_html=False,
                     tooltip=item.question,
                     style=style,
@@ -257,8 +258,8 @@ class Explorer:
             seconds = time.perf_counter() - started
             self.status.value = (
                 f"<span class='jc-ready'>Up to date: {scenario.simulation.replications} "
-                f"simulated replications of {scenario.caseload.consumers:,} consumers "
-                f"({seconds * 1000:.0f} ms).</span>"
+                f"simulated caseloads of {scenario.caseload.consumers:,} consumers "
+                f"({seconds * 1000:.0f} ms).</span>" + caseload_note(self.base, scenario)
             )
             # the figures above are already on their way to the page; the why panel follows
             self._draw_why()
@@ -516,6 +517,21 @@ def serve(port: int = 8866, export_dir: str | Path | None = None, max_sessions: 
         return proc.wait()
     finally:
         stop_tree(proc)
+
+
+def caseload_note(base: Scenario, shown: Scenario) -> str:
+    """What the panel says when its caseload is not the one the scenario's brief uses:
+    how much smaller (fewer consumers answer while a slider moves), so its totals are not
+    read beside the brief's ("" when they are the same size)."""
+    brief, here = base.caseload.consumers, shown.caseload.consumers
+    if here == brief:
+        return ""
+    scale = f"{here / brief:.0%} of" if here < brief else f"{here / brief:.1f} times"
+    return (
+        f" <span class='jc-smaller'>This panel simulates {here:,} consumers, {scale} the "
+        f"{brief:,} of the scenario's brief, so its totals are about {scale} the "
+        "brief's; the brief of an exported scenario uses its full caseload.</span>"
+    )
 
 
 def explorer_for(

@@ -30,7 +30,7 @@ SECTIONS = (
     ("why", "Why they differ"),
     ("who-gains", "Who gains and who loses"),
     ("how-sure", "How sure"),
-    ("benchmark", "Kansas benchmark by provider size"),
+    ("benchmark", "The benchmark by provider size"),
     ("denied", "Largest denied and held amounts"),
     ("caseload", "Caseload outcomes"),
     ("assumptions", "Key assumptions"),
