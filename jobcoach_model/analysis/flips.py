@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,14 +42,18 @@ class Box:
     mass: float
     draws: int
 
-    def sentence(self, cases: str, factors: Sequence[str] = ()) -> str:
+    def sentence(
+        self, cases: str, factors: Sequence[str] = (), limit: Callable[[Any], str] | None = None
+    ) -> str:
         """The box in words: where ``cases`` happen (an input in ``factors`` is a factor
-        on each of its levels, and says so)."""
-        parts = [
-            f"{r.input}{' (a factor on each need level)' if r.input in factors else ''} {r.range}"
-            for r in self.limits.itertuples()
-            if r.input and r.range
-        ]
+        on each of its levels, and says so); ``limit`` puts one restriction (a row of
+        ``limits``) in the caller's words instead of its identifier and range."""
+
+        def named(r) -> str:
+            factor = " (a factor on each need level)" if r.input in factors else ""
+            return f"{r.input}{factor} {r.range}"
+
+        parts = [(limit or named)(r) for r in self.limits.itertuples() if r.input and r.range]
         where = " and ".join(parts) if parts else "anywhere"
         return (
             f"{cases} in {self.density:.0%} of the {self.draws:,} draws where {where} "

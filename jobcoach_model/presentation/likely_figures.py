@@ -184,18 +184,12 @@ def _range_words(a: Analysis, name: str, kept: tuple, range_: str) -> str:
 
 def box_sentence(a: Analysis, box) -> str:
     """Where the usual cheapest scheme stops being cheapest, in words."""
-    parts = [
-        f"{input_words(a, r.input)} {_range_words(a, r.input, r.kept, r.range)}"
-        if not r.kept
-        else f"{input_words(a, r.input)} is {_range_words(a, r.input, r.kept, r.range)}"
-        for r in box.limits.itertuples()
-        if r.input and r.range
-    ]
-    where = " and ".join(parts) if parts else "anywhere"
-    return (
-        f"A scheme other than {a.usual} is cheapest in {box.density:.0%} of the "
-        f"{box.draws:,} draws where {where} ({box.coverage:.0%} of all such draws lie there)"
-    )
+
+    def limit(r) -> str:
+        verb = " is" if r.kept else ""
+        return f"{input_words(a, r.input)}{verb} {_range_words(a, r.input, r.kept, r.range)}"
+
+    return box.sentence(f"A scheme other than {a.usual} is cheapest", limit=limit)
 
 
 def flips_display(a: Analysis) -> pd.DataFrame:
