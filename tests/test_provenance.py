@@ -94,3 +94,36 @@ def test_brief_pdf_carries_the_answer_page_numbers_and_the_fingerprint(small_bri
     second = json.loads((again.parent / "manifest.json").read_text(encoding="utf-8"))
     assert second["fingerprint"] == manifest["fingerprint"]
     assert (again.parent / "brief.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_every_output_folder_carries_a_manifest_equal_for_equal_inputs(tmp_path, capsys):
+    """simulate, sensitivity, uncertainty and sweep folders hold manifest.json; two runs
+    of the same inputs have the same fingerprint, another seed another."""
+    from jobcoach_model.cli import main
+
+    small = ["--set", "simulation.replications=2", "--set", "caseload.consumers=30"]
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"scenario: {SMALL}\ngrid:\n  simulation.replications: [2]\n")
+    runs = {
+        "simulate": ["simulate", str(SMALL), *small],
+        "sensitivity": ["sensitivity", str(SMALL), *small, "--replications", "1",
+                        "--workers", "0", "--quiet"],
+        "uncertainty": ["uncertainty", str(SMALL), *small, "--draws", "4", "--workers", "0",
+                        "--quiet"],
+        "sweep": ["sweep", str(sweep), "--workers", "0", "--quiet"],
+    }  # fmt: skip
+    prints = {}
+    for name, args in runs.items():
+        for k in (1, 2):
+            assert main([*args, "--out", str(tmp_path / f"{name}{k}")]) == 0, name
+        first, second = (
+            json.loads((tmp_path / f"{name}{k}" / "manifest.json").read_text()) for k in (1, 2)
+        )
+        assert first["fingerprint"] == second["fingerprint"], name
+        prints[name] = first["fingerprint"]
+    assert (
+        main([*runs["simulate"], "--set", "simulation.seed=9", "--out", str(tmp_path / "s9")]) == 0
+    )
+    other = json.loads((tmp_path / "s9" / "manifest.json").read_text())
+    assert other["fingerprint"] != prints["simulate"] and other["seed"] == 9
+    capsys.readouterr()

@@ -88,6 +88,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     for i, error in failed:
         print(f"jobcoach: point {i} failed: {error}", file=sys.stderr)
     written = write_sweep(points, results, args.out)
+    from jobcoach_model.caseloads.provenance import file_hash, provenance, write_manifest
+
+    write_manifest(args.out, {**provenance(scenario), "sweep": file_hash(args.sweep)})
     print(f"{len(points) - len(failed)} of {len(points)} points ran -> {written[0]}")
     if failed:
         print(f"  {len(failed)} failed, listed in {written[1]}")
