@@ -68,3 +68,20 @@ def test_the_contents_list_links_every_section_heading():
         assert f"href='#{anchor}'>{title}</a>" in nav and f"id='{anchor}'" in answer.heading(anchor)
     html = answer.opening_html(_results(np.arange(4.0) + 100, np.arange(4.0)), [], None, None)
     assert html.startswith("<p class='answer'>")
+
+
+def test_the_cash_flow_chart_labels_quarters_that_never_run_together():
+    """Issue 31: the months under the cash-flow chart read "Jan 2026", "Apr 2026", ...
+    (a label a quarter), never "2026-012026-03"."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.presentation import figures as fg
+
+    results = run(load_scenario("small", {"simulation.replications": "2"}), keep_sample=False)
+    ax = fg.plot_cashflow(results)
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[:3] == ["Jan 2026", "Apr 2026", "Jul 2026"], labels
+    assert "average" in ax.get_ylabel()

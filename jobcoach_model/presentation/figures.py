@@ -217,8 +217,14 @@ def plot_cashflow(results: Results, ax: Axes | None = None) -> Axes:
         x = pd.to_datetime(c["month"])
         ax.plot(x, c["mean"] / 1e3, label=scheme)
         ax.fill_between(x, c["p05"] / 1e3, c["p95"] / 1e3, alpha=0.15)
+    import matplotlib.dates as mdates
+
+    # a label every quarter, as "Jan 2026": months never run into each other
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.tick_params(axis="x", labelrotation=30)
     ax.set_xlabel("Month paid")
-    ax.set_ylabel("Paid (thousand USD)")
+    ax.set_ylabel("Paid (thousand USD; average, 90% band)")
     ax.set_title("When the money is paid")
     ax.legend(fontsize=8)
     return ax
@@ -233,7 +239,7 @@ def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes
     r = r.sort_values("mean_amount", ascending=False).head(top).iloc[::-1]
     colors = np.where(r["status"] == "denied", "#C44E52", "#DD8452")
     ax.barh(r["label"], r["mean_amount"] / 1e3, color=colors)
-    ax.set_xlabel("Mean per replication (thousand USD); red: denied, orange: held")
+    ax.set_xlabel("Average per simulated caseload (thousand USD); red: denied, orange: held")
     ax.set_title("Largest denied and held amounts, by rule")
     ax.tick_params(axis="y", labelsize=7)
     return ax

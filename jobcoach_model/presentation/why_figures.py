@@ -245,9 +245,13 @@ def gains_table(b, threshold: int = 10) -> pd.DataFrame:
         rows.append(
             {
                 "Providers by size": r["band"],
-                "Providers": f"{r['providers']:.1f}",
-                "Gain > 5%": hidden if small else count(r, "gain_over_5pct"),
-                "Lose > 5%": hidden if small else count(r, "lose_over_5pct"),
+                "Providers (average per simulated caseload)": f"{r['providers']:.1f}",
+                "Gaining over 5% (average, 90% interval)": hidden
+                if small
+                else count(r, "gain_over_5pct"),
+                "Losing over 5% (average, 90% interval)": hidden
+                if small
+                else count(r, "lose_over_5pct"),
                 "Median change": hidden
                 if small
                 else _interval(r["median_change"], r["median_change_p05"], r["median_change_p95"]),
