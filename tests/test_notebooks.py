@@ -89,7 +89,7 @@ def test_brief_writes_html_notebook_and_csv(small_brief):
         "manifest.json",
     } <= names
     page = html.read_text()
-    assert "What Kansas&#x27;s and Iowa&#x27;s job-coaching rules would cost: small" in page
+    assert "What Kansas's and Iowa's job-coaching rules would cost: small" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing to fetch
     assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", page)
     assert "import jobcoach_model" not in page  # no code cells
