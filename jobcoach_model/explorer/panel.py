@@ -434,8 +434,10 @@ def _gains_html(br) -> str:
     if len(everyone):
         r = everyone.iloc[0]
         lead = (
-            f"<p class='jc-gains-lead'>Providers gaining more than 5%: {r['Gain > 5%']}; "
-            f"losing more than 5%: {r['Lose > 5%']} (mean over replications, 90% interval).</p>"
+            "<p class='jc-gains-lead'>Providers gaining more than 5%: "
+            f"{r['Gaining over 5% (average, 90% interval)']}; losing more than 5%: "
+            f"{r['Losing over 5% (average, 90% interval)']} (averages over the simulated "
+            "caseloads, 90% intervals).</p>"
         )
     return f"<h4>Who gains and who loses</h4>{lead}<div class='jc-gains'>{html_table(table)}</div>"
 
