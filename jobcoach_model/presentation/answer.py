@@ -18,7 +18,7 @@ from jobcoach_model.analysis.sensitivity import MATERIAL, Sensitivity
 from jobcoach_model.analysis.uncertainty import Analysis
 from jobcoach_model.base.money import usd
 from jobcoach_model.caseloads.results import Results, mean_interval
-from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.caseloads.scenario import Scenario, Scheme
 from jobcoach_model.presentation import glossary
 from jobcoach_model.presentation.findings import difference
 
@@ -53,16 +53,15 @@ def contents_html() -> str:
 def own_schemes(scenario: Scenario) -> list[str]:
     """Each state's own scheme, in the scenario's order: the first scheme of each
     rulebook paid by the hour as written (no overrides, not a reform), else its first."""
-    out: dict[str, str] = {}
+    out: dict[str, Scheme] = {}
     for s in scenario.schemes:
-        plain = s.kind == "hourly" and not s.overrides and not s.reform_of
-        if s.rules not in out or (plain and not _plain(scenario, out[s.rules])):
-            out[s.rules] = s.name
-    return list(out.values())
+        if s.rules not in out or (_plain(s) and not _plain(out[s.rules])):
+            out[s.rules] = s
+    return [s.name for s in out.values()]
 
 
-def _plain(scenario: Scenario, name: str) -> bool:
-    s = next(s for s in scenario.schemes if s.name == name)
+def _plain(s: Scheme) -> bool:
+    """Paid by the hour as the rulebook is written: no overrides, not a reform."""
     return s.kind == "hourly" and not s.overrides and not s.reform_of
 
 
