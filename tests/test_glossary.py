@@ -31,6 +31,7 @@ def _identifiers() -> set[str]:
         for name, item in book.interpretations.items():
             found |= {f"{code}.{name}", name}
             found |= {option for option in item.options if "_" in option}
+        found |= {r.id for r in book.rules}
     return found
 
 
@@ -88,6 +89,61 @@ def test_a_reading_must_label_each_of_its_options():
                        options={"a": "A.", "b": "B."}, default="a", reason=".", reference=ref)  # fmt: skip
 
 
+def test_every_rule_has_a_plain_label_and_a_list_of_ids_reads_as_labels():
+    for code in codes():
+        for r in load_rulebook(code).rules:
+            assert glossary.rule(r.id).label == r.label and r.id not in r.label
+            assert glossary.rule(r.id).meaning == r.statement
+    plan, reports = glossary.rule("KS-PLAN").label, glossary.rule("KS-REPORTS").label
+    assert glossary.rule_label("KS-PLAN;KS-REPORTS") == f"{plan}; {reports}"
+    assert glossary.rule_label("KS-PLAN") == plan != "KS-PLAN"
+    # a summary row's words, or a list with an unknown id, stay as they are
+    assert glossary.rule_label("3 other steps") == "3 other steps"
+    assert glossary.rule_label("KS-PLAN;XX-NOPE") == "KS-PLAN;XX-NOPE"
+    with pytest.raises(glossary.GlossaryError, match="KS-NOPE"):
+        glossary.rule("KS-NOPE")
+    appendix = glossary.rule_appendix(["KS", "KS", "IA"])
+    assert list(appendix["Identifier"]).count("KS-PLAN") == 1
+    assert len(appendix) == len(load_rulebook("KS").rules) + len(load_rulebook("IA").rules)
+
+
+def test_every_measure_of_the_summary_has_a_label_and_the_tables_use_it():
+    from jobcoach_model.caseloads.metrics import caseload_metrics
+    from jobcoach_model.caseloads.runner import run
+    from jobcoach_model.presentation.figures import caseload_table, headline_table
+
+    sc = load_scenario("small")
+    sc = sc.model_copy(update={"simulation": sc.simulation.model_copy(update={"replications": 2})})
+    sc = sc.model_copy(update={"caseload": sc.caseload.model_copy(update={"consumers": 40})})
+    results = run(sc)
+    names = sorted(set(results.summary["metric"]))
+    assert "total_paid" in names and "retained_90d_share" in names
+    for name in names:
+        e = glossary.entry(f"measure:{name}")
+        assert e.label and e.meaning.endswith(".") and "_" not in e.label, name
+    headers = set(headline_table(results).columns)
+    assert {
+        glossary.label("measure:total_paid"),
+        glossary.label("measure:denied_amount"),
+    } <= headers
+    assert set(caseload_table(results)["Measure"]) == {
+        glossary.label(f"measure:{m.summary_name}") for m in caseload_metrics()
+    }
+    with pytest.raises(glossary.GlossaryError, match="no_such_measure"):
+        glossary.entry("measure:no_such_measure")
+
+
+def test_a_rule_without_a_label_does_not_load():
+    from pydantic import ValidationError
+
+    from jobcoach_model.law.rulebook import Rule
+
+    ref = {"source": "x", "quote": "y"}
+    with pytest.raises(ValidationError, match="label"):
+        Rule(id="KS-X", topic="rate", effect="rate", statement="S.", reference=ref)
+    assert Rule(id="KS-X", label="X", topic="rate", effect="rate", statement="S.", reference=ref)
+
+
 def test_identifiers_are_found_in_text_and_plain_words_are_not():
     assert identifiers_in("under IA.hourly_payment_timing = on_report") == [
         "IA.hourly_payment_timing",
@@ -98,6 +154,7 @@ def test_identifiers_are_found_in_text_and_plain_words_are_not():
         "caseload.coaches.rate_mean",
     ]
     assert identifiers_in("When hourly coaching is paid: on each written report (Iowa)") == []
+    assert identifiers_in("held by KS-REPORTS; IA-RATE-CAP binds") == ["IA-RATE-CAP", "KS-REPORTS"]
 
 
 class _Text(HTMLParser):
@@ -130,5 +187,10 @@ def test_the_brief_shows_plain_words_and_keeps_identifiers_for_its_appendix(smal
     for words in ("Average negotiated rate", "What to measure next", "What knowing it exactly"):
         assert words in shown, words
     appendix = page[page.index('id="appendix"') :]
-    for identifier in ("caseload.coaches.rate_mean", "IA.hourly_payment_timing = on_report"):
+    for identifier in (
+        "caseload.coaches.rate_mean",
+        "IA.hourly_payment_timing = on_report",
+        "KS-PLAN",
+        "IA-RATE-CAP",
+    ):
         assert identifier in appendix, identifier

@@ -185,6 +185,9 @@ class Rule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
+    #: the plain label a reader sees in tables and charts (the glossary's entry for the
+    #: rule; ``statement`` is its meaning, the id stays in the brief's appendix)
+    label: str = Field(min_length=1, max_length=60)
     topic: str
     effect: Literal["deny", "hold", "cap", "prorate", "rate", "payee", "allow", "info"]
     statement: str

@@ -29,6 +29,7 @@ from jobcoach_model.caseloads.scenario import Scenario, field_notes, run_changes
 from jobcoach_model.law.jurisdictions import codes
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction
 from jobcoach_model.law.rulebook import load_rulebook
+from jobcoach_model.presentation import glossary
 
 #: text reads left-aligned; notebook styles right-align every cell
 TABLE_STYLE = (
@@ -48,13 +49,18 @@ def headline_table(results: Results) -> pd.DataFrame:
         rows.append(
             {
                 "Scheme": scheme,
-                "Total paid": usd(total["mean"]),
+                glossary.label("measure:total_paid"): usd(total["mean"]),
                 "90% interval": f"{usd(total['p05'])} to {usd(total['p95'])}",
-                "Per consumer": usd(s.loc[(scheme, "paid_per_consumer"), "mean"]),
-                "Per job kept 90 days": usd(s.loc[(scheme, "paid_per_retained_90d"), "mean"]),
-                "Pending (paid when due)": usd(s.loc[(scheme, "pending_amount"), "mean"]),
-                "Never released": usd(s.loc[(scheme, "never_released_amount"), "mean"]),
-                "Denied": usd(s.loc[(scheme, "denied_amount"), "mean"]),
+                **{
+                    glossary.label(f"measure:{m}"): usd(s.loc[(scheme, m), "mean"])
+                    for m in (
+                        "paid_per_consumer",
+                        "paid_per_retained_90d",
+                        "pending_amount",
+                        "never_released_amount",
+                        "denied_amount",
+                    )
+                },
             }
         )
     return pd.DataFrame(rows)
@@ -75,9 +81,8 @@ def suppress(
 
 def caseload_table(results: Results) -> pd.DataFrame:
     """Outcome measures of the simulated caseload, with 90% intervals."""
-    owner = benchmark_jurisdiction()
     shown = {
-        m.summary_name: (m.label.format(owner=owner).strip(), m.fmt == "share")
+        m.summary_name: (glossary.label(f"measure:{m.summary_name}"), m.fmt == "share")
         for m in caseload_metrics()
     }
     s = results.summary[results.summary["scheme"] == "caseload"].set_index("metric")
@@ -114,6 +119,7 @@ def reasons_table(results: Results, top: int = 8, threshold: int | None = None) 
         }
     )
     r["Amount (USD)"] = r["Amount (USD)"].map(usd)
+    r["Rules"] = r["Rules"].map(glossary.rule_label)
     return suppress(r.reset_index(drop=True), threshold, ["Amount (USD)"])
 
 
@@ -234,7 +240,9 @@ def plot_reasons(results: Results, ax: Axes | None = None, top: int = 8) -> Axes
     """Denied and held money by the rules that decided it, across schemes."""
     ax = axes(ax, (8, 4.5))
     r = results.reasons.assign(
-        label=lambda d: d["scheme"] + ": " + d["status"] + " by " + d["rule_ids"]
+        label=lambda d: (
+            d["scheme"] + ": " + d["status"] + ": " + d["rule_ids"].map(glossary.rule_label)
+        )
     )
     r = r.sort_values("mean_amount", ascending=False).head(top).iloc[::-1]
     colors = np.where(r["status"] == "denied", "#C44E52", "#DD8452")

@@ -51,7 +51,8 @@ def _offsetting(steps: pd.DataFrame) -> str:
     if not len(moved):
         return "no rule's result changes"
     parts = [
-        f"{r.rule_id} ({r.step}, {'+' if r.mean > 0 else '-'}{usd(abs(r.mean))})"
+        f"{glossary.rule_label(r.rule_id)} ({r.step}, "
+        f"{'+' if r.mean > 0 else '-'}{usd(abs(r.mean))})"
         for r in moved.head(3).itertuples()
     ]
     return "its steps cancel out: " + ", ".join(parts)
@@ -172,7 +173,8 @@ def findings(
             )
         if lead is not None:
             text += (
-                f"; the largest single step is {lead['rule_id']} ({lead['step']}, "
+                f"; the largest single step is {glossary.rule_label(lead['rule_id'])} "
+                f"({lead['step']}, "
                 f"{usd(lead['mean'])}): {lead['statement'].rstrip('.')}"
             )
         out.append(text + ".")

@@ -64,6 +64,8 @@ def entry(identifier: str) -> Entry:
     """The entry of an identifier: a scenario input's dotted path
     (``caseload.coaches.rate_mean``), a state's parameter or reading (``IA.medicaid_hourly_rate``,
     ``KS.notice_period``), or ``kind:``, ``value:`` or ``term:`` and a name."""
+    if identifier.startswith("measure:"):
+        return measure(identifier.split(":", 1)[1])
     if identifier.startswith(("kind:", "value:", "term:")):
         section, key = identifier.split(":", 1)
         return _section({"kind": "kinds", "value": "values", "term": "terms"}[section], key)
@@ -78,6 +80,59 @@ def entry(identifier: str) -> Entry:
             return Entry(identifier, i.label, i.question)
         raise GlossaryError(f"glossary: {code}: no parameter or reading named {name!r}")
     return _section("inputs", identifier)
+
+
+def measure(name: str) -> Entry:
+    """A measure of ``summary.csv`` by its name there: a scheme's money measure from the
+    glossary, or an outcome of the caseload from the table that computes it
+    (``caseloads.metrics``, each state's own measures from its plugin)."""
+    if name in _table()["measures"]:
+        return _section("measures", name)
+    from jobcoach_model.caseloads.metrics import benchmark_jurisdiction, caseload_metrics
+
+    for m in caseload_metrics():
+        if m.summary_name == name:
+            text = m.label.format(owner=benchmark_jurisdiction()).strip()
+            share = m.fmt == "share"
+            meaning = (
+                f"The share of simulated consumers: {text[:1].lower()}{text[1:]}."
+                if share
+                else f"Over the simulated consumers: {text[:1].lower()}{text[1:]}."
+            )
+            return Entry(name, text, meaning, "share" if share else "")
+    raise GlossaryError(f"glossary: measures: no entry for {name!r} ({GLOSSARY_FILE.name})")
+
+
+def rule(rule_id: str) -> Entry:
+    """A rule's entry: its plain label and, as meaning, its statement, from the rulebook
+    of the state whose code leads the id (``KS-PLAN``)."""
+    code = rule_id.split("-", 1)[0]
+    if code in codes():
+        for r in load_rulebook(code).rules:
+            if r.id == rule_id:
+                return Entry(rule_id, r.label, r.statement)
+    raise GlossaryError(f"glossary: no rule with the id {rule_id!r}")
+
+
+def rule_label(rule_ids: str, sep: str = "; ") -> str:
+    """The plain label of a rule id, or of several joined by ``;`` as a line's deciding
+    rules are written ("Action plan not approved before coaching; Progress reports not up
+    to date"). A text that is not a rule id (a summary row's words) stays as it is."""
+    parts = [p for p in str(rule_ids).split(";") if p]
+    known = [p for p in parts if p.split("-", 1)[0] in codes() and "-" in p]
+    if not parts or len(known) != len(parts):
+        return str(rule_ids)
+    return sep.join(rule(p).label for p in parts)
+
+
+def rule_appendix(codes_: list[str]) -> pd.DataFrame:
+    """Each rule of the given states: its label, id and statement, for an appendix."""
+    rows = [
+        {"Label": r.label, "Identifier": r.id, "Unit": "", "Meaning": r.statement}
+        for code in dict.fromkeys(codes_)
+        for r in load_rulebook(code).rules
+    ]
+    return pd.DataFrame(rows, columns=["Label", "Identifier", "Unit", "Meaning"])
 
 
 def label(identifier: str) -> str:
@@ -162,18 +217,28 @@ METHOD_NAMES = {
 
 def brief_appendix(scenario) -> pd.DataFrame:
     """The cost brief's appendix: every identifier behind its words (the scenario's
-    inputs, the swung rulebook parameters, each state's readings and options, the scheme
-    kinds) and the methods' own names, each with its label and meaning."""
+    inputs, the swung rulebook parameters, each state's readings and options and rules,
+    the scheme kinds) and the methods' own names, each with its label and meaning."""
     from jobcoach_model.analysis.problem import inputs
     from jobcoach_model.caseloads.scenario import field_notes
 
     names = [*field_notes(), *(i.name for i in inputs(scenario))]
     names += [f"kind:{k}" for k in dict.fromkeys(s.kind for s in scenario.schemes)]
+    from jobcoach_model.analysis.access import COLUMNS as ACCESS
+    from jobcoach_model.caseloads.scenario import cost_notes
+
+    costs = scenario.costs is not None
+    names += [f"measure:{m}" for m in _table()["measures"] if costs or m not in ACCESS]
+    names += list(cost_notes()) if costs else []
+    states = list(dict.fromkeys(s.rules for s in scenario.schemes))
     frames = [appendix(names)]
-    frames += [reading_appendix(code) for code in dict.fromkeys(s.rules for s in scenario.schemes)]
+    frames += [reading_appendix(code) for code in states]
+    frames.append(rule_appendix(states))
     methods = appendix(list(METHOD_NAMES))
     methods["Identifier"] = [METHOD_NAMES[k] for k in METHOD_NAMES]
     frames.append(methods)
     out = pd.concat(frames, ignore_index=True)
-    out["Identifier"] = out["Identifier"].str.removeprefix("kind:")
+    out["Identifier"] = (
+        out["Identifier"].str.removeprefix("kind:").str.replace("measure:", "summary.csv: ")
+    )
     return out

@@ -19,6 +19,7 @@ from jobcoach_model.base.money import usd
 from jobcoach_model.base.outputs import slug
 from jobcoach_model.engine.adjudication import PAID
 from jobcoach_model.engine.explain import statement_page
+from jobcoach_model.presentation import glossary
 
 #: the brief's colours for paid, held and denied money
 COLOURS = {"paid": "#4C72B0", "held": "#DD8452", "denied": "#C44E52"}
@@ -64,7 +65,7 @@ def rule_table(rel: RecordsRelease) -> pd.DataFrame:
         {
             "Rulebook": f["rulebook"],
             "Status": f["status"],
-            "Rule": f["rule_id"],
+            "Rule": f["rule_id"].map(glossary.rule_label),
             "What the rule says": f["statement"],
             "Lines": f["lines"].map(_count),
             "Consumers": f["consumers"].map(_count),
@@ -135,7 +136,7 @@ def bridge_table(pair: PairRelease) -> pd.DataFrame:
         rows.append(
             {
                 "Step": r.step.replace("total: ", "Total, ") if total else r.step,
-                "Rule": r.rule_id,
+                "Rule": glossary.rule_label(r.rule_id),
                 "What the rule says": r.statement,
                 "Change (USD)": _money(r.amount),
             }
@@ -248,7 +249,7 @@ def _pair_findings(pair: PairRelease) -> list[str]:
         steps = b[(b["rule_id"] != "") & (b["step"] != "suppressed steps")]
         steps = steps.reindex(steps["amount"].abs().sort_values(ascending=False).index)
         biggest = (
-            f"; the largest step shown is {steps['rule_id'].iloc[0]} "
+            f"; the largest step shown is {glossary.rule_label(steps['rule_id'].iloc[0])} "
             f"({usd(steps['amount'].iloc[0], cents=True)})"
             if len(steps)
             else ""

@@ -55,8 +55,12 @@ def bridge_table(table: pd.DataFrame, top: int = 10) -> pd.DataFrame:
         rows.append(
             {
                 "Step": r.step.replace("total: ", "Total, ") if is_total else r.step,
-                "Rule": r.rule_id,
-                "What the rule says": r.statement,
+                "Rule": glossary.rule_label(r.rule_id),
+                "What the rule says": (
+                    glossary.rule_label(r.statement.replace(", ", ";"))
+                    if r.step == "other"
+                    else r.statement
+                ),
                 "Change (90% interval)": (
                     _interval(r.mean, r.p05, r.p95) if not pd.isna(r.p05) else usd(r.mean)
                 )
@@ -81,7 +85,7 @@ def plot_bridge(table: pd.DataFrame, ax: Axes | None = None, top: int = 10) -> A
         else:
             ax.barh(i, r.mean / 1e3, left=running / 1e3, color=UP if r.mean >= 0 else DOWN)
             running += r.mean
-            label = r.rule_id
+            label = glossary.rule_label(r.rule_id)
         ax.text(
             max(running, running - r.mean if r.rule_id else running) / 1e3,
             i,

@@ -60,6 +60,7 @@ rounding:
 # {name} rules: one entry per rule id (effect: deny | hold | cap | prorate | rate | payee |
 # allow | info). A topic with no rule is shown as silent in the side-by-side table.
 - id: {code}-RATE
+  label: "Hourly rate (skeleton: replace)"
   topic: rate
   effect: rate
   basis: assumption
