@@ -53,11 +53,38 @@ def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():
     assert ex.total("Kansas hourly") == pytest.approx(base * 43 / 40, rel=1e-6)
 
 
+def _hidden(widget) -> bool:
+    return widget.layout.display == "none"
+
+
+def test_every_state_is_offered_and_shows_its_controls_when_chosen():
+    """On the baseline every state with a rulebook is offered; Kansas and Iowa are chosen,
+    Kentucky's and Texas's controls and readings are hidden until one of their schemes is
+    chosen, and choosing Kentucky prices it under its own rate slider."""
+    from jobcoach_model.law.jurisdictions import codes
+
+    ex = Explorer(consumers=100, debounce=0)
+    assert {s.rules for s in ex.offered} == set(codes())
+    assert set(ex.schemes.value) == {s.name for s in ex.offered if s.rules in ("KS", "IA")}
+    assert ex.shown_states() == ("KS", "IA")
+    assert _hidden(ex.controls["ky_rate"]) and _hidden(ex.controls["tx_cap"])
+    assert not _hidden(ex.controls["ks_rate"]) and not _hidden(ex.controls["ia_cap"])
+    assert all(_hidden(d) == (code not in ("KS", "IA")) for (code, _), d in ex.readings.items())
+    assert "Kentucky hourly" not in ex.table.value
+    ex.schemes.value = (*ex.schemes.value, "Kentucky hourly")
+    assert not _hidden(ex.controls["ky_rate"]) and _hidden(ex.controls["tx_cap"])
+    paid = ex.total("Kentucky hourly")
+    assert paid > 0 and "Kentucky hourly" in ex.table.value
+    ex.controls["ky_rate"].value = 30.0
+    assert ex.total("Kentucky hourly") == pytest.approx(paid * 2, rel=0.02)
+    ex.schemes.value = ("Kansas hourly", "Texas hourly")  # past its dates: the slider's cap
+    assert ex.total("Texas hourly") > 0 and _hidden(ex.controls["ky_rate"])
+    assert ex.scenario().schemes[-1].overrides["max_hourly_rate"] == ex.controls["tx_cap"].value
+
+
 def test_a_state_shows_its_controls_only_when_its_schemes_do():
-    """On the baseline the panel has Kansas's and Iowa's rate sliders only; on the
-    four-state scenario Kentucky's and Texas's schemes come with their own sliders, and
-    Texas's cap re-prices the Texas scheme alone."""
-    assert not {"ky_rate", "tx_cap"} & set(Explorer(debounce=0).controls)
+    """On the four-state scenario Kentucky's and Texas's schemes are chosen with their own
+    sliders, and Texas's cap re-prices the Texas scheme alone."""
     ex = Explorer(ROOT / "scenarios" / "four_states.yaml", consumers=100, debounce=0)
     assert {"ks_rate", "ia_cap", "ky_rate", "tx_cap"} <= set(ex.controls)
     texas = next(s.name for s in ex.offered if s.rules == "TX")

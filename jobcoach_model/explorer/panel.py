@@ -30,6 +30,7 @@ from jobcoach_model.caseloads.scenario import Scenario, load_scenario, run_chang
 from jobcoach_model.explorer.controls import GROUPS, explorer_controls, resimulating, start_value
 from jobcoach_model.explorer.whatif import (
     WhatIf,
+    chosen_at_start,
     export_scenario,
     export_target,
     offered_schemes,
@@ -69,7 +70,9 @@ class Explorer:
         self.control_table = explorer_controls(self.codes)
         self.model = WhatIf(resimulating(self.control_table))
         style = {"description_width": "300px"}  # the longest label whole, never cut
-        layout = w.Layout(width="620px")
+
+        def layout() -> w.Layout:  # one each: a state's controls hide with its schemes
+            return w.Layout(width="620px")
 
         def slider(c: Control) -> w.Widget:
             cls = w.IntSlider if c.integer else w.FloatSlider
@@ -82,7 +85,7 @@ class Explorer:
                 description=c.label,
                 continuous_update=False,
                 style=style,
-                layout=layout,
+                layout=layout(),
                 **kwargs,
             )
             widget.add_class(f"jc-{c.name.replace('_', '-')}")
@@ -91,11 +94,11 @@ class Explorer:
         self.controls = {c.name: slider(c) for c in self.control_table}
         self.schemes = w.SelectMultiple(
             options=[s.name for s in self.offered],
-            value=tuple(s.name for s in self.offered),
+            value=chosen_at_start(self.base),
             description="Rate schemes",
             rows=max(4, min(len(self.offered), 8)),
             style=style,
-            layout=layout,
+            layout=layout(),
         )
         self.schemes.add_class("jc-schemes")
         # one dropdown per interpretation of each rulebook: its options, the default chosen
@@ -111,7 +114,7 @@ class Explorer:
                     description_allow_html=False,
                     tooltip=item.question,
                     style=style,
-                    layout=layout,
+                    layout=layout(),
                 )
                 dropdown.add_class(f"jc-reading-{code.lower()}-{name.replace('_', '-')}")
                 self.readings[(code, name)] = dropdown
@@ -144,7 +147,7 @@ class Explorer:
             value=str(export_path or self.export_root / "what_if.yaml"),
             description="Export to",
             style=style,
-            layout=layout,
+            layout=layout(),
         )
         self.export_path.add_class("jc-export-path")
         self.export_button = w.Button(description="Export scenario", icon="download")
@@ -155,6 +158,8 @@ class Explorer:
 
         for widget in [*self.controls.values(), self.schemes, *self.readings.values()]:
             widget.observe(self._changed, names="value")
+        self.schemes.observe(lambda _change: self._show_states(), names="value")
+        self._show_states()
         self.panel = w.VBox(
             [
                 w.HTML(
@@ -210,6 +215,20 @@ class Explorer:
                     *self.readings.values(),
                 ]
         return column
+
+    def shown_states(self) -> tuple[str, ...]:
+        """The states whose controls and readings the panel shows: those of the chosen
+        schemes (a state offered but not chosen keeps its controls out of the way)."""
+        chosen = set(self.schemes.value)
+        return tuple(dict.fromkeys(s.rules for s in self.offered if s.name in chosen))
+
+    def _show_states(self) -> None:
+        shown = set(self.shown_states())
+        for c in self.control_table:
+            if c.rules:
+                self.controls[c.name].layout.display = None if c.rules in shown else "none"
+        for (code, _name), dropdown in self.readings.items():
+            dropdown.layout.display = None if code in shown else "none"
 
     # -- state ------------------------------------------------------------------------
     def scenario(self, replications: int | None = None) -> Scenario:

@@ -22,19 +22,35 @@ from jobcoach_model.caseloads.scenario import (
     set_path,
 )
 from jobcoach_model.explorer.controls import explorer_controls, resimulating
-from jobcoach_model.law.jurisdictions import Control, compared
+from jobcoach_model.law.jurisdictions import Control, codes, compared
+from jobcoach_model.presentation.glossary import state_name
 
 
 def offered_schemes(base: Scenario) -> tuple[Scheme, ...]:
     """The schemes the explorer offers: the default ones, then the base scenario's schemes
-    under rulebooks the defaults do not use (a state shows only when its schemes do) and
-    its reforms."""
+    under rulebooks the defaults do not use and its reforms, then an hourly scheme for
+    every other state with a rulebook ("Kentucky hourly"), so every state can be chosen.
+    ``chosen_at_start`` says which of them the panel opens with."""
     default = {s.rules for s in DEFAULT_SCHEMES}
     names = {s.name for s in DEFAULT_SCHEMES}
-    extra = (
+    extra = tuple(
         s for s in base.schemes if s.name not in names and (s.rules not in default or s.reform_of)
     )
-    return (*DEFAULT_SCHEMES, *extra)
+    used = {s.rules for s in (*DEFAULT_SCHEMES, *extra)}
+    taken = names | {s.name for s in extra}
+    more = tuple(
+        Scheme(name=f"{state_name(code)} hourly", kind="hourly", rules=code)
+        for code in codes()
+        if code not in used and f"{state_name(code)} hourly" not in taken
+    )
+    return (*DEFAULT_SCHEMES, *extra, *more)
+
+
+def chosen_at_start(base: Scenario) -> tuple[str, ...]:
+    """The offered schemes the panel opens with: the defaults and the base scenario's own
+    (a state the base does not use is offered, not chosen)."""
+    own = {s.name for s in (*DEFAULT_SCHEMES, *base.schemes)}
+    return tuple(s.name for s in offered_schemes(base) if s.name in own)
 
 
 def _with_controls(scheme: Scheme, controls: dict) -> Scheme:
