@@ -168,6 +168,20 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
                 )
         suite = tuple(n for n in SUITE if n in wanted)
         records = tuple(n for n in RECORD_SUITE if n in wanted)
+    if args.check:
+        if args.out or scenario or parameters:
+            raise BriefError(
+                "notebooks --check: compares a notebook run on its own parameters with its "
+                "stored outputs; leave out --out, --scenario and --param"
+            )
+        from jobcoach_model.presentation.notebook_check import check_notebooks
+
+        found = check_notebooks((*suite, *records), progress=not args.quiet)
+        for line in found:
+            print(line)
+        names = ", ".join(n.removesuffix(".ipynb") for n in (*suite, *records))
+        print(f"{len(found)} cells differ ({names})" if found else f"same outputs: {names}")
+        return 1 if found else 0
     out = args.out
     if out is None and not IN_CHECKOUT:  # installed notebooks are never written in place
         out = Path("notebooks")
@@ -368,6 +382,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="a parameter of the scenario notebooks' first cell (e.g. replications=3, "
         "sobol_n=64); repeat for more",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="execute afresh into a temporary folder and compare every cell's outputs with "
+        "the stored ones (exit 1 naming each cell that differs); nothing is written",
     )
     p.add_argument("--quiet", action="store_true")
     add_force(p)
