@@ -67,6 +67,10 @@ class InputError(JobcoachError):
         super().__init__(text)
 
 
+class CostsError(JobcoachError):
+    """A coach's costs file that cannot be read, or a worksheet a rulebook cannot give."""
+
+
 class RulebookError(JobcoachError):
     """A state's folder under ``rulebooks/`` cannot be read or loaded: the message names
     the folder and the file. Only that state is affected; the others keep working."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from jobcoach_model.base.errors import JobcoachError, ScenarioError
 from jobcoach_model.base.outputs import formula_like
-from jobcoach_model.base.strict_yaml import DuplicateKeyError, StrictLoader
+from jobcoach_model.base.strict_yaml import read_mapping
 from jobcoach_model.law.jurisdictions import codes, default_schemes
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction
 from jobcoach_model.law.rulebook import get_rulebook
@@ -459,6 +459,55 @@ class Uncertainty(_Model):
         return self
 
 
+class Costs(_Model):
+    """What a provider's billable hour of coaching costs it, built up from components
+    (``caseloads/costs.py``): the wage, loaded with the workforce factor, benefits and
+    payroll taxes, leave and training, and supervision, spread over the share of paid
+    time that is billable, plus travel, plus overhead. Every default is a published
+    figure from another payer's rate framework or a federal benchmark
+    (``published_figures.md``, "Provider costs"), so each is an assumption for Kansas and
+    Iowa, whose providers' costs were not read. Optional: with no ``costs:`` section the
+    brief has no access-at-risk section and every other output is unchanged.
+
+    Interpretation (benefits basis): Minnesota's separate benefits-and-taxes (23.6%) and
+    leave-and-training (8.71%) factors are the default; the alternative is BLS's 46% of
+    wages with paid leave included and ``leave_and_training: 0`` ("do not add a separate
+    leave factor on top of it")."""
+
+    #: BLS 21-1093 Social and Human Service Assistants, US median 15.29 USD/hour (May 2016,
+    #: published_figures.md); an assumption for Kansas and Iowa (their medians not read)
+    wage: float = Field(15.29, gt=0, le=500)
+    #: how much providers' wages differ (coefficient of variation of a lognormal); assumption
+    wage_cv: float = Field(0.15, ge=0, le=2)
+    #: Minnesota DWRS competitive workforce factor 6.7% (Minn. Stat. 256B.4914 subd. 8);
+    #: an assumption here
+    workforce_factor: float = Field(0.067, ge=0, le=2)
+    #: Minnesota DWRS employee-related cost ratio 23.6% (Minn. Stat. 256B.4914 subd. 8);
+    #: an assumption here
+    benefits_and_taxes: float = Field(0.236, ge=0, le=2)
+    #: Minnesota DWRS employee vacation, sick and training allowance 8.71% (Minn. Stat.
+    #: 256B.4914 subd. 8); an assumption here
+    leave_and_training: float = Field(0.0871, ge=0, le=2)
+    #: Minnesota DWRS supervisory span of control ratio 11% (Minn. Stat. 256B.4914 subd. 8);
+    #: an assumption here
+    supervision: float = Field(0.11, ge=0, le=2)
+    #: practitioner fee-for-service method: billable share 65% "reasonable to expect"
+    #: ("Establishing a Fee for Service for Benefits Planning"); an assumption here
+    billable_share: float = Field(0.65, gt=0, le=1)
+    #: how much providers' billable shares differ (standard deviation); assumption
+    billable_share_sd: float = Field(0.08, ge=0, le=0.5)
+    #: miles driven per billable hour; assumption (no Kansas or Iowa figure)
+    miles_per_billable_hour: float = Field(5.0, ge=0, le=200)
+    #: IRS business mileage rate 0.54 USD/mile (2016); an assumption here (a later year's
+    #: rate is higher)
+    mileage_rate: float = Field(0.54, ge=0, le=10)
+    #: federal de minimis indirect rate 10% (2 CFR 200.414(f); 15% for awards from
+    #: 2024-10-01); an assumption here
+    overhead: float = Field(0.10, ge=0, le=2)
+    #: the share of providers a break-even rate must cover; assumption (a policy choice)
+    break_even_share: float = Field(0.8, gt=0, le=1)
+
+
 class Simulation(_Model):
     """Seed and replications."""
 
@@ -485,6 +534,8 @@ class Scenario(_Model):
     simulation: Simulation = Simulation()
     #: the joint draws over every assumption and reading (How sure, ``uncertainty``)
     uncertainty: Uncertainty = Uncertainty()
+    #: providers' costs of a billable hour (access at risk); empty: not asked
+    costs: Costs | None = None
     #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
     bridges: tuple[tuple[str, str], ...] = ()
     #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance
@@ -566,16 +617,27 @@ CALIBRATED = {
 _STRUCTURAL = {"coaches", "start_date", "end_date", "consumers", "weeks", "intake_per_month"}
 
 
-def field_notes() -> dict[str, str]:
+#: the optional provider-cost section, whose notes are read the same way (``cost_notes``)
+COSTS = {"Costs": "costs"}
+
+
+def cost_notes() -> dict[str, str]:
+    """Each provider-cost input's dotted path (``costs.wage``) and its cited source."""
+    return field_notes(COSTS)
+
+
+def field_notes(sections: dict[str, str] | None = None) -> dict[str, str]:
     """Each calibrated input's dotted path and the note written beside its default (the
-    source it cites, or "assumption"), read from this module so it is never retyped."""
+    source it cites, or "assumption"), read from this module so it is never retyped;
+    ``sections`` (class name -> path) picks other sections than the calibrated ones."""
+    sections = CALIBRATED if sections is None else sections
     notes: dict[str, str] = {}
     section, comments, after_field = None, [], False
     lines = iter(Path(__file__).read_text(encoding="utf-8").splitlines())
     for line in lines:
         stripped = line.strip()
         if line.startswith("class "):
-            section, comments = CALIBRATED.get(line.split()[1].split("(")[0]), []
+            section, comments = sections.get(line.split()[1].split("(")[0]), []
         elif stripped.startswith("#"):
             text = stripped.lstrip("#:").strip()
             comments = [text] if after_field else [*comments, text]
@@ -661,24 +723,7 @@ def read_scenario_data(path: str | Path) -> dict:
             f"{path}: expected an existing scenario file (YAML) or the name of a bundled "
             "scenario (jobcoach scenarios lists them)"
         )
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
-    except DuplicateKeyError as err:
-        raise ScenarioError(f"{path}: {err}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}: expected valid YAML{where}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: expected a UTF-8 text file (YAML)") from None
-    if data is None:
-        raise ScenarioError(
-            f"{path}: expected a scenario (a mapping of sections); the file is empty or "
-            "holds only comments"
-        )
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping of sections at the top level")
-    return data
+    return read_mapping(path, "a scenario (a mapping of sections)", ScenarioError)
 
 
 def run_changes(

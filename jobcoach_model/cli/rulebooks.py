@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from jobcoach_model.base.outputs import output_folder
-from jobcoach_model.cli.common import EXAMPLES, add_force, show_table
+from jobcoach_model.cli.common import EXAMPLES, add_force, rules_code, show_table
 from jobcoach_model.cli.records import adjudicate_files, summary_line
 
 
@@ -90,8 +90,47 @@ def _cmd_new_rulebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rate_worksheet(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from jobcoach_model.analysis.worksheet import load_coach, rate_worksheet
+    from jobcoach_model.base.errors import CostsError
+    from jobcoach_model.base.io import write_atomic
+    from jobcoach_model.base.outputs import check_not_input, check_replaceable, record
+    from jobcoach_model.presentation.worksheet_page import markdown, page
+
+    if args.out is not None:
+        check_not_input(args.out, [args.costs])
+        check_replaceable(args.out, args.force)
+    try:
+        when = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise CostsError(f"--date {args.date!r}: expected a date as YYYY-MM-DD") from None
+    ws = rate_worksheet(args.rules, load_coach(args.costs), when)
+    text = page(ws) if args.format == "html" else markdown(ws)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        record(write_atomic(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        print(f"rate to offer {ws.offer:.2f} USD/hour (binding cap: {ws.binds}) -> {args.out}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's commands to the parser."""
+    p = sub.add_parser(
+        "rate-worksheet",
+        help="one coach's costs turned into the cost-based rate, the rate to offer after "
+        "the caps and which cap binds, each line with its clause",
+    )
+    p.add_argument("--rules", required=True, type=rules_code, metavar="CODE")
+    p.add_argument("costs", type=Path, help="the coach's costs (YAML; see the README)")
+    p.add_argument("--date", help="the day whose caps apply (YYYY-MM-DD; default: today)")
+    p.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    p.add_argument("--out", type=Path, help="write here (atomically) instead of printing")
+    add_force(p)
+    p.set_defaults(func=_cmd_rate_worksheet)
+
     p = sub.add_parser("rules", help="print the side-by-side rules table, a column per state")
     p.add_argument("--format", choices=("text", "csv", "markdown"), default="text")
     p.add_argument("--no-citations", action="store_true", help="leave out the quoted clauses")

@@ -157,6 +157,20 @@ class Jurisdiction:
         """(measure, model value in USD, published figure) rows for the calibration table."""
         return []
 
+    def rate_caps(
+        self, book: Rulebook, when: Any, independent: bool, medicaid: float | None
+    ) -> tuple[tuple[str, float], ...] | None:
+        """The caps on one coach's negotiated hourly rate, as (rule id, USD/hour) in the
+        order the rules apply them: ``independent`` whether the coach works apart from a
+        provider agency, ``medicaid`` a Medicaid rate the agency knows (else the
+        rulebook's). None: the state pays a set rate and negotiates none."""
+        return None
+
+    def cost_clauses(self) -> dict[str, tuple[str, str]]:
+        """The clauses a rate worksheet cites for a coach's cost lines (a key of
+        ``caseloads.costs.coach_lines``), as (source file, quoted clause)."""
+        return {}
+
 
 def _order(folder: Path) -> tuple[int, str]:
     import yaml

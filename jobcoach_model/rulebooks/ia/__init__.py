@@ -125,6 +125,34 @@ class Iowa(Jurisdiction):
             ),
         )
 
+    def rate_caps(
+        self, book: Any, when: Any, independent: bool, medicaid: float | None
+    ) -> tuple[tuple[str, float], ...]:
+        caps = [("IA-RATE-CAP", float(book.value("max_hourly_rate", when)))] if independent else []
+        own = book.value("medicaid_hourly_rate", when) if medicaid is None else medicaid
+        return (*caps, ("IA-RATE-MEDICAID", float(own)))
+
+    def cost_clauses(self) -> dict[str, tuple[str, str]]:
+        manual, guidance = "002_a9d58c618c6fea04.txt", "001_d3eca8ff73a20b8d.txt"
+        expenses = (manual, "consider the expenses associated with providing this service")
+        return {
+            "earnings": (manual, "based on the costs incurred by the job coach"),
+            "self_employment_tax": (
+                guidance,
+                "the area office should request the potential job coach complete a W-9 form",
+            ),
+            "liability_insurance": (
+                guidance,
+                "is required to have professional liability insurance coverage",
+            ),
+            "training": (
+                guidance,
+                "Certification of Completion from an Employment Specialist Training Program",
+            ),
+            "travel": expenses,
+            "other_expenses": expenses,
+        }
+
     def published_checks(self, book: Any, when: Any) -> list[tuple[str, float, str]]:
         from jobcoach_model.rulebooks.ia.schemes import MILESTONES
 

@@ -1,0 +1,174 @@
+"""Providers' margins under each scheme, and the access at risk when a scheme pays
+providers below their cost: per provider and replication, the money a scheme pays it
+(hourly and outcome payments alike; paid or pending, ``earned``), the cost of the
+coaching hours it gave (its cost of a billable hour, ``caseloads.costs.provider_costs``,
+times its coach hours), and the margin between them.
+
+Why: a scheme that pays less than a provider's cost of delivering the service saves
+money on paper and risks the providers who serve the caseload ("sufficient to enlist
+enough providers", Social Security Act 1902(a)(30)(A), ``published_figures.md``). The
+consumers a below-cost provider serves are the access at risk. No study measured
+provider exits after a VR rate change (the same file), so this is a share at risk, not
+a forecast of exits.
+
+Coach hours are the hours of coaching given, billed or not, paid or denied: a group
+session's hour is one hour of the coach's time however many workers share it (each
+worker's line carries the session, so each line counts ``hours / group_size``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jobcoach_model.caseloads.costs import provider_costs
+from jobcoach_model.caseloads.pricing import price
+from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.caseloads.simulate import SimulatedCaseload, simulate_plan
+from jobcoach_model.engine.adjudication import HELD, PAID
+
+#: the columns of ``Access.table``, one row per scheme
+COLUMNS = (
+    "scheme",
+    "paid_per_coach_hour",
+    "below_cost_share",
+    "below_cost_p05",
+    "below_cost_p95",
+    "consumers_at_risk_share",
+    "consumers_at_risk_p05",
+    "consumers_at_risk_p95",
+    "median_margin",
+    "break_even_rise",
+    "break_even_per_coach_hour",
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Providers' money, cost and margin under each scheme, replications x providers,
+    and the summary table (``COLUMNS``)."""
+
+    scenario: Scenario
+    cost_per_hour: np.ndarray  # USD per billable hour, replications x providers
+    hours: np.ndarray  # coach hours given, replications x providers
+    consumers: np.ndarray  # consumers served, replications x providers
+    revenue: dict[str, np.ndarray]  # scheme -> USD paid, replications x providers
+    table: pd.DataFrame
+
+    def cost(self) -> np.ndarray:
+        """Each provider's cost of the coaching it gave (USD), replications x providers."""
+        return self.cost_per_hour * self.hours
+
+    def providers(self) -> pd.DataFrame:
+        """Per provider (by its number) and scheme, averaged over the replications in
+        which it served anyone: consumers, coach hours, money paid, cost and margin."""
+        served = self.consumers > 0
+        n = np.maximum(served.sum(axis=0), 1)
+        rows = []
+        cost = np.where(served, self.cost(), 0.0)
+        for scheme, paid in self.revenue.items():
+            paid = np.where(served, paid, 0.0)
+            for p in range(self.hours.shape[1]):
+                rows.append(
+                    {
+                        "scheme": scheme,
+                        "provider": p + 1,
+                        "consumers": round(float(self.consumers[:, p].sum() / n[p]), 2),
+                        "coach_hours": round(float(self.hours[:, p].sum() / n[p]), 2),
+                        "paid": round(float(paid[:, p].sum() / n[p]), 2),
+                        "cost": round(float(cost[:, p].sum() / n[p]), 2),
+                        "margin": round(float((paid[:, p] - cost[:, p]).sum() / n[p]), 2),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+def earned(money) -> np.ndarray:
+    """Which money items a provider earns: paid, or held pending a condition that will
+    still come (a report, a stable job). Interpretation: a provider prices its service on
+    what it will be paid, so pending money counts and money never released does not; the
+    alternative (paid within the horizon only) lowers every scheme's margin, most where
+    payment waits on job stabilization."""
+    pending = money.status == HELD
+    if money.never is not None:
+        pending &= ~money.never
+    return (money.status == PAID) | pending
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    p05, p95 = np.percentile(values, [5, 95])
+    return float(values.mean()), float(p05), float(p95)
+
+
+def break_even_rise(paid: np.ndarray, cost: np.ndarray, served: np.ndarray, share: float) -> float:
+    """The rise in every payment (a share: 0.1 is 10% more) at which ``share`` of the
+    providers serving anyone break even, pooled over replications; 0 when they already
+    do, ``inf`` when too many are paid nothing to reach it."""
+    need = np.where(paid > 0, cost / np.where(paid > 0, paid, 1.0), np.inf)[served]
+    if not len(need):
+        return float("nan")
+    factor = float(np.quantile(need, share, method="inverted_cdf"))
+    return max(factor - 1.0, 0.0) if np.isfinite(factor) else float("inf")
+
+
+def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | None = None) -> Access:
+    """Every scheme's payments to each provider against its cost, on the scenario's
+    simulated caseload (``simulated`` when the run already has it, common to every
+    scheme). The scenario must have a ``costs:`` section."""
+    costs = scenario.costs
+    if costs is None:
+        raise ValueError("provider_access: the scenario has no costs: section")
+    R = scenario.simulation.replications
+    P = scenario.caseload.coaches.providers
+    days = scenario.outcomes.assessment_report_days
+    hours = np.zeros(R * P)
+    consumers = np.zeros(R * P)
+    revenue = {s.name: np.zeros(R * P) for s in scenario.schemes}
+    for cl in simulated if simulated is not None else simulate_plan(scenario):
+        lines = cl.lines()
+        provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
+        consumers += np.bincount(cl.reps * P + provider, minlength=R * P)
+        size = np.maximum(np.asarray(lines.line("group_size"), dtype=np.float64), 1.0)
+        given = np.asarray(lines.line("hours"), dtype=np.float64) / size
+        where = cl.line_reps() * P + provider[lines.case_idx]
+        hours += np.bincount(where, weights=given, minlength=R * P)
+        for scheme in scenario.schemes:
+            money = price(cl, scheme, days, lines)
+            paid = earned(money)
+            at = money.rep[paid] * P + provider[money.case[paid]]
+            revenue[scheme.name] += np.bincount(at, weights=money.amount[paid], minlength=R * P)
+    shape = (R, P)
+    hours, consumers = hours.reshape(shape), consumers.reshape(shape)
+    revenue = {k: v.reshape(shape) for k, v in revenue.items()}
+    cost_per_hour = provider_costs(costs, R, P, scenario.simulation.seed)
+    cost = cost_per_hour * hours
+    served = consumers > 0
+    rows = []
+    for name, paid in revenue.items():
+        below = (paid < cost) & served
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = below.sum(axis=1) / np.maximum(served.sum(axis=1), 1)
+            at_risk = (consumers * below).sum(axis=1) / np.maximum(consumers.sum(axis=1), 1)
+        per_hour = float(paid.sum() / hours.sum()) if hours.sum() else float("nan")
+        rise = break_even_rise(paid, cost, served, costs.break_even_share)
+        b, r = _interval(share), _interval(at_risk)
+        rows.append(
+            {
+                "scheme": name,
+                "paid_per_coach_hour": round(per_hour, 2),
+                "below_cost_share": round(b[0], 4),
+                "below_cost_p05": round(b[1], 4),
+                "below_cost_p95": round(b[2], 4),
+                "consumers_at_risk_share": round(r[0], 4),
+                "consumers_at_risk_p05": round(r[1], 4),
+                "consumers_at_risk_p95": round(r[2], 4),
+                "median_margin": round(float(np.median((paid - cost)[served])), 2),
+                "break_even_rise": round(rise, 4),
+                "break_even_per_coach_hour": round(per_hour * (1 + rise), 2),
+            }
+        )
+    return Access(
+        scenario, cost_per_hour, hours, consumers, revenue, pd.DataFrame(rows, columns=COLUMNS)
+    )
