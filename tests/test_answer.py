@@ -63,9 +63,19 @@ def test_a_reading_that_reverses_the_two_states_is_named_and_one_that_does_not_i
 
 
 def test_the_contents_list_links_every_section_heading():
+    import html
+
     nav = answer.contents_html()
     for anchor, title in answer.SECTIONS:
-        assert f"href='#{anchor}'>{title}</a>" in nav and f"id='{anchor}'" in answer.heading(anchor)
+        listed = f"href='#{anchor}'>{html.escape(title)}</a>" in nav
+        assert listed == (anchor not in answer.OPTIONAL), anchor
+        assert f"id='{anchor}'" in answer.heading(anchor)
+    # the providers' section is listed only for a scenario with costs
+    from jobcoach_model.caseloads.scenario import Costs
+
+    with_costs = BASELINE.model_copy(update={"costs": Costs()})
+    assert "href='#providers'" in answer.contents_html(with_costs)
+    assert "href='#providers'" not in answer.contents_html(BASELINE)
     html = answer.opening_html(_results(np.arange(4.0) + 100, np.arange(4.0)), [], None, None)
     assert html.startswith("<p class='answer'>")
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from jobcoach_model.base.errors import BriefError
@@ -143,14 +144,22 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     (tmp_path / "scenarios").mkdir()
     for name in ("one", "two"):
         text = SMALL.read_text().replace("name: small", f"name: {name}")
-        (tmp_path / "scenarios" / f"{name}.yaml").write_text(
-            text.replace("replications: 20", "replications: 3")
-        )
+        text = text.replace("replications: 20", "replications: 3")
+        if name == "two":  # providers' costs asked for: the brief gains their section
+            text += "\ncosts: {billable_share: 0.6}\n"
+        (tmp_path / "scenarios" / f"{name}.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
     assert main(["brief", "--all", "--quiet"]) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(tmp_path / "reports" / n / "brief.html") for n in ("one", "two")]
     assert all(Path(p).is_file() for p in printed)
+    one, two = (Path(p).read_text(encoding="utf-8") for p in printed)
+    assert "id='providers'" not in one and not (tmp_path / "reports/one/access.csv").exists()
+    assert "id='providers'" in two and "href='#providers'" in two
+    assert "Providers paid below cost" in two and "What a billable hour costs a provider" in two
+    access = pd.read_csv(tmp_path / "reports/two/access.csv")
+    assert list(access["scheme"])[:2] == ["Kansas hourly", "Iowa hourly"] and len(access) == 4
+    assert access["below_cost_share"].between(0, 1).all()
 
 
 def _recorded(path: Path) -> dict[str, float]:

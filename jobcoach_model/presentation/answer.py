@@ -26,6 +26,7 @@ from jobcoach_model.presentation.findings import difference
 SECTIONS = (
     ("findings", "Findings"),
     ("headline", "Headline: cost under each rate scheme"),
+    ("providers", "Providers' costs and access"),
     ("fiscal-note", "Fiscal note"),
     ("why", "Why they differ"),
     ("who-gains", "Who gains and who loses"),
@@ -44,9 +45,21 @@ def heading(anchor: str) -> str:
     return f"<h2 id='{anchor}'>{html.escape(title)}</h2>"
 
 
-def contents_html() -> str:
-    """The contents list, each entry a link to its section."""
-    items = "".join(f"<li><a href='#{a}'>{html.escape(t)}</a></li>" for a, t in SECTIONS)
+#: sections a brief has only when its scenario asks for them (the ``costs:`` section)
+OPTIONAL = {"providers": lambda scenario: scenario.costs is not None}
+
+
+def sections(scenario: Scenario | None = None) -> tuple[tuple[str, str], ...]:
+    """The sections a brief of ``scenario`` has, in order (every one without a scenario
+    but the optional ones)."""
+    return tuple(
+        (a, t) for a, t in SECTIONS if a not in OPTIONAL or (scenario and OPTIONAL[a](scenario))
+    )
+
+
+def contents_html(scenario: Scenario | None = None) -> str:
+    """The contents list, each entry a link to a section the brief has."""
+    items = "".join(f"<li><a href='#{a}'>{html.escape(t)}</a></li>" for a, t in sections(scenario))
     return f"<nav><h2 id='contents'>Contents</h2><ol>{items}</ol></nav>"
 
 
@@ -172,11 +185,19 @@ def _what_would_change(
 
 
 def opening_html(
-    results: Results, bridges: list[Bridge], sens: Sensitivity | None, likely: Analysis | None
+    results: Results,
+    bridges: list[Bridge],
+    sens: Sensitivity | None,
+    likely: Analysis | None,
+    access: str = "",
 ) -> str:
-    """The opening paragraph as HTML, its references to sections as links."""
+    """The opening paragraph as HTML, its references to sections as links; ``access``
+    (``access_figures.access_sentence``) follows the totals when providers' costs were
+    asked for."""
     text = html.escape(opening(results, bridges, sens, likely))
-    for anchor in ("why", "how-sure"):
-        name = dict(SECTIONS)[anchor]
+    if access:
+        text += " " + html.escape(access.removesuffix(".")) + " (see Providers' costs and access)."
+    for anchor in ("why", "how-sure", "providers"):
+        name = html.escape(dict(SECTIONS)[anchor])
         text = text.replace(f"see {name}", f"see <a href='#{anchor}'>{name}</a>")
     return f"<p class='answer'><b>The answer.</b> {text}</p>"

@@ -1,0 +1,119 @@
+"""Providers' costs and access in the brief: what a billable hour costs a provider (the
+build-up, step by step, each with its source), and under each scheme the share of
+providers paid below that cost, the consumers they serve, the typical margin and the
+rise in payments that would bring enough providers to break even.
+
+Words come from the glossary (``measure:`` entries named as ``access.csv``'s columns)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from jobcoach_model.analysis.access import Access
+from jobcoach_model.base.money import usd
+from jobcoach_model.caseloads.costs import build_up
+from jobcoach_model.caseloads.scenario import Costs, cost_notes
+from jobcoach_model.presentation import glossary
+
+#: the build-up's steps and the inputs whose sources they rest on
+STEP_SOURCES = (
+    ("wage",),
+    ("workforce_factor",),
+    ("benefits_and_taxes", "leave_and_training"),
+    ("supervision",),
+    ("billable_share",),
+    ("miles_per_billable_hour", "mileage_rate"),
+    ("overhead",),
+)
+
+
+def _share(mean: float, lo: float, hi: float) -> str:
+    return f"{mean:.0%} ({lo:.0%} to {hi:.0%})"
+
+
+def build_up_table(costs: Costs) -> pd.DataFrame:
+    """The typical provider's cost of a billable hour, step by step, each step's value
+    and the source of what it adds."""
+    notes = cost_notes()
+    rows = []
+    for (label, value), names in zip(build_up(costs).steps, STEP_SOURCES, strict=True):
+        parts = [
+            f"{glossary.label(f'costs.{n}')} {getattr(costs, n):g}: {notes[f'costs.{n}']}"
+            for n in names
+        ]
+        rows.append(
+            {
+                "Step": label,
+                "USD per billable hour": usd(value, cents=True),
+                "Rests on": "; ".join(parts),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def access_table(access: Access) -> pd.DataFrame:
+    """Per scheme, in plain words: paid per hour of coaching given, providers paid below
+    cost and the consumers they serve (each with its 90% interval over replications), the
+    typical margin, and the rise in payments for enough providers to break even."""
+    share = access.scenario.costs.break_even_share
+    rows = []
+    for r in access.table.itertuples():
+        rise = "never" if r.break_even_rise == float("inf") else f"{r.break_even_rise:+.0%}"
+        rows.append(
+            {
+                "Scheme": r.scheme,
+                glossary.label("measure:paid_per_coach_hour"): usd(
+                    r.paid_per_coach_hour, cents=True
+                ),
+                glossary.label("measure:below_cost_share"): _share(
+                    r.below_cost_share, r.below_cost_p05, r.below_cost_p95
+                ),
+                glossary.label("measure:consumers_at_risk_share"): _share(
+                    r.consumers_at_risk_share, r.consumers_at_risk_p05, r.consumers_at_risk_p95
+                ),
+                glossary.label("measure:median_margin"): usd(r.median_margin),
+                f"Rise in payments for {share:.0%} of providers to break even": rise,
+                f"Paid per hour for {share:.0%} to break even": usd(
+                    r.break_even_per_coach_hour, cents=True
+                )
+                if r.break_even_rise != float("inf")
+                else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def access_sentence(access: Access) -> str:
+    """One sentence for the brief's opening: the cost of a billable hour, and the schemes
+    paying most and fewest providers below it, with the consumers at risk."""
+    t = access.table.sort_values("below_cost_share", kind="stable")
+    best, worst = t.iloc[0], t.iloc[-1]
+    cost = build_up(access.scenario.costs).cost
+    text = (
+        f"At a typical provider's cost of {usd(cost, cents=True)} a billable hour "
+        f"(an assumption built from other payers' published rate factors), "
+        f"{worst.scheme} pays {worst.below_cost_share:.0%} of providers below cost "
+        f"(90% interval {worst.below_cost_p05:.0%} to {worst.below_cost_p95:.0%}), who serve "
+        f"{worst.consumers_at_risk_share:.0%} of consumers"
+    )
+    if best.scheme != worst.scheme:
+        text += (
+            f"; {best.scheme} pays the fewest below cost, {best.below_cost_share:.0%} "
+            f"(serving {best.consumers_at_risk_share:.0%} of consumers)"
+        )
+    return text + "."
+
+
+def access_intro(access: Access) -> str:
+    """The section's first paragraph: what is counted, and what it is not (a forecast of
+    exits)."""
+    share = access.scenario.costs.break_even_share
+    return (
+        "<p>Each provider's money under a scheme (paid, or pending until its condition comes) "
+        "against the cost of the coaching hours it gave, paid or not, at its own cost of a "
+        "billable hour (drawn around the build-up below). A provider paid below cost is at "
+        "risk of leaving or of turning consumers away; the consumers it serves are the access "
+        "at risk. No study has measured providers leaving after a VR rate change, so these "
+        f"are shares at risk, not a forecast. The last columns say how much every payment "
+        f"would have to rise for {share:.0%} of providers to cover their cost.</p>"
+    )
