@@ -9,6 +9,7 @@ import pytest
 from browser import ARTIFACTS, browser_or_skip
 from test_glossary import identifiers_in
 
+from jobcoach_model.law.rulebook import load_rulebook
 from jobcoach_model.presentation.brief import make_brief
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,8 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
         )
         bridge = page.locator("table", has_text="What the rule says").first
         rules = bridge.locator("tbody tr td:nth-child(2)").all_inner_texts()
-        assert any(r.startswith("IA-") for r in rules) and any(r.startswith("KS-") for r in rules)
+        labels = {code: {r.label for r in load_rulebook(code).rules} for code in ("KS", "IA")}
+        assert set(rules) & labels["KS"] and set(rules) & labels["IA"], rules
         readings = page.locator("table", has_text="Other reading").first
         assert readings.locator("td", has_text="When hourly coaching is paid").count() >= 1
         # How sure opens with how likely each scheme is cheapest, what to measure next
@@ -103,6 +105,46 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
         page.screenshot(path=str(ARTIFACTS / "brief.png"), full_page=True)
         opening.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "brief_how_sure.png"))
+    finally:
+        browser.close()
+        pw.stop()
+
+
+def test_the_baseline_brief_answers_first_in_plain_words(tmp_path):
+    """The baseline brief as a reader gets it: the committed cost brief notebook is the
+    baseline scenario's brief, executed (nbval re-executes it in the same suite and fails
+    on any difference), turned into its page by the brief's own ``to_html``."""
+    from jobcoach_model.presentation.brief import to_html
+
+    html = to_html(ROOT / "notebooks" / "cost_brief.ipynb", tmp_path / "brief.html")
+    pw, browser = browser_or_skip()
+    try:
+        page, asked = _offline_page(browser, html)
+        title = "What Kansas's and Iowa's job-coaching rules would cost: baseline"
+        assert page.locator("h1", has_text=title).is_visible()
+        answer = page.locator("p.answer")
+        said = answer.inner_text()
+        assert answer.evaluate(
+            "e => !e.previousElementSibling || e.previousElementSibling.tagName == 'H1'"
+        )
+        assert "under Kansas's rules (Kansas hourly) $" in said, said
+        assert "under Iowa's rules (Iowa hourly) $" in said, said
+        links = page.locator("nav a")
+        assert links.count() >= 10
+        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+            assert page.locator(href).count() == 1, href
+        page.locator("nav a", has_text="Why they differ").click()
+        assert page.evaluate("location.hash") == "#why"
+        shown = page.evaluate(PLAIN_TEXT_BEFORE_APPENDIX)
+        assert not identifiers_in(shown), identifiers_in(shown)
+        assert "Kansas at 45.16 USD/hour" in shown
+        body = page.inner_text("body")
+        appendix = body[body.rindex(page.locator("#appendix").inner_text()) :]
+        for identifier in ("caseload.coaches.rate_mean", "KS-PLAN", "EVPPI", "PRIM"):
+            assert identifier in appendix, identifier
+        assert asked == [], f"the brief tried to fetch {asked}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "brief_baseline.png"), full_page=True)
     finally:
         browser.close()
         pw.stop()
