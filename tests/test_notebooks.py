@@ -229,6 +229,24 @@ def test_fiscal_note_notebook_numbers_match_the_package(small_suite):
 
 
 @pytest.mark.notebook
+def test_payment_design_notebook_numbers_match_the_package(small_suite):
+    """09 on the small scenario (no costs: section: the cited defaults) records the same
+    access at risk as the package, and the three coaches' offers of the worksheet."""
+    from jobcoach_model.analysis.access import provider_access
+    from jobcoach_model.caseloads.scenario import Costs, load_once
+
+    got = _recorded(small_suite / "09_payment_design.ipynb")
+    sc = load_once(SMALL, 5, 3, {}).scenario.model_copy(update={"costs": Costs()})
+    table = provider_access(sc).table
+    for r in table.itertuples():
+        assert got[f"below_cost_share | {r.scheme}"] == pytest.approx(r.below_cost_share)
+        assert got[f"consumers_at_risk_share | {r.scheme}"] == pytest.approx(
+            r.consumers_at_risk_share
+        )
+    assert [got[f"offer | Coach {k}"] for k in "ABC"] == [24.99, 45.16, 30.0]
+
+
+@pytest.mark.notebook
 def test_the_same_brief_twice_is_byte_identical(small_brief, tmp_path):
     first, second = small_brief, tmp_path / "two"
     make_brief(SMALL, second, progress=False)

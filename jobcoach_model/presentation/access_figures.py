@@ -7,13 +7,16 @@ Words come from the glossary (``measure:`` entries named as ``access.csv``'s col
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from jobcoach_model.analysis.access import Access
 from jobcoach_model.base.money import usd
 from jobcoach_model.caseloads.costs import build_up
 from jobcoach_model.caseloads.scenario import Costs, cost_notes
 from jobcoach_model.presentation import glossary
+from jobcoach_model.presentation.figures import axes
 
 #: the build-up's steps and the inputs whose sources they rest on
 STEP_SOURCES = (
@@ -117,3 +120,57 @@ def access_intro(access: Access) -> str:
         f"are shares at risk, not a forecast. The last columns say how much every payment "
         f"would have to rise for {share:.0%} of providers to cover their cost.</p>"
     )
+
+
+def below_cost_curve(access: Access, rises: np.ndarray) -> pd.DataFrame:
+    """For each scheme and each rise in every payment (0.1: 10% more), the share of
+    providers serving anyone who would still be paid below cost, pooled over
+    replications: the curve the break-even rise is read from."""
+    served = access.consumers > 0
+    cost = access.cost()[served]
+    rows = []
+    for scheme, paid in access.revenue.items():
+        p = paid[served]
+        for rise in rises:
+            rows.append(
+                {
+                    "scheme": scheme,
+                    "rise": float(rise),
+                    "below_cost_share": float(np.mean(p * (1 + rise) < cost)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plot_below_cost(access: Access, ax: Axes | None = None) -> Axes:
+    """The share of providers paid below cost as every payment rises, one line a scheme,
+    with the break-even share marked."""
+    ax = axes(ax, (8, 4.5))
+    curve = below_cost_curve(access, np.linspace(0, 1.5, 61))
+    for scheme, part in curve.groupby("scheme", sort=False):
+        ax.plot(part["rise"] * 100, part["below_cost_share"] * 100, label=scheme)
+    target = 1 - access.scenario.costs.break_even_share
+    ax.axhline(target * 100, color="grey", linestyle=":", linewidth=1)
+    ax.text(150, target * 100, f" {target:.0%} below cost", va="bottom", ha="right", fontsize=8)
+    ax.set_xlabel("Rise in every payment (%)")
+    ax.set_ylabel("Providers paid below cost (%)")
+    ax.set_ylim(0, 102)
+    ax.set_title("How many providers each scheme pays below cost, as payments rise")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_margins(access: Access, ax: Axes | None = None) -> Axes:
+    """Each provider's margin over the horizon (average over the replications it served
+    in), one box a scheme; below the zero line a provider is paid below cost."""
+    ax = axes(ax, (8, 4.5))
+    per = access.providers()
+    names = list(access.revenue)
+    ax.boxplot([per.loc[per["scheme"] == n, "margin"] / 1e3 for n in names], vert=False)
+    ax.set_yticks(range(1, len(names) + 1), names, fontsize=8)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_xlabel(
+        "Margin per provider over the horizon (thousand USD; average over simulated caseloads)"
+    )
+    ax.set_title("Providers' margins under each scheme")
+    return ax

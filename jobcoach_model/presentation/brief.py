@@ -305,6 +305,7 @@ SUITE = (
     "05_what_if_explorer.ipynb",
     "06_sensitivity.ipynb",
     "08_fiscal_note.ipynb",
+    "09_payment_design.ipynb",
 )
 #: notebooks of an agency's records, parameterized by record paths (not by a scenario)
 RECORD_SUITE = ("07_calibration.ipynb", "records_brief.ipynb")
