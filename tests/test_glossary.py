@@ -69,6 +69,14 @@ def test_every_input_reading_option_parameter_and_kind_has_an_entry():
     assert not any(identifiers_in(label) for label in labels)
 
 
+def test_every_cost_response_and_value_input_has_an_entry():
+    from jobcoach_model.caseloads.scenario import cost_notes, response_notes
+
+    for path in [*cost_notes(), *response_notes()]:
+        e = glossary.entry(path)
+        assert e.label and e.meaning.endswith(".") and "_" not in e.label, path
+
+
 def test_a_word_without_an_entry_is_refused_by_name():
     with pytest.raises(glossary.GlossaryError, match="caseload.no_such_input"):
         glossary.entry("caseload.no_such_input")

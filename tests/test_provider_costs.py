@@ -118,7 +118,7 @@ def test_margins_add_up_to_money_minus_cost_and_costs_change_no_total():
     access = provider_access(sc)
     per = access.providers()
     assert np.allclose(per["margin"], per["paid"] - per["cost"], atol=0.02)
-    assert access.hours.sum() > 0 and (access.cost_per_hour > 0).all()
+    assert access.hours["Kansas hourly"].sum() > 0 and (access.cost_per_hour > 0).all()
     without = sc.model_copy(update={"costs": None})
     a, b = run(sc).summary, run(without).summary
     assert a.equals(b)  # the cost draws use a stream of their own

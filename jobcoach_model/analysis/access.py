@@ -25,6 +25,7 @@ import pandas as pd
 
 from jobcoach_model.caseloads.costs import provider_costs
 from jobcoach_model.caseloads.pricing import price
+from jobcoach_model.caseloads.responses import response_groups
 from jobcoach_model.caseloads.scenario import Scenario
 from jobcoach_model.caseloads.simulate import SimulatedCaseload, simulate_plan
 from jobcoach_model.engine.adjudication import HELD, PAID
@@ -47,36 +48,39 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Access:
-    """Providers' money, cost and margin under each scheme, replications x providers,
-    and the summary table (``COLUMNS``)."""
+    """Providers' money, cost and margin under each scheme, replications x providers
+    (each scheme's own caseload when the scenario's responses are on, else one caseload
+    under every scheme), and the summary table (``COLUMNS``)."""
 
     scenario: Scenario
     cost_per_hour: np.ndarray  # USD per billable hour, replications x providers
-    hours: np.ndarray  # coach hours given, replications x providers
-    consumers: np.ndarray  # consumers served, replications x providers
-    revenue: dict[str, np.ndarray]  # scheme -> USD paid, replications x providers
+    hours: dict[str, np.ndarray]  # scheme -> coach hours given, replications x providers
+    consumers: dict[str, np.ndarray]  # scheme -> consumers served, replications x providers
+    revenue: dict[str, np.ndarray]  # scheme -> USD earned, replications x providers
     table: pd.DataFrame
 
-    def cost(self) -> np.ndarray:
-        """Each provider's cost of the coaching it gave (USD), replications x providers."""
-        return self.cost_per_hour * self.hours
+    def cost(self, scheme: str) -> np.ndarray:
+        """Each provider's cost of the coaching it gave under a scheme (USD),
+        replications x providers."""
+        return self.cost_per_hour * self.hours[scheme]
 
     def providers(self) -> pd.DataFrame:
         """Per provider (by its number) and scheme, averaged over the replications in
-        which it served anyone: consumers, coach hours, money paid, cost and margin."""
-        served = self.consumers > 0
-        n = np.maximum(served.sum(axis=0), 1)
+        which it served anyone: consumers, coach hours, money earned, cost and margin."""
         rows = []
-        cost = np.where(served, self.cost(), 0.0)
         for scheme, paid in self.revenue.items():
+            consumers, hours = self.consumers[scheme], self.hours[scheme]
+            served = consumers > 0
+            n = np.maximum(served.sum(axis=0), 1)
+            cost = np.where(served, self.cost(scheme), 0.0)
             paid = np.where(served, paid, 0.0)
-            for p in range(self.hours.shape[1]):
+            for p in range(hours.shape[1]):
                 rows.append(
                     {
                         "scheme": scheme,
                         "provider": p + 1,
-                        "consumers": round(float(self.consumers[:, p].sum() / n[p]), 2),
-                        "coach_hours": round(float(self.hours[:, p].sum() / n[p]), 2),
+                        "consumers": round(float(consumers[:, p].sum() / n[p]), 2),
+                        "coach_hours": round(float(hours[:, p].sum() / n[p]), 2),
                         "paid": round(float(paid[:, p].sum() / n[p]), 2),
                         "cost": round(float(cost[:, p].sum() / n[p]), 2),
                         "margin": round(float((paid[:, p] - cost[:, p]).sum() / n[p]), 2),
@@ -116,42 +120,56 @@ def break_even_rise(paid: np.ndarray, cost: np.ndarray, served: np.ndarray, shar
 def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | None = None) -> Access:
     """Every scheme's payments to each provider against its cost, on the scenario's
     simulated caseload (``simulated`` when the run already has it, common to every
-    scheme). The scenario must have a ``costs:`` section."""
+    scheme), or with the scenario's responses on, on each scheme's own caseload
+    (``caseloads.responses``). The scenario must have a ``costs:`` section."""
     costs = scenario.costs
     if costs is None:
         raise ValueError("provider_access: the scenario has no costs: section")
     R = scenario.simulation.replications
     P = scenario.caseload.coaches.providers
     days = scenario.outcomes.assessment_report_days
-    hours = np.zeros(R * P)
-    consumers = np.zeros(R * P)
-    revenue = {s.name: np.zeros(R * P) for s in scenario.schemes}
-    for cl in simulated if simulated is not None else simulate_plan(scenario):
-        lines = cl.lines()
-        provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
-        consumers += np.bincount(cl.reps * P + provider, minlength=R * P)
-        size = np.maximum(np.asarray(lines.line("group_size"), dtype=np.float64), 1.0)
-        given = np.asarray(lines.line("hours"), dtype=np.float64) / size
-        where = cl.line_reps() * P + provider[lines.case_idx]
-        hours += np.bincount(where, weights=given, minlength=R * P)
-        for scheme in scenario.schemes:
-            money = price(cl, scheme, days, lines)
-            paid = earned(money)
-            at = money.rep[paid] * P + provider[money.case[paid]]
-            revenue[scheme.name] += np.bincount(at, weights=money.amount[paid], minlength=R * P)
+    names = [s.name for s in scenario.schemes]
+    hours = {n: np.zeros(R * P) for n in names}
+    consumers = {n: np.zeros(R * P) for n in names}
+    revenue = {n: np.zeros(R * P) for n in names}
+    groups = (
+        [(scenario, scenario.schemes, simulated)]
+        if simulated is not None
+        else [(g, schemes, None) for g, schemes in response_groups(scenario)]
+    )
+    for group, schemes, chunks in groups:
+        for cl in chunks if chunks is not None else simulate_plan(group):
+            lines = cl.lines()
+            provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
+            served = np.bincount(cl.reps * P + provider, minlength=R * P)
+            size = np.maximum(np.asarray(lines.line("group_size"), dtype=np.float64), 1.0)
+            given = np.asarray(lines.line("hours"), dtype=np.float64) / size
+            where = cl.line_reps() * P + provider[lines.case_idx]
+            given = np.bincount(where, weights=given, minlength=R * P)
+            for scheme in schemes:
+                consumers[scheme.name] += served
+                hours[scheme.name] += given
+                money = price(cl, scheme, days, lines)
+                paid = earned(money)
+                at = money.rep[paid] * P + provider[money.case[paid]]
+                revenue[scheme.name] += np.bincount(at, weights=money.amount[paid], minlength=R * P)
     shape = (R, P)
-    hours, consumers = hours.reshape(shape), consumers.reshape(shape)
+    hours = {k: v.reshape(shape) for k, v in hours.items()}
+    consumers = {k: v.reshape(shape) for k, v in consumers.items()}
     revenue = {k: v.reshape(shape) for k, v in revenue.items()}
     cost_per_hour = provider_costs(costs, R, P, scenario.simulation.seed)
-    cost = cost_per_hour * hours
-    served = consumers > 0
     rows = []
     for name, paid in revenue.items():
+        cost = cost_per_hour * hours[name]
+        served = consumers[name] > 0
         below = (paid < cost) & served
         with np.errstate(invalid="ignore", divide="ignore"):
             share = below.sum(axis=1) / np.maximum(served.sum(axis=1), 1)
-            at_risk = (consumers * below).sum(axis=1) / np.maximum(consumers.sum(axis=1), 1)
-        per_hour = float(paid.sum() / hours.sum()) if hours.sum() else float("nan")
+            at_risk = (consumers[name] * below).sum(axis=1) / np.maximum(
+                consumers[name].sum(axis=1), 1
+            )
+        given = hours[name].sum()
+        per_hour = float(paid.sum() / given) if given else float("nan")
         rise = break_even_rise(paid, cost, served, costs.break_even_share)
         b, r = _interval(share), _interval(at_risk)
         rows.append(

@@ -508,6 +508,55 @@ class Costs(_Model):
     break_even_share: float = Field(0.8, gt=0, le=1)
 
 
+class Responses(_Model):
+    """How providers respond to the way they are paid, each a named assumption with its
+    range and source (``published_figures.md``, "Responses to payment design"; most
+    sources give a direction and no size, so the ranges are wide). Optional and off by
+    default: with no ``responses:`` section every output is what it is without them.
+
+    The simulator applies them per scheme (``caseloads/responses.py``): a scheme paid on
+    outcomes gets its own caseload with fewer hard cases, more jobs kept and faster
+    stabilization; a scheme paid by the hour gets slower fading; each from the scenario's
+    seed, so the schemes' caseloads differ only by the responses (common random numbers)."""
+
+    #: under outcome pay, the share of high-need consumers a provider no longer accepts
+    #: (taken as medium need). Shen (2003): the most severe clients' share fell 7% under
+    #: performance contracts against +2% in the comparison group, 9 points apart (another
+    #: sector; an assumption here)
+    creaming: float = Field(0.09, ge=0, le=1, json_schema_extra=swing(0.0, 0.2))
+    #: under outcome pay, how much less often a job is lost each week (paid milestones
+    #: reached more often: McGrew et al., size not read; Oklahoma +30% placements, an
+    #: upper bound); assumption on its size
+    milestone_gain: float = Field(0.10, ge=0, le=0.9, json_schema_extra=swing(0.0, 0.3))
+    #: under outcome pay, how much faster coaching fades to stabilization (Oklahoma: time
+    #: to placement -18%, an upper bound); assumption on its size
+    faster_stabilization: float = Field(0.10, ge=0, le=2, json_schema_extra=swing(0.0, 0.18))
+    #: under hourly pay, how much slower coaching fades (hours billed; slower fading
+    #: described, no elasticity found: Revell, West and Cheng); assumption on its size
+    slower_fading: float = Field(0.10, ge=0, le=0.9, json_schema_extra=swing(0.0, 0.3))
+
+
+class Value(_Model):
+    """What a job kept 90 days is worth to the agency (USD), for value for money: a
+    value (net benefit, expected value of perfect information) and a range for the
+    acceptability curve. Assumption: no source gives one; ICI Data Note 1 (2005) puts VR
+    purchased services at 4,008 USD per successful closure (FY2003), a reference point."""
+
+    #: assumption: ICI Data Note 1 (2005) VR purchased services per successful closure,
+    #: 4,008 USD (FY2003), taken as a reference value
+    per_kept_job: float = Field(4008.0, ge=0, le=10_000_000)
+    #: the acceptability curve's lowest value of a kept job; assumption
+    low: float = Field(0.0, ge=0)
+    #: the acceptability curve's highest value of a kept job; assumption
+    high: float = Field(40_000.0, gt=0, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _range(self) -> Value:
+        if not self.low < self.high:
+            raise ValueError("expected low below high")
+        return self
+
+
 class Simulation(_Model):
     """Seed and replications."""
 
@@ -536,6 +585,10 @@ class Scenario(_Model):
     uncertainty: Uncertainty = Uncertainty()
     #: providers' costs of a billable hour (access at risk); empty: not asked
     costs: Costs | None = None
+    #: providers' responses to how they are paid (each scheme's own caseload); empty: off
+    responses: Responses | None = None
+    #: what a job kept 90 days is worth (value for money); empty: not asked
+    value: Value | None = None
     #: scheme pairs (from, to) the brief explains step by step; empty: the first two schemes
     bridges: tuple[tuple[str, str], ...] = ()
     #: inputs fitted from an agency's records (``jobcoach calibrate``): path -> provenance
@@ -624,6 +677,11 @@ COSTS = {"Costs": "costs"}
 def cost_notes() -> dict[str, str]:
     """Each provider-cost input's dotted path (``costs.wage``) and its cited source."""
     return field_notes(COSTS)
+
+
+def response_notes() -> dict[str, str]:
+    """Each response's and the value's dotted path and the source or assumption beside it."""
+    return field_notes({"Responses": "responses", "Value": "value"})
 
 
 def field_notes(sections: dict[str, str] | None = None) -> dict[str, str]:

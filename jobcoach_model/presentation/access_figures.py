@@ -126,10 +126,10 @@ def below_cost_curve(access: Access, rises: np.ndarray) -> pd.DataFrame:
     """For each scheme and each rise in every payment (0.1: 10% more), the share of
     providers serving anyone who would still be paid below cost, pooled over
     replications: the curve the break-even rise is read from."""
-    served = access.consumers > 0
-    cost = access.cost()[served]
     rows = []
     for scheme, paid in access.revenue.items():
+        served = access.consumers[scheme] > 0
+        cost = access.cost(scheme)[served]
         p = paid[served]
         for rise in rises:
             rows.append(

@@ -27,6 +27,7 @@ SECTIONS = (
     ("findings", "Findings"),
     ("headline", "Headline: cost under each rate scheme"),
     ("providers", "Providers' costs and access"),
+    ("value", "Value for money"),
     ("fiscal-note", "Fiscal note"),
     ("why", "Why they differ"),
     ("who-gains", "Who gains and who loses"),
@@ -46,7 +47,10 @@ def heading(anchor: str) -> str:
 
 
 #: sections a brief has only when its scenario asks for them (the ``costs:`` section)
-OPTIONAL = {"providers": lambda scenario: scenario.costs is not None}
+OPTIONAL = {
+    "providers": lambda scenario: scenario.costs is not None,
+    "value": lambda scenario: scenario.responses is not None or scenario.value is not None,
+}
 
 
 def sections(scenario: Scenario | None = None) -> tuple[tuple[str, str], ...]:
@@ -190,14 +194,20 @@ def opening_html(
     sens: Sensitivity | None,
     likely: Analysis | None,
     access: str = "",
+    value: str = "",
 ) -> str:
-    """The opening paragraph as HTML, its references to sections as links; ``access``
-    (``access_figures.access_sentence``) follows the totals when providers' costs were
-    asked for."""
-    text = html.escape(opening(results, bridges, sens, likely))
+    """The opening paragraph as HTML, its references to sections as links. A scenario
+    that asks what a payment design does leads with it: ``access``
+    (``access_figures.access_sentence``, providers paid below cost and whom they serve)
+    and ``value`` (``value_figures.value_sentence``, cost per kept job and the best buy),
+    then the totals."""
+    lead = ""
     if access:
-        text += " " + html.escape(access.removesuffix(".")) + " (see Providers' costs and access)."
-    for anchor in ("why", "how-sure", "providers"):
+        lead += html.escape(access.removesuffix(".")) + " (see Providers' costs and access). "
+    if value:
+        lead += html.escape(value.removesuffix(".")) + " (see Value for money). "
+    text = lead + html.escape(opening(results, bridges, sens, likely))
+    for anchor in ("why", "how-sure", "providers", "value"):
         name = html.escape(dict(SECTIONS)[anchor])
         text = text.replace(f"see {name}", f"see <a href='#{anchor}'>{name}</a>")
     return f"<p class='answer'><b>The answer.</b> {text}</p>"

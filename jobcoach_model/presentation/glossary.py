@@ -205,6 +205,19 @@ def reading_appendix(code: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Label", "Identifier", "Unit", "Meaning"])
 
 
+#: the value-for-money measures (``analysis.value``), in an appendix only when asked for
+VALUE_MEASURES = (
+    "hard_cases",
+    "kept_90d",
+    "stabilized",
+    "cost_per_kept_job",
+    "cost_per_stabilized_job",
+    "extra_cost",
+    "extra_kept",
+    "icer",
+    "net_benefit",
+)
+
 #: the method names the brief's words stand for, defined in its appendix only
 METHOD_NAMES = {
     "term:evppi": "EVPPI / EVPI (expected value of partial / perfect information)",
@@ -212,6 +225,9 @@ METHOD_NAMES = {
     "term:box_density": "density (of a PRIM box)",
     "term:box_coverage": "coverage (of a PRIM box)",
     "term:replication_mean": "mean over replications, 5th to 95th percentile",
+    "term:acceptability": (
+        "CEAC (cost-effectiveness acceptability curve); ICER (incremental cost-effectiveness ratio)"
+    ),
 }
 
 
@@ -225,11 +241,17 @@ def brief_appendix(scenario) -> pd.DataFrame:
     names = [*field_notes(), *(i.name for i in inputs(scenario))]
     names += [f"kind:{k}" for k in dict.fromkeys(s.kind for s in scenario.schemes)]
     from jobcoach_model.analysis.access import COLUMNS as ACCESS
-    from jobcoach_model.caseloads.scenario import cost_notes
+    from jobcoach_model.caseloads.scenario import cost_notes, response_notes
 
     costs = scenario.costs is not None
-    names += [f"measure:{m}" for m in _table()["measures"] if costs or m not in ACCESS]
+    value = scenario.responses is not None or scenario.value is not None
+    names += [
+        f"measure:{m}"
+        for m in _table()["measures"]
+        if (costs or m not in ACCESS) and (value or m not in VALUE_MEASURES)
+    ]
     names += list(cost_notes()) if costs else []
+    names += list(response_notes()) if value else []
     states = list(dict.fromkeys(s.rules for s in scenario.schemes))
     frames = [appendix(names)]
     frames += [reading_appendix(code) for code in states]
