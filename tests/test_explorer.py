@@ -82,6 +82,36 @@ def test_every_state_is_offered_and_shows_its_controls_when_chosen():
     assert ex.scenario().schemes[-1].overrides["max_hourly_rate"] == ex.controls["tx_cap"].value
 
 
+def test_providers_cost_controls_reprice_access_without_resimulating():
+    """The wage and billable-share sliders (the cited defaults where the scenario has no
+    costs: section) move the share of providers paid below cost on the same caseload."""
+    from jobcoach_model.caseloads.scenario import Costs
+
+    ex = Explorer(consumers=100, debounce=0)
+    assert ex.controls["wage"].value == Costs().wage
+    assert ex.controls["billable"].value == Costs().billable_share
+    assert "Providers paid below cost" in ex.access.value
+    below = _below(ex)
+    totals = {n: ex.total(n) for n in ex.schemes.value}
+    ex.controls["wage"].value = 30.0
+    assert ex.last_update["kind"] == "rate"  # costs re-price; the caseload is kept
+    dearer = _below(ex)
+    assert all(dearer[n] >= below[n] for n in below) and dearer != below
+    assert {n: ex.total(n) for n in ex.schemes.value} == totals  # what is paid is unchanged
+    ex.controls["billable"].value = 0.95
+    assert all(v <= dearer[n] for n, v in _below(ex).items())
+    assert ex.scenario().costs.wage == 30.0 and ex.scenario().costs.billable_share == 0.95
+
+
+def _below(ex) -> dict[str, float]:
+    import re
+
+    found = re.findall(
+        r"class='jc-below' data-scheme='([^']+)' data-value='([0-9.]+)'", ex.access.value
+    )
+    return {name: float(v) for name, v in found}
+
+
 def test_a_state_shows_its_controls_only_when_its_schemes_do():
     """On the four-state scenario Kentucky's and Texas's schemes are chosen with their own
     sliders, and Texas's cap re-prices the Texas scheme alone."""
@@ -311,13 +341,11 @@ def test_voila_app_slider_changes_kansas_cost_and_export_validates(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=False,
-    reason="known flaky on a busy 2-core machine: in two full runs JupyterLab's kernel "
-    "was left unrun or asked to be selected again (screenshot in test-artifacts); kept "
-    "running so a pass still shows, to be made reliable (issue 31's explorer work)",
-)
+@pytest.mark.lab
 def test_notebook_panel_renders_in_jupyterlab(tmp_path):
+    """Opt-in (``make lab``): under a loaded 2-core machine JupyterLab sometimes leaves the
+    notebook's cells unrun or asks for a kernel again (screenshot in test-artifacts), so
+    this test is not part of ``make test``; run alone it must pass, and it can fail."""
     pw, browser = browser_or_skip()
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")

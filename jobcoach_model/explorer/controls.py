@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jobcoach_model.caseloads.metrics import benchmark_jurisdiction, benchmark_settings
-from jobcoach_model.caseloads.scenario import Scenario
+from jobcoach_model.caseloads.scenario import Costs, Scenario
 from jobcoach_model.law.jurisdictions import Control
 from jobcoach_model.law.jurisdictions import controls as jurisdiction_controls
 
@@ -21,6 +21,7 @@ from jobcoach_model.law.jurisdictions import controls as jurisdiction_controls
 GROUPS = (
     ("rates", "Rates"),
     ("caseload", "Caseload"),
+    ("costs", "Providers' costs"),
     ("benchmark", "{owner} benchmark"),
 )
 
@@ -62,6 +63,16 @@ CORE = (
         "caseload",
         how="fading",
         resimulates=True,
+    ),
+    Control("wage", "Coach's hourly wage (USD)", 8, 40, 0.01, "costs", path="costs.wage"),
+    Control(
+        "billable",
+        "Share of paid time that is billable",
+        0.3,
+        0.95,
+        0.01,
+        "costs",
+        path="costs.billable_share",
     ),
     Control(
         "threshold", "{owner} benchmark share", 0.5, 1.0, 0.01, "benchmark", path="benchmark.share"
@@ -138,6 +149,8 @@ def start_value(control: Control, base: Scenario, consumers: int) -> float:
         return 12
     if control.path.startswith("benchmark."):
         return benchmark_settings(base)[control.path.split(".", 1)[1]]
+    if control.path.startswith("costs."):  # the scenario's costs, or the cited defaults
+        return getattr(base.costs or Costs(), control.path.split(".", 1)[1])
     return _at(base.model_dump(), control.path)
 
 

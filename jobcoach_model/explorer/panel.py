@@ -24,6 +24,7 @@ import ipywidgets as w
 
 from jobcoach_model.base.money import usd
 from jobcoach_model.base.resources import NOTEBOOKS, SCENARIOS
+from jobcoach_model.caseloads.costs import build_up
 from jobcoach_model.caseloads.metrics import benchmark_jurisdiction
 from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.scenario import Scenario, load_scenario, run_changes
@@ -139,6 +140,8 @@ class Explorer:
         self.benchmark.add_class("jc-benchmark")
         self.fiscal = w.HTML()
         self.fiscal.add_class("jc-fiscal")
+        self.access = w.HTML()
+        self.access.add_class("jc-access")
         #: Export writes only inside this folder (``jobcoach explore --export-dir``)
         self.export_root = Path(
             export_dir or os.environ.get("JOBCOACH_EXPORT_DIR") or Path.cwd()
@@ -179,6 +182,7 @@ class Explorer:
                                 self.table,
                                 self.chart,
                                 self.fiscal,
+                                self.access,
                                 self.benchmark,
                                 w.HTML("<b>Why do two schemes differ?</b>"),
                                 w.HBox([self.why_from, self.why_to]),
@@ -343,6 +347,7 @@ class Explorer:
             ]
         )
         self._draw_fiscal()
+        self._draw_access()
         self._draw_benchmark()
         for dropdown in (self.why_from, self.why_to):
             if list(dropdown.options) != names:
@@ -369,7 +374,7 @@ class Explorer:
         ].itertuples():
             rows.append(
                 f"<tr class='jc-why-step' data-rule='{html.escape(r.rule_id, quote=True)}' "
-                f"data-value='{r.mean:.2f}'><td>{html.escape(r.rule_id)}</td>"
+                f"data-value='{r.mean:.2f}'><td>{html.escape(glossary.rule_label(r.rule_id))}</td>"
                 f"<td>{html.escape(r.step)}</td><td>{usd(r.mean)}</td>"
                 f"<td>{html.escape(r.statement)}</td></tr>"
             )
@@ -394,6 +399,30 @@ class Explorer:
         self.fiscal.value = (
             "<h4>Paid per state fiscal year (cash; mean over replications)</h4>"
             + html_table(fiscal_summary(self.results))
+        )
+
+    def _draw_access(self) -> None:
+        """Providers paid below their cost under each scheme, on the same caseload, at
+        the wage and billable share of the controls (the rest the cited defaults)."""
+        from jobcoach_model.analysis.access import provider_access
+
+        access = provider_access(self.results.scenario, simulated=self.model.chunks)
+        cost = build_up(self.results.scenario.costs).cost
+        rows = "".join(
+            f"<tr><td>{html.escape(r.scheme)}</td><td class='jc-below' "
+            f"data-scheme='{html.escape(r.scheme, quote=True)}' "
+            f"data-value='{r.below_cost_share:.4f}'>"
+            f"{r.below_cost_share:.0%}</td><td>{r.consumers_at_risk_share:.0%}</td>"
+            f"<td>{usd(r.paid_per_coach_hour, cents=True)}</td></tr>"
+            for r in access.table.itertuples()
+        )
+        self.access.value = (
+            f"<h4>Providers paid below cost (a billable hour costs about {usd(cost, cents=True)}; "
+            "mean over replications)</h4><table cellpadding='4' style='border-collapse:collapse'>"
+            f"<thead><tr><th>Scheme</th><th>{glossary.label('measure:below_cost_share')}</th>"
+            f"<th>{html.escape(glossary.label('measure:consumers_at_risk_share'))}</th>"
+            f"<th>{glossary.label('measure:paid_per_coach_hour')}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
         )
 
     @property

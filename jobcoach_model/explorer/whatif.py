@@ -74,6 +74,8 @@ def what_if_scenario(
     table = {c.name: c for c in (controls or explorer_controls(compared()))}
     overrides: dict[str, dict] = {}
     data = base.model_dump()
+    if any(table[n].path.startswith("costs.") for n in values):  # the cited defaults' section
+        data["costs"] = data.get("costs") or {}
     for name, value in values.items():
         control = table[name]
         if control.how == "override":
