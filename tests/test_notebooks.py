@@ -154,8 +154,8 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     assert printed == [str(tmp_path / "reports" / n / "brief.html") for n in ("one", "two")]
     assert all(Path(p).is_file() for p in printed)
     one, two = (Path(p).read_text(encoding="utf-8") for p in printed)
-    assert "id='providers'" not in one and not (tmp_path / "reports/one/access.csv").exists()
-    assert "id='providers'" in two and "href='#providers'" in two
+    assert 'id="providers"' not in one and not (tmp_path / "reports/one/access.csv").exists()
+    assert 'id="providers"' in two and 'href="#providers"' in two
     assert "Providers paid below cost" in two and "What a billable hour costs a provider" in two
     access = pd.read_csv(tmp_path / "reports/two/access.csv")
     assert list(access["scheme"])[:2] == ["Kansas hourly", "Iowa hourly"] and len(access) == 4
@@ -244,6 +244,12 @@ def test_payment_design_notebook_numbers_match_the_package(small_suite):
             r.consumers_at_risk_share
         )
     assert [got[f"offer | Coach {k}"] for k in "ABC"] == [24.99, 45.16, 30.0]
+    from jobcoach_model.analysis.value import value_for_money
+    from jobcoach_model.caseloads.scenario import Responses
+
+    vfm = value_for_money(sc.model_copy(update={"responses": Responses()}))
+    for r in vfm.table().itertuples():
+        assert got[f"cost_per_kept_job | {r.scheme}"] == pytest.approx(r.cost_per_kept_job)
 
 
 @pytest.mark.notebook
