@@ -7,10 +7,14 @@ CHROMIUM ?= $(or $(JOBCOACH_CHROMIUM),/usr/bin/chromium)
 
 .PHONY: install chromium run check test lab notebook notebooks briefs lint bench clean
 
-# pytest-xdist workers: one per core (JOBS=0 runs in this process); a notebook's cells stay
-# together on one worker (notebooks/conftest.py), and the ten slowest tests close every run.
+# pytest-xdist workers: one per core for make check (JOBS=0 runs in this process); make test
+# takes one more than the cores (TEST_JOBS), since its notebook and browser tests spend much
+# of their time waiting on kernels, servers and Chromium (2 cores: 837 s on 2 workers, 664 s
+# on 3). A notebook's cells stay together on one worker (tests/conftest.py), and the ten
+# slowest tests close every run.
 JOBS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(JOBS) --durations=10 --durations-min=0
+TEST_JOBS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+PYTEST := $(BIN)/python -m pytest --durations=10 --durations-min=0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 # the wall time of a whole target, ruff included, as its last line
 TIMED = start=$$(date +%s); trap 'echo "make $@: $$(( $$(date +%s) - start )) s wall"' EXIT;
@@ -39,7 +43,7 @@ check: install
 	@$(TIMED) set -e; \
 	$(BIN)/ruff check .; \
 	$(BIN)/ruff format --check .; \
-	JOBCOACH_QUICK=1 $(PYTEST) tests -m "not notebook and not browser"
+	JOBCOACH_QUICK=1 $(PYTEST) -n $(JOBS) tests -m "not notebook and not browser"
 
 # Everything: ruff, every test, nbval of the committed notebooks, the browser tests
 # (target: 12 minutes on 2 cores).
@@ -47,7 +51,7 @@ test: install chromium
 	@$(TIMED) set -e; \
 	$(BIN)/ruff check .; \
 	$(BIN)/ruff format --check .; \
-	$(PYTEST) tests notebooks $(NBVAL) -m "not lab"
+	$(PYTEST) -n $(TEST_JOBS) tests notebooks $(NBVAL) -m "not lab"
 
 # Opt-in: the JupyterLab test (the explorer notebook opened and run in JupyterLab, in
 # Chromium); flaky on a loaded 2-core machine, so alone and outside make test.

@@ -39,14 +39,7 @@ def test_brief_reads_offline_in_a_real_browser(small_brief):
             "h1", has_text="What Kansas's and Iowa's job-coaching rules would cost: small"
         )
         assert heading.is_visible()
-        # the answer first: both states' totals, then a contents list whose links work
-        answer = page.locator("p.answer").inner_text()
-        assert "under Kansas's rules (Kansas hourly) $" in answer, answer
-        assert "under Iowa's rules (Iowa hourly) $" in answer, answer
-        links = page.locator("nav a")
-        assert links.count() >= 10
-        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
-            assert page.locator(href).count() == 1, href
+        _answers_first_with_working_links(page)
         page.locator("nav a", has_text="How sure").click()
         assert page.evaluate("location.hash") == "#how-sure"
         table = page.locator("table", has_text="Total paid").first
@@ -122,17 +115,7 @@ def test_the_baseline_brief_answers_first_in_plain_words(tmp_path):
         page, asked = _offline_page(browser, html)
         title = "What Kansas's and Iowa's job-coaching rules would cost: baseline"
         assert page.locator("h1", has_text=title).is_visible()
-        answer = page.locator("p.answer")
-        said = answer.inner_text()
-        assert answer.evaluate(
-            "e => !e.previousElementSibling || e.previousElementSibling.tagName == 'H1'"
-        )
-        assert "under Kansas's rules (Kansas hourly) $" in said, said
-        assert "under Iowa's rules (Iowa hourly) $" in said, said
-        links = page.locator("nav a")
-        assert links.count() >= 10
-        for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
-            assert page.locator(href).count() == 1, href
+        _answers_first_with_working_links(page)
         page.locator("nav a", has_text="Why they differ").click()
         assert page.evaluate("location.hash") == "#why"
         shown = page.evaluate(PLAIN_TEXT_BEFORE_APPENDIX)
@@ -148,6 +131,19 @@ def test_the_baseline_brief_answers_first_in_plain_words(tmp_path):
     finally:
         browser.close()
         pw.stop()
+
+
+def _answers_first_with_working_links(page) -> None:
+    """The answer first (both states' totals), then a contents list whose every link
+    reaches one element."""
+    answer = page.locator("p.answer")
+    said = answer.inner_text()
+    assert "under Kansas's rules (Kansas hourly) $" in said, said
+    assert "under Iowa's rules (Iowa hourly) $" in said, said
+    links = page.locator("nav a")
+    assert links.count() >= 10
+    for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        assert page.locator(href).count() == 1, href
 
 
 def _offline_page(browser, html: Path):

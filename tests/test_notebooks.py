@@ -145,8 +145,8 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     for name in ("one", "two"):
         text = SMALL.read_text().replace("name: small", f"name: {name}")
         text = text.replace("replications: 20", "replications: 3")
-        if name == "two":  # providers' costs asked for: the brief gains their section
-            text += "\ncosts: {billable_share: 0.6}\n"
+        if name == "two":  # costs and responses asked for: the brief gains two sections
+            text += "\ncosts: {billable_share: 0.6}\nresponses: {creaming: 0.2}\n"
         (tmp_path / "scenarios" / f"{name}.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
     assert main(["brief", "--all", "--quiet"]) == 0
@@ -157,6 +157,10 @@ def test_brief_all_writes_one_brief_per_scenario(tmp_path, monkeypatch, capsys):
     assert 'id="providers"' not in one and not (tmp_path / "reports/one/access.csv").exists()
     assert 'id="providers"' in two and 'href="#providers"' in two
     assert "Providers paid below cost" in two and "What a billable hour costs a provider" in two
+    assert 'id="value"' in two and "Value for money" in two and 'id="value"' not in one
+    assert "cost per job kept 90 days:" in two  # the opening leads with it
+    curve = pd.read_csv(tmp_path / "reports/two/acceptability.csv")
+    assert curve.groupby("value")["probability"].sum().round(9).eq(1).all()
     access = pd.read_csv(tmp_path / "reports/two/access.csv")
     assert list(access["scheme"])[:2] == ["Kansas hourly", "Iowa hourly"] and len(access) == 4
     assert access["below_cost_share"].between(0, 1).all()
@@ -233,10 +237,11 @@ def test_payment_design_notebook_numbers_match_the_package(small_suite):
     """09 on the small scenario (no costs: section: the cited defaults) records the same
     access at risk as the package, and the three coaches' offers of the worksheet."""
     from jobcoach_model.analysis.access import provider_access
-    from jobcoach_model.caseloads.scenario import Costs, load_once
+    from jobcoach_model.caseloads.scenario import Costs, Responses, load_once
 
     got = _recorded(small_suite / "09_payment_design.ipynb")
-    sc = load_once(SMALL, 5, 3, {}).scenario.model_copy(update={"costs": Costs()})
+    sc = load_once(SMALL, 5, 3, {}).scenario  # no costs nor responses: the cited defaults
+    sc = sc.model_copy(update={"costs": Costs(), "responses": Responses()})
     table = provider_access(sc).table
     for r in table.itertuples():
         assert got[f"below_cost_share | {r.scheme}"] == pytest.approx(r.below_cost_share)
@@ -245,9 +250,8 @@ def test_payment_design_notebook_numbers_match_the_package(small_suite):
         )
     assert [got[f"offer | Coach {k}"] for k in "ABC"] == [24.99, 45.16, 30.0]
     from jobcoach_model.analysis.value import value_for_money
-    from jobcoach_model.caseloads.scenario import Responses
 
-    vfm = value_for_money(sc.model_copy(update={"responses": Responses()}))
+    vfm = value_for_money(sc)
     for r in vfm.table().itertuples():
         assert got[f"cost_per_kept_job | {r.scheme}"] == pytest.approx(r.cost_per_kept_job)
 

@@ -88,11 +88,11 @@ def value_sentence(vfm: ValueForMoney) -> str:
     best at the chosen value and where that changes."""
     t = vfm.table().set_index("scheme")
     per = "; ".join(f"{s} {usd(t.loc[s, 'cost_per_kept_job'])}" for s in vfm.schemes)
-    text = f"Cost per job kept 90 days: {per}."
     if not vfm.outcomes_differ:
         return (
-            text + " Every scheme keeps the same jobs (one caseload under each), so the "
-            "cheapest scheme is the best buy whatever a kept job is worth."
+            f"Cost per job kept 90 days: {per}. Every scheme keeps the same jobs (one "
+            "caseload under each), so the cheapest scheme is the best buy whatever a kept "
+            "job is worth."
         )
     v = vfm.value.per_kept_job
     nb = t["net_benefit"]
@@ -100,9 +100,10 @@ def value_sentence(vfm: ValueForMoney) -> str:
     at = acceptability(vfm, np.array([v]))
     share = float(at.loc[at["scheme"] == best, "probability"].iloc[0])
     p = f" (in {share:.0%} of simulated caseloads)"
-    text += (
-        f" With providers' responses to the payment design, {best} is the best buy at "
-        f"{usd(v)} a kept job{p}"
+    text = (
+        "With providers responding to how they are paid (each scheme on its own caseload; "
+        f"the totals below price one caseload under every scheme), cost per job kept 90 "
+        f"days: {per}. {best} is the best buy at {usd(v)} a kept job{p}"
     )
     switches = switch_values(vfm, vfm.value.low, vfm.value.high)
     if switches:
