@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from strategies import examples
 
 from jobcoach_model.analysis.access import break_even_rise, provider_access
 from jobcoach_model.analysis.worksheet import load_coach, rate_worksheet
@@ -225,3 +228,38 @@ def test_a_broken_coach_file_is_one_line_naming_the_field(tmp_path, text, field)
     with pytest.raises(CostsError, match=field) as err:
         load_coach(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+_FIELDS = sorted(CoachCosts.model_fields) + ["wages", "", "hours"]
+_VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**12), 10**12),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(data=st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=8), raw=st.booleans())
+@example(data={"wage": 1e-300, "hours_per_year": 1, "billable_share": 5e-324}, raw=False)
+@example(data={"earnings_target": 1e7, "hours_per_year": 1e-300}, raw=False)
+@example(data={"wage": float("nan"), "hours_per_year": 1000}, raw=True)
+def test_a_hostile_coach_file_is_one_clear_line_or_a_sound_worksheet(tmp_path_factory, data, raw):
+    """Any mapping of known and unknown fields with extreme, missing or mistyped values:
+    either one line naming the file (no traceback), or a worksheet whose numbers are
+    finite, with the offer never above the cost-based rate or a cap."""
+    import yaml
+
+    path = tmp_path_factory.mktemp("coach") / "coach.yaml"
+    text = yaml.safe_dump(data) if not raw else "".join(f"{k}: {v}\n" for k, v in data.items())
+    path.write_text(text, encoding="utf-8")
+    try:
+        coach = load_coach(path)
+    except CostsError as err:
+        assert str(path) in str(err) and "\n" not in str(err)
+        return
+    ws = rate_worksheet("IA", coach, DAY)
+    assert np.isfinite(ws.cost_rate) and ws.cost_rate >= 0
+    assert ws.offer <= ws.cost_rate and all(ws.offer <= c.value for c in ws.caps)

@@ -38,9 +38,9 @@ from jobcoach_model.caseloads.scenario import Costs
 #: the random stream of the providers' cost draws, apart from the caseload's own streams
 #: so that adding ``costs:`` to a scenario changes no simulated consumer
 COST_STREAM = 0xC057
-#: the range a provider's billable share is drawn in (an assumption: no provider bills
-#: all its paid time or under a third of it)
-BILLABLE_RANGE = (0.3, 0.95)
+#: the range a provider's billable share is drawn in: the scenario's lowest allowed share
+#: to all paid time
+BILLABLE_RANGE = (0.05, 1.0)
 
 
 def cost_per_billable_hour(
@@ -134,9 +134,10 @@ class CoachCosts(BaseModel):
     wage: float | None = Field(None, gt=0, le=1000)
     #: ... a yearly earnings target (exactly one of the two)
     earnings_target: float | None = Field(None, gt=0, le=10_000_000)
-    hours_per_year: float = Field(gt=0, le=8784)
-    #: practitioner fee-for-service method: 65% "reasonable to expect"
-    billable_share: float = Field(0.65, gt=0, le=1)
+    #: at least one hour, at most every hour of a leap year
+    hours_per_year: float = Field(ge=1, le=8784)
+    #: practitioner fee-for-service method: 65% "reasonable to expect" (at least 1%)
+    billable_share: float = Field(0.65, ge=0.01, le=1)
     miles_per_year: float = Field(0.0, ge=0, le=1_000_000)
     #: IRS business mileage rate 0.54 USD/mile (2016)
     mileage_rate: float = Field(0.54, ge=0, le=10)

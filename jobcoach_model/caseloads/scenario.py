@@ -493,7 +493,7 @@ class Costs(_Model):
     supervision: float = Field(0.11, ge=0, le=2)
     #: practitioner fee-for-service method: billable share 65% "reasonable to expect"
     #: ("Establishing a Fee for Service for Benefits Planning"); an assumption here
-    billable_share: float = Field(0.65, gt=0, le=1)
+    billable_share: float = Field(0.65, ge=0.05, le=1)
     #: how much providers' billable shares differ (standard deviation); assumption
     billable_share_sd: float = Field(0.08, ge=0, le=0.5)
     #: miles driven per billable hour; assumption (no Kansas or Iowa figure)
