@@ -174,6 +174,10 @@ def test_rate_worksheet_on_three_coaches(tmp_path, key):
     assert {c.rule_id for c in ws.caps} >= set(binding)
     for cap in ws.caps:
         assert ".txt" in cap.basis  # each cap cites its seed clause
+    medicaid = next(c for c in ws.caps if c.rule_id == "IA-RATE-MEDICAID")
+    given = "medicaid_rate" in text  # B and C give one; A takes the rulebook's assumption
+    assert ("given for this coach" in medicaid.basis) == given
+    assert ("Assumption" in medicaid.basis) == (not given)
 
 
 def test_self_employment_tax_only_for_a_coach_on_a_w9():

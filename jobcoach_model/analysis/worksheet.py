@@ -123,10 +123,11 @@ def rate_worksheet(code: str, coach: CoachCosts, when: dt.date | None = None) ->
         lines.append(Line(key, label, amount, "; ".join(parts) or "the coach's own figure"))
     rate_rule = next((r.id for r in book.rules if r.effect == "rate"), "")
     cost_rate = round(sum(line.amount for line in lines) / coach.billable_hours, 2)
+    own = state.rate_caps(book, when, coach.independent, None)  # the rulebook's values
     shown = []
     for rule_id, value in caps:
         label, basis = _rule_basis(book, rule_id)
-        if rule_id in dict(caps) and (rule_id, value) not in _book_caps(state, book, when, coach):
+        if (rule_id, value) not in own:  # a value given for this coach replaced the book's
             basis = basis.split("; Assumption")[0] + "; the value given for this coach"
         shown.append(Cap(rule_id, label, round(float(value), 2), basis))
     lowest = min((c.value for c in shown), default=cost_rate)
@@ -135,11 +136,6 @@ def rate_worksheet(code: str, coach: CoachCosts, when: dt.date | None = None) ->
     return Worksheet(
         coach, book, when, tuple(lines), cost_rate, tuple(shown), offer, binding, rate_rule
     )
-
-
-def _book_caps(state, book: Rulebook, when: dt.date, coach: CoachCosts) -> tuple:
-    """The caps with the rulebook's own values (no value given for the coach)."""
-    return state.rate_caps(book, when, coach.independent, None)
 
 
 def load_coach(path: str | Path) -> CoachCosts:
