@@ -174,3 +174,17 @@ def test_the_value_table_says_dominates_and_saves_in_words():
     assert (
         value_table(cheaper_and_fewer)[col].iloc[1] == "saves $10 per job fewer kept ($10 to $10)"
     )
+
+
+def test_the_key_assumptions_list_costs_responses_and_value_only_when_asked_for():
+    from jobcoach_model.presentation import glossary
+    from jobcoach_model.presentation.figures import assumptions_table
+
+    base = assumptions_table(load_scenario("baseline"))
+    design = assumptions_table(load_scenario("payment_design"))
+    asked = [glossary.label(p) for p in ("costs.wage", "responses.creaming", "value.per_kept_job")]
+    assert not set(asked) & {i.split(" (")[0] for i in base["Input"]}
+    shown = {i.split(" (")[0] for i in design["Input"]}
+    assert set(asked) <= shown and len(design) == len(base) + 19
+    creaming = design[design["Input"].str.startswith(asked[1])].iloc[0]
+    assert creaming["Value"] == "0.09" and "Shen (2003)" in creaming["Source"]

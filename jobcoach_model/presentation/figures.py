@@ -155,12 +155,18 @@ def cashflow_table(results: Results, threshold: int | None = None) -> pd.DataFra
 def assumptions_table(scenario: Scenario) -> pd.DataFrame:
     """The scenario's calibrated inputs with their values and the source or 'assumption'
     note written beside each default (or, for an input fitted from records, where it was
-    fitted from and its interval)."""
+    fitted from and its interval); then its providers' costs, responses and value of a
+    kept job, for the sections the scenario asks for."""
+    from jobcoach_model.caseloads.scenario import cost_notes, response_notes
     from jobcoach_model.presentation import glossary
 
     data = scenario.model_dump(mode="json")
+    notes = dict(field_notes())
+    if scenario.costs is not None:
+        notes.update(cost_notes())
+    notes.update({p: n for p, n in response_notes().items() if data[p.split(".")[0]]})
     rows = []
-    for path, note in field_notes().items():
+    for path, note in notes.items():
         node = data
         for part in path.split("."):
             node = node[part]
