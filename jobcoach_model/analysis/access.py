@@ -26,6 +26,7 @@ import pandas as pd
 from jobcoach_model.caseloads.costs import provider_costs
 from jobcoach_model.caseloads.pricing import price
 from jobcoach_model.caseloads.responses import response_groups
+from jobcoach_model.caseloads.results import mean_interval
 from jobcoach_model.caseloads.scenario import Scenario
 from jobcoach_model.caseloads.simulate import SimulatedCaseload, simulate_plan
 from jobcoach_model.engine.adjudication import HELD, PAID
@@ -101,11 +102,6 @@ def earned(money) -> np.ndarray:
     return (money.status == PAID) | pending
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    p05, p95 = np.percentile(values, [5, 95])
-    return float(values.mean()), float(p05), float(p95)
-
-
 def break_even_rise(paid: np.ndarray, cost: np.ndarray, served: np.ndarray, share: float) -> float:
     """The rise in every payment (a share: 0.1 is 10% more) at which ``share`` of the
     providers serving anyone break even, pooled over replications; 0 when they already
@@ -171,7 +167,7 @@ def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | Non
         given = hours[name].sum()
         per_hour = float(paid.sum() / given) if given else float("nan")
         rise = break_even_rise(paid, cost, served, costs.break_even_share)
-        b, r = _interval(share), _interval(at_risk)
+        b, r = mean_interval(share), mean_interval(at_risk)
         rows.append(
             {
                 "scheme": name,
