@@ -254,6 +254,9 @@ def test_payment_design_notebook_numbers_match_the_package(small_suite):
     vfm = value_for_money(sc)
     for r in vfm.table().itertuples():
         assert got[f"cost_per_kept_job | {r.scheme}"] == pytest.approx(r.cost_per_kept_job)
+    # the best buy over the joint draws: a share per scheme, adding up to every draw
+    shares = [got[f"best_buy_share | {s.name}"] for s in sc.schemes]
+    assert all(0 <= v <= 1 for v in shares) and sum(shares) == pytest.approx(1.0)
 
 
 @pytest.mark.notebook

@@ -22,12 +22,18 @@ steps add up exactly to the difference of the totals in every replication. Outco
 (D-code) schemes are paid per milestone, not per line: a bridge to or from one removes
 the hourly money as one step and adds each milestone's money, less each eligibility
 rule's refusals, as steps of their own.
+
+With the scenario's providers' responses on (``caseloads/responses.py``), each scheme has
+its own caseload. Two schemes of the same kind of pay share theirs, and the bridge runs
+on it. Between an outcome scheme and an hourly one, the rule steps run on the first
+scheme's caseload, and one last step, ``response``, is what the second scheme pays on its
+own caseload less what it pays on the first's: the money the responses move.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -42,8 +48,24 @@ from jobcoach_model.law.jurisdictions import get as get_jurisdiction
 from jobcoach_model.law.rulebook import get_rulebook
 
 #: step kinds in the order the bridge applies them
-STEP_ORDER = ("rate", "refusal", "hours", "group", "rounding", "basis", "milestone")
+STEP_ORDER = (
+    "rate",
+    "refusal",
+    "hours",
+    "group",
+    "rounding",
+    "basis",
+    "milestone",
+    "response",
+)
 ROUNDING = "(rounding)"
+#: the response step's name in place of a rule id, and what it says
+RESPONSES = "(providers' responses)"
+RESPONSES_STATEMENT = (
+    "What the second scheme pays on its own caseload, with providers responding to how it "
+    "pays (fewer hard cases accepted, more jobs kept, coaching fading at its own pace), "
+    "less what it pays on the first scheme's caseload"
+)
 
 
 def _cents(amount: np.ndarray) -> np.ndarray:
@@ -243,6 +265,55 @@ def _dated(rule_id: str, schemes: tuple[Scheme, Scheme]) -> str:
     return "".join(out)
 
 
+def _paid_cents(scenario: Scenario, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
+    """A scheme's whole cents paid per replication and per replication and provider
+    (replications x providers) on the scenario's caseload, summed as ``bridge`` sums."""
+    R, P = scenario.simulation.replications, scenario.caseload.coaches.providers
+    total, by_provider = np.zeros(R, dtype=np.int64), np.zeros(R * P)
+    for cl in simulate_plan(scenario):
+        money = price(cl, scheme, scenario.outcomes.assessment_report_days, cl.lines())
+        paid = money.status == PAID
+        cents = _cents(money.amount[paid])
+        total += np.rint(np.bincount(money.rep[paid], weights=cents, minlength=R)).astype(np.int64)
+        provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
+        where = money.rep[paid] * P + provider[money.case[paid]]
+        by_provider += np.bincount(where, weights=cents, minlength=R * P)
+    return total, np.rint(by_provider).astype(np.int64).reshape(R, P)
+
+
+def _responded_bridge(scenario: Scenario, a: Scheme, b: Scheme) -> Bridge:
+    """The bridge with the responses on: on ``a``'s own caseload (``b``'s too when both
+    are paid alike), then, when ``b``'s caseload is another, the response step."""
+    from jobcoach_model.caseloads.responses import paid_on_outcomes, responded
+
+    own = responded(scenario, a).model_copy(update={"schemes": (a, b)})
+    inner = bridge(own, a.name, b.name)
+    inner = replace(inner, scenario=scenario)
+    if paid_on_outcomes(a) == paid_on_outcomes(b):
+        return inner
+    to_total, provider_to = _paid_cents(responded(scenario, b), b)
+    cents = to_total - inner.to_total
+    usd = cents / 100
+    p05, p95 = np.percentile(usd, [5, 95])
+    step = {
+        "step": "response",
+        "rule_id": RESPONSES,
+        "statement": RESPONSES_STATEMENT,
+        "mean": round(float(usd.mean()), 2),
+        "p05": round(float(p05), 2),
+        "p95": round(float(p95), 2),
+    }
+    per_rep = inner.per_replication.copy()
+    per_rep[f"response: {RESPONSES}"] = cents
+    return replace(
+        inner,
+        to_total=to_total,
+        per_replication=per_rep,
+        steps=pd.concat([inner.steps, pd.DataFrame([step])], ignore_index=True),
+        provider_to=provider_to,
+    )
+
+
 @dataclass
 class Bridge:
     """The steps from one scheme's total to another's, per replication and summarized."""
@@ -291,8 +362,13 @@ def bridge(
     simulated: list[SimulatedCaseload] | None = None,
 ) -> Bridge:
     """The bridge from scheme ``source``'s total paid to scheme ``target``'s, on the same
-    simulated lines, over all replications of the scenario."""
+    simulated lines, over all replications of the scenario (with its responses on: on
+    the source's own caseload, then the response step; module docstring)."""
     a, b = _scheme(scenario, source), _scheme(scenario, target)
+    if scenario.responses is not None:
+        if simulated is not None:
+            raise ValueError("bridge(simulated=...) prices one caseload; responses need two")
+        return _responded_bridge(scenario, a, b)
     R = scenario.simulation.replications
     steps = Steps(R)
     totals = {"a": np.zeros(R, dtype=np.int64), "b": np.zeros(R, dtype=np.int64)}

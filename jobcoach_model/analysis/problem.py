@@ -68,18 +68,10 @@ class Input:
         return {self.name: value}
 
 
-#: scenario sections whose ranges the sensitivity and the joint draws leave out: the
-#: responses change each scheme's own caseload, which only value for money prices
-#: (``analysis.value``); a point of the sensitivity prices one caseload under every scheme
-NOT_SWUNG = ("responses",)
-
-
 def _fields(model, prefix: str):
     """(path, value, swing metadata, annotation, domain) of every field with a swing
     range."""
     for name, info in type(model).model_fields.items():
-        if not prefix and name in NOT_SWUNG:
-            continue
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from jobcoach_model.base.errors import JobcoachError, SweepError
 from jobcoach_model.caseloads.budget import check
 from jobcoach_model.caseloads.results import SUMMARY_DECIMALS, mean_interval
-from jobcoach_model.caseloads.runner import paid_totals, run, simulate_lines
+from jobcoach_model.caseloads.runner import paid_totals, run
 from jobcoach_model.caseloads.scenario import (
     ScenarioError,
     apply_sets,
@@ -178,13 +178,13 @@ def run_shared(base: dict, source: str, group: dict[str, Any]) -> list[PointResu
     (``runner.scheme_key``); each point's total paid and paid per job kept 90 days with
     their 90% intervals, the same rows ``run_point``'s summary has for them. A point that
     fails (or cannot fit: ``budget.check``) fails alone, in one line."""
-    simulated, known, out = None, {}, []
+    simulated: dict = {}  # each caseload simulated once, when a point first needs it
+    known: dict = {}
+    out = []
     for sets in group["points"]:
         try:
             scenario = scenario_from_dict(apply_sets(base, sets, source), source)
             check(scenario)
-            if simulated is None:
-                simulated = simulate_lines(scenario)
             totals = paid_totals(scenario, simulated, known)
         except (ScenarioError, JobcoachError) as err:
             out.append(PointResult(None, str(err)))

@@ -58,6 +58,14 @@ class Draws:
             self.schemes, axis=1
         )
 
+    def kept(self) -> pd.DataFrame | None:
+        """Jobs kept 90 days per draw, a column per scheme, when the draws carry them (the
+        responses on: each scheme on its own caseload); None otherwise."""
+        columns = [f"{s} | retained_90d" for s in self.schemes]
+        if not all(c in self.table for c in columns):
+            return None
+        return self.table[columns].set_axis(self.schemes, axis=1)
+
 
 def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """``n`` joint draws of the scenario's inputs and readings: the values (one row a
@@ -146,9 +154,13 @@ def run_draws(
         error=SensitivityError,
     )
     schemes = [s.name for s in scenario.schemes]
+    # jobs kept differ between schemes only with the responses on (each its own caseload)
+    metrics = ("total_paid", "paid_per_retained_90d") + (
+        ("retained_90d",) if scenario.responses is not None else ()
+    )
     columns = {
         f"{scheme} | {metric}": totals[f"{scheme} | {metric}"].to_numpy()
-        for metric in ("total_paid", "paid_per_retained_90d")
+        for metric in metrics
         for scheme in schemes
     }
     table = pd.concat([values, pd.DataFrame(columns)], axis=1)

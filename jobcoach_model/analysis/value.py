@@ -10,9 +10,12 @@ director asks becomes what one more kept job costs, and how likely each scheme i
 best buy for what a kept job is worth to the agency (health economics' incremental
 cost-effectiveness and acceptability curves, as in BCEA and dampack).
 
-Uncertainty here is over the simulated caseloads (replications, common random numbers
-across schemes): the spread of what the same inputs could give, not the joint draws of
-every assumption (How sure), which do not include the responses yet.
+Two spreads: over the simulated caseloads of the scenario as given (``value_for_money``:
+replications, common random numbers across schemes), what the same inputs could give;
+and over the joint draws of every assumption, reading and response (``from_draws``: How
+sure's draws, each one caseload per kind of pay), what the evidence leaves open. The
+acceptability curve and the value of perfect information are the draws' when there are
+draws with the responses on.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jobcoach_model.caseloads.responses import response_groups
+from jobcoach_model.analysis.uncertainty import Draws, reading_groups
+from jobcoach_model.analysis.voi import value_of_information
+from jobcoach_model.caseloads.responses import responded, response_groups
+from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.scenario import Scenario, Value
 
 #: outcomes differ between schemes when any scheme's mean kept jobs differ by this many
@@ -41,6 +47,12 @@ class ValueForMoney:
     stabilized: dict[str, np.ndarray]
     hard_cases: dict[str, float]
     value: Value
+    #: what the replications are: "simulated caseloads" or "joint draws"
+    over: str = "simulated caseloads"
+    #: over joint draws: what knowing each input, reading and response exactly would be
+    #: worth to the best buy at the value of a kept job (``voi.value_of_information`` on
+    #: net benefit: ``input, evppi, se``, a last row EVPI)
+    evppi: pd.DataFrame | None = None
 
     @property
     def schemes(self) -> list[str]:
@@ -161,23 +173,36 @@ def switch_values(vfm: ValueForMoney, low: float, high: float) -> list[tuple[flo
         best, at = new, nxt
 
 
-def value_for_money(scenario: Scenario, reference: str | None = None) -> ValueForMoney:
-    """Each scheme priced on its own caseload (the responses applied, common random
-    numbers) or, with the responses off, all on one; ``reference`` the scheme the others
-    are compared with (default: the scenario's first)."""
-    from jobcoach_model.caseloads.runner import run
+def _own(per, scheme: str, count: str, consumers: int) -> np.ndarray:
+    """A count per replication on the scheme's own caseload (with the responses on), else
+    on the one caseload every scheme is priced on."""
+    own = f"{scheme} | {count}"
+    if own in per:
+        return per[own].to_numpy(dtype=np.float64)
+    return per[f"caseload | {count}_share"].to_numpy() * consumers
 
-    value = scenario.value or Value()
+
+def value_for_money(
+    scenario: Scenario, reference: str | None = None, results: Results | None = None
+) -> ValueForMoney:
+    """Each scheme priced on its own caseload (the responses applied, common random
+    numbers) or, with the responses off, all on one: the scenario's ``results`` when
+    given (``runner.run`` prices each scheme on its own caseload already), else run here;
+    ``reference`` the scheme the others are compared with (default: the scenario's
+    first)."""
+    if results is None:
+        from jobcoach_model.caseloads.runner import run
+
+        results = run(scenario, keep_sample=False)
+    per = results.per_replication
     consumers = scenario.caseload.consumers
     paid, kept, stabilized, hard = {}, {}, {}, {}
     for group, schemes in response_groups(scenario):
-        results = run(group, keep_sample=False)
-        per = results.per_replication
         high = group.caseload.need_mix.get("high", 0.0) * consumers
         for s in schemes:
             paid[s.name] = per[f"{s.name} | total_paid"].to_numpy(dtype=np.float64)
-            kept[s.name] = per["caseload | retained_90d_share"].to_numpy() * consumers
-            stabilized[s.name] = per["caseload | stabilized_share"].to_numpy() * consumers
+            kept[s.name] = _own(per, s.name, "retained_90d", consumers)
+            stabilized[s.name] = _own(per, s.name, "stabilized", consumers)
             hard[s.name] = high
     order = [s.name for s in scenario.schemes]
     pick = lambda d: {k: d[k] for k in order}  # noqa: E731  (the scenario's order)
@@ -188,5 +213,46 @@ def value_for_money(scenario: Scenario, reference: str | None = None) -> ValueFo
         pick(kept),
         pick(stabilized),
         pick(hard),
+        scenario.value or Value(),
+    )
+
+
+def from_draws(
+    draws: Draws, scenario: Scenario, reference: str | None = None
+) -> ValueForMoney | None:
+    """Value for money over the joint draws of How sure (each draw's scheme totals and
+    jobs kept, on its own caseloads), for the acceptability curve and the value of perfect
+    information; None when the draws do not carry each scheme's kept jobs (the responses
+    off: the same jobs under every scheme, and "cheapest" is the whole answer). With it,
+    what knowing each input exactly would be worth to that choice (``evppi``)."""
+    kept = draws.kept()
+    if kept is None:
+        return None
+    costs = draws.costs()
+    consumers = scenario.caseload.consumers
+    hard = {
+        s.name: responded(scenario, s).caseload.need_mix.get("high", 0.0) * consumers
+        for s in scenario.schemes
+    }
+    nan = {s: np.full(len(costs), np.nan) for s in draws.schemes}
+    value = scenario.value or Value()
+    worth = value_of_information(
+        draws.table,
+        draws.inputs,
+        draws.readings,
+        costs,
+        kept=kept,
+        value_per_job=value.per_kept_job,
+        groups=reading_groups(draws, []),
+    )
+    return ValueForMoney(
+        scenario,
+        reference or draws.schemes[0],
+        {s: costs[s].to_numpy(dtype=np.float64) for s in draws.schemes},
+        {s: kept[s].to_numpy(dtype=np.float64) for s in draws.schemes},
+        nan,  # the draws keep no stabilized jobs
+        hard,
         value,
+        over="joint draws",
+        evppi=worth,
     )

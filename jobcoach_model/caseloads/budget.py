@@ -83,7 +83,11 @@ def _accumulator_bytes(scenario: Scenario) -> int:
 
 
 def estimate(scenario: Scenario) -> Estimate:
-    """Peak memory and time of a run, from a pilot of the same scenario."""
+    """Peak memory and time of a run, from a pilot of the same scenario. With its
+    responses on, the pilot prices one caseload, and the time counts one caseload per kind
+    of pay (``responses.response_groups``: simulated one after another, so the peak is
+    one caseload's)."""
+    from jobcoach_model.caseloads.responses import response_groups
     from jobcoach_model.caseloads.simulate import BLOCK_CONSUMERS, simulate_chunk
 
     n, R = scenario.caseload.consumers, scenario.simulation.replications
@@ -93,12 +97,13 @@ def estimate(scenario: Scenario) -> Estimate:
         update={
             "caseload": scenario.caseload.model_copy(update={"consumers": pilot_n}),
             "simulation": scenario.simulation.model_copy(update={"replications": pilot_r}),
+            "responses": None,
         }
     )
     started = time.perf_counter()
     chunk = simulate_chunk(pilot, 0, pilot_r)
     run(pilot, keep_sample=False, simulated=[chunk])
-    seconds = time.perf_counter() - started
+    seconds = (time.perf_counter() - started) * len(response_groups(scenario))
     per_consumer = chunk.services["_n"] / (pilot_n * pilot_r)
     if n > BLOCK_CONSUMERS:
         chunk_consumers = BLOCK_CONSUMERS

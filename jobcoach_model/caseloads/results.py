@@ -27,6 +27,9 @@ from jobcoach_model.engine.adjudication import STATUSES
 SUMMARY_DECIMALS = 4
 
 
+#: the outcomes counted per scheme when each scheme has its own caseload (responses on)
+OWN_COUNTS = ("retained_90d", "stabilized")
+
 SIZE_BUCKETS = ((1, 4), (5, 9), (10, 14), (15, 19), (20, 29), (30, 49), (50, 10**9))
 
 
@@ -51,6 +54,9 @@ class Accumulator:
     reason_people: dict = field(default_factory=lambda: defaultdict(float))
     month_people: dict = field(default_factory=dict)  # scheme -> array[months]
     counts: dict = field(default_factory=dict)  # caseload count -> array[R]
+    #: (scheme, "retained_90d" or "stabilized") -> array[R]: jobs kept 90 days and jobs
+    #: stabilized on the scheme's own caseload (only with the responses on: OWN_COUNTS)
+    own: dict = field(default_factory=dict)
     fiscal: FiscalSums | None = None  # money by fiscal year (the fiscal note)
     served: np.ndarray | None = None  # [R, providers, quarters] persons served
     met: np.ndarray | None = None  # [R, providers, quarters] objectives met in the window
@@ -113,16 +119,20 @@ def _derived(acc: Accumulator) -> tuple[dict, dict]:
     show them) and caseload shares, means and the benchmark's pass share."""
     n = acc.consumers
     c = acc.counts
-    retained = c["retained_90d"]
     money = {}
     for (scheme, metric), values in acc.money.items():
         money[(scheme, metric)] = values
         if metric == "denied_amount":
             paid = acc.money[(scheme, "total_paid")]
+            # the scheme's own caseload's kept jobs when the responses give it one
+            retained = acc.own.get((scheme, "retained_90d"), c["retained_90d"])
             money[(scheme, "paid_per_consumer")] = paid / n
             money[(scheme, "paid_per_retained_90d")] = np.where(
                 retained > 0, paid / np.maximum(retained, 1), np.nan
             )
+            for name in OWN_COUNTS:
+                if (scheme, name) in acc.own:
+                    money[(scheme, name)] = acc.own[(scheme, name)]
     caseload = derive(c, n)
     active = acc.served > 0
     passed = acc.met >= acc.share * acc.served - 1e-9

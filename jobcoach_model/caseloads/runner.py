@@ -4,6 +4,12 @@ and hand the sums to ``results.summarize`` (mean and 5-95% interval over replica
 Chunks bound memory; each replication's numbers come from its own seed, so the summary
 does not depend on the chunk size. Only aggregates leave this module's tables, apart from
 replication 0's records, which ``jobcoach simulate`` writes for inspection.
+
+With the scenario's ``responses:`` on, each scheme is priced on its own caseload
+(``responses.response_groups``: the outcome schemes' and the others', each simulated from
+the same seed), and each scheme's money per job kept 90 days divides by the jobs kept on
+its own caseload; the caseload's own measures (and the benchmark) are the first scheme's
+caseload's. With them off there is one caseload, and every number is what it always was.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from jobcoach_model.caseloads.metrics import (
     within_window,
 )
 from jobcoach_model.caseloads.pricing import price
-from jobcoach_model.caseloads.results import Accumulator, Results, summarize
+from jobcoach_model.caseloads.responses import paid_on_outcomes, response_groups
+from jobcoach_model.caseloads.results import OWN_COUNTS, Accumulator, Results, summarize
 from jobcoach_model.caseloads.scenario import Scenario
 from jobcoach_model.caseloads.simulate import SimulatedCaseload, blocks, horizon_end, simulate_plan
 from jobcoach_model.engine.adjudication import DENIED, HELD, PAID
@@ -126,6 +133,31 @@ def _accumulator(scenario: Scenario) -> Accumulator:
     )
 
 
+def _retained(cl: SimulatedCaseload, reps: slice) -> np.ndarray:
+    """Jobs kept 90 days in each replication of a chunk."""
+    return np.bincount(
+        cl.reps - reps.start,
+        weights=np.asarray(cl.outcomes["retained_90d"], dtype=np.float64),
+        minlength=cl.n_reps,
+    )
+
+
+def _add_own(
+    acc: Accumulator, cl: SimulatedCaseload, group: Scenario, schemes, reps: slice
+) -> None:
+    """Jobs kept 90 days and jobs stabilized on a group of schemes' own caseload, per
+    scheme (``results.OWN_COUNTS``)."""
+    values = case_values(cl, benchmark_settings(group), group.outcomes.assessment_report_days)
+    for name in OWN_COUNTS:
+        counts = np.bincount(
+            cl.reps - reps.start,
+            weights=np.asarray(values[name], dtype=np.float64),
+            minlength=cl.n_reps,
+        )
+        for scheme in schemes:
+            acc.array(acc.own, (scheme.name, name))[reps] += counts
+
+
 def run(
     scenario: Scenario,
     progress: bool = False,
@@ -133,31 +165,45 @@ def run(
     simulated: list[SimulatedCaseload] | None = None,
 ) -> Results:
     """Simulate and price a scenario over all its replications, chunk by chunk (see
-    ``simulate.chunk_plan``: peak memory does not grow with the caseload).
+    ``simulate.chunk_plan``: peak memory does not grow with the caseload); with its
+    responses on, each group of schemes on its own caseload (module docstring).
 
     With ``simulated`` (chunks from ``simulate_all``) the caseload is re-priced without
-    being simulated again: what the explorer does when only a rate changes. Whether a run
-    fits in memory and time is the caller's to check first (``budget.check``, or
-    ``budget.run_file``): the budget runs small pilots through this very function.
+    being simulated again: what the explorer does when only a rate changes (a scenario
+    without responses only). Whether a run fits in memory and time is the caller's to
+    check first (``budget.check``, or ``budget.run_file``): the budget runs small pilots
+    through this very function.
     """
+    groups = response_groups(scenario)
+    if simulated is not None and scenario.responses is not None:
+        raise ValueError("run(simulated=...) prices one caseload; these responses need several")
     R = scenario.simulation.replications
     acc = _accumulator(scenario)
     sample = None
-    bar = tqdm(total=R, desc=scenario.name, unit="rep", disable=not progress, leave=False)
-    chunks = simulated or simulate_plan(scenario)
+    bar = tqdm(
+        total=R * len(groups), desc=scenario.name, unit="rep", disable=not progress, leave=False
+    )
     last_block = blocks(scenario) - 1
-    for cl in chunks:
-        reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
-        _add_caseload(acc, cl, scenario, reps)
-        lines = cl.lines()
-        for scheme in scenario.schemes:
-            money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
-            _add_money(acc, scheme.name, money, reps)
-        if cl.first_rep == 0 and cl.block == 0 and keep_sample:
-            sample = cl.replication(0)
-        if cl.block == last_block:
-            bar.update(cl.n_reps)
+    for g, (group, schemes) in enumerate(groups):
+        chunks = simulated or simulate_plan(group)
+        for cl in chunks:
+            reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
+            if g == 0:
+                _add_caseload(acc, cl, group, reps)
+            if scenario.responses is not None:
+                _add_own(acc, cl, group, schemes, reps)
+            lines = cl.lines()
+            for scheme in schemes:
+                money = price(cl, scheme, group.outcomes.assessment_report_days, lines)
+                _add_money(acc, scheme.name, money, reps)
+            if g == 0 and cl.first_rep == 0 and cl.block == 0 and keep_sample:
+                sample = cl.replication(0)
+            if cl.block == last_block:
+                bar.update(cl.n_reps)
     bar.close()
+    # the money's rows in the scenario's order of schemes, whatever the groups' order
+    order = {s.name: i for i, s in enumerate(scenario.schemes)}
+    acc.money = dict(sorted(acc.money.items(), key=lambda kv: order[kv[0][0]]))
     return summarize(scenario, acc, sample)
 
 
@@ -172,55 +218,72 @@ def scheme_key(scheme) -> str:
 
 def paid_totals(
     scenario: Scenario,
-    simulated: list[tuple[SimulatedCaseload, object]] | None = None,
+    simulated: dict[object, list[tuple[SimulatedCaseload, object]]] | None = None,
     known: dict[str, np.ndarray] | None = None,
 ) -> dict[tuple[str, str], np.ndarray]:
     """Each scheme's total paid and paid per job kept 90 days, per replication: the two
     numbers a draw of ``jobcoach uncertainty`` or a Sobol point keeps, without the tables
     ``run`` builds (cash flow, reasons, fiscal years, the benchmark). The same sums in the
     same order as ``run``, so the values equal its ``per_replication`` columns exactly.
+    With the scenario's responses on, each scheme is priced on its own caseload, as in
+    ``run``, and each scheme's jobs kept 90 days (``retained_90d``) are given as well: a
+    draw's value for money needs them, and they differ between schemes only then.
 
-    ``simulated``: the scenario's chunks already simulated, with their lines
-    (``simulate_lines``), priced again without simulating them again; ``known``: each
-    scheme's paid totals already priced on those chunks, by ``scheme_key``, taken instead
-    of pricing it again (and given what this call prices). Both are the sensitivity's
-    work done once: points that change only a scheme share one simulated caseload."""
+    ``simulated``: the scenario's caseloads already simulated, with their lines, by
+    ``caseload_key``, priced again without simulating them again (a caseload not there
+    yet is simulated and added: pass ``{}`` to keep them for the next call); ``known``:
+    each scheme's paid totals already priced on those caseloads, by ``scheme_key``,
+    taken instead of pricing it again (and given what this call prices). Both are the
+    sensitivity's work done once: points that change only a scheme share one simulated
+    caseload."""
     R = scenario.simulation.replications
-    chunks = simulated if simulated is not None else ((cl, None) for cl in simulate_plan(scenario))
     keys = {s.name: scheme_key(s) for s in scenario.schemes}
-    todo = [s for s in scenario.schemes if known is None or keys[s.name] not in known]
-    paid = {s.name: np.zeros(R) for s in todo}
-    retained = np.zeros(R)
-    for cl, lines in chunks:
-        reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
-        retained[reps] += np.bincount(
-            cl.reps - reps.start,
-            weights=np.asarray(cl.outcomes["retained_90d"], dtype=np.float64),
-            minlength=cl.n_reps,
+    paid: dict[str, np.ndarray] = {}
+    retained: dict[str, np.ndarray] = {}
+    for group, schemes in response_groups(scenario):
+        key = caseload_key(scenario, schemes)
+        if simulated is not None and key not in simulated:
+            simulated[key] = [(cl, cl.lines()) for cl in simulate_plan(group)]
+        chunks = (
+            simulated[key] if simulated is not None else ((cl, None) for cl in simulate_plan(group))
         )
-        if not todo:
-            continue
-        lines = cl.lines() if lines is None else lines
-        for scheme in todo:
-            money = price(cl, scheme, scenario.outcomes.assessment_report_days, lines)
-            paid[scheme.name][reps] += _by_rep(money, reps, PAID)
-    if known is not None:
-        for scheme in todo:
-            known[keys[scheme.name]] = paid[scheme.name]
+        todo = [s for s in schemes if known is None or keys[s.name] not in known]
+        kept = np.zeros(R)
+        for s in todo:
+            paid[s.name] = np.zeros(R)
+        for cl, lines in chunks:
+            reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
+            kept[reps] += _retained(cl, reps)
+            if not todo:
+                continue
+            lines = cl.lines() if lines is None else lines
+            for scheme in todo:
+                money = price(cl, scheme, group.outcomes.assessment_report_days, lines)
+                paid[scheme.name][reps] += _by_rep(money, reps, PAID)
+        for scheme in schemes:
+            retained[scheme.name] = kept
+            if known is not None and scheme in todo:
+                known[keys[scheme.name]] = paid[scheme.name]
     out = {}
     for scheme in scenario.schemes:
         values = paid[scheme.name] if scheme.name in paid else known[keys[scheme.name]]
+        kept = retained[scheme.name]
         out[(scheme.name, "total_paid")] = values
         out[(scheme.name, "paid_per_retained_90d")] = np.where(
-            retained > 0, values / np.maximum(retained, 1), np.nan
+            kept > 0, values / np.maximum(kept, 1), np.nan
         )
+        if scenario.responses is not None:
+            out[(scheme.name, "retained_90d")] = kept
     return out
 
 
-def simulate_lines(scenario: Scenario) -> list[tuple[SimulatedCaseload, object]]:
-    """Every chunk of the scenario's replications simulated, with its service lines, kept
-    in memory to be priced many times (``paid_totals(simulated=...)``)."""
-    return [(cl, cl.lines()) for cl in simulate_plan(scenario)]
+def caseload_key(scenario: Scenario, schemes) -> object:
+    """Which of a scenario's caseloads a group of schemes is priced on: the one caseload
+    with the responses off (None), else whether they are the schemes paid on outcomes
+    (each kind of pay its own caseload: ``responses.response_groups``)."""
+    if scenario.responses is None:
+        return None
+    return paid_on_outcomes(schemes[0])
 
 
 def simulate_all(scenario: Scenario) -> list[SimulatedCaseload]:

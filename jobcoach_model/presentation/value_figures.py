@@ -5,13 +5,16 @@ same jobs, the sentence that "cheapest" is the whole answer. Words from the glos
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from jobcoach_model.analysis.uncertainty import Analysis
 from jobcoach_model.analysis.value import ValueForMoney, acceptability, evpi, switch_values
 from jobcoach_model.base.money import usd
-from jobcoach_model.presentation import glossary
+from jobcoach_model.presentation import glossary, likely_figures
 from jobcoach_model.presentation.figures import axes
 
 #: the acceptability curve's points
@@ -61,6 +64,12 @@ def value_table(vfm: ValueForMoney) -> pd.DataFrame:
     return out
 
 
+def worth_table(drawn: ValueForMoney, likely: Analysis, top: int = 8) -> pd.DataFrame:
+    """What knowing each input, reading or response exactly would be worth to the best
+    buy at the value of a kept job (over the joint draws), in How sure's words."""
+    return likely_figures.worth_table(replace(likely, evppi=drawn.evppi), top)
+
+
 def curve(vfm: ValueForMoney) -> pd.DataFrame:
     """The acceptability curve over the scenario's range of values of a kept job."""
     return acceptability(vfm, np.linspace(vfm.value.low, vfm.value.high, CURVE_POINTS))
@@ -68,24 +77,27 @@ def curve(vfm: ValueForMoney) -> pd.DataFrame:
 
 def plot_acceptability(vfm: ValueForMoney, ax: Axes | None = None) -> Axes:
     """How likely each scheme is the best buy (highest net benefit) as the value of a kept
-    job rises, over the simulated caseloads; the chosen value marked."""
+    job rises, over ``vfm``'s simulated caseloads or joint draws; the chosen value
+    marked."""
     ax = axes(ax, (8, 4.5))
     c = curve(vfm)
     for scheme, part in c.groupby("scheme", sort=False):
         ax.plot(part["value"] / 1e3, part["probability"] * 100, label=scheme)
     ax.axvline(vfm.value.per_kept_job / 1e3, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("What a job kept 90 days is worth to the agency (thousand USD)")
-    ax.set_ylabel("Best buy in this share of simulated caseloads (%)")
+    ax.set_ylabel(f"Best buy in this share of {vfm.over} (%)")
     ax.set_ylim(-2, 102)
     ax.set_title("How likely each scheme is the best buy (acceptability curve)")
     ax.legend(fontsize=8)
     return ax
 
 
-def value_sentence(vfm: ValueForMoney) -> str:
-    """One or two sentences for the brief's opening: cost per kept job under each scheme,
-    and either that the cheapest is the best buy (the same jobs kept) or which scheme is
-    best at the chosen value and where that changes."""
+def value_sentence(vfm: ValueForMoney, drawn: ValueForMoney | None = None) -> str:
+    """One or two sentences for the brief's opening: cost per job kept under each scheme
+    (the scenario as given), and either that the cheapest is the best buy (the same jobs
+    kept) or which scheme is best at the chosen value, how likely (over ``drawn``, the
+    joint draws of every assumption, when given; else over the simulated caseloads),
+    where that changes and what perfect information would be worth."""
     t = vfm.table().set_index("scheme")
     per = "; ".join(f"{s} {usd(t.loc[s, 'cost_per_kept_job'])}" for s in vfm.schemes)
     if not vfm.outcomes_differ:
@@ -95,20 +107,24 @@ def value_sentence(vfm: ValueForMoney) -> str:
             "job is worth."
         )
     v = vfm.value.per_kept_job
-    nb = t["net_benefit"]
-    best = str(nb.idxmax())
-    at = acceptability(vfm, np.array([v]))
+    best = str(t["net_benefit"].idxmax())
+    spread = drawn if drawn is not None else vfm
+    at = acceptability(spread, np.array([v]))
     share = float(at.loc[at["scheme"] == best, "probability"].iloc[0])
-    p = f" (in {share:.0%} of simulated caseloads)"
     text = (
-        "With providers responding to how they are paid (each scheme on its own caseload; "
-        f"the totals below price one caseload under every scheme), cost per job kept 90 "
-        f"days: {per}. {best} is the best buy at {usd(v)} a kept job{p}"
+        "With providers responding to how they are paid (each scheme on its own caseload), "
+        f"cost per job kept 90 days: {per}. {best} is the best buy at {usd(v)} a kept job "
+        f"(in {share:.0%} of {spread.over})"
     )
     switches = switch_values(vfm, vfm.value.low, vfm.value.high)
     if switches:
         parts = [f"{usd(x)} ({a} to {b})" for x, a, b in switches]
         text += "; the best buy changes at " + ", ".join(parts)
-    worth = evpi(vfm, v)
-    text += f"; knowing which caseload comes would be worth {usd(worth)} at that value."
+    worth = evpi(spread, v)
+    what = (
+        "knowing every assumption and reading exactly"
+        if drawn is not None
+        else "knowing which caseload comes"
+    )
+    text += f"; {what} would be worth {usd(worth)} at that value."
     return text
