@@ -180,7 +180,9 @@ def test_value_for_money_over_joint_draws_on_a_toy_with_a_known_answer():
     )
     sc = sc.model_copy(
         update={
-            "schemes": tuple(s.model_copy(update={"name": n}) for s, n in zip(sc.schemes, "AB"))
+            "schemes": tuple(
+                s.model_copy(update={"name": n}) for s, n in zip(sc.schemes[:2], "AB", strict=True)
+            )
         }
     )
     drawn = from_draws(_draws([200.0, 200.0], [19.0, 21.0]), sc)
