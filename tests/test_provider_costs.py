@@ -25,7 +25,7 @@ from jobcoach_model.caseloads.costs import (
     cost_per_billable_hour,
     provider_costs,
 )
-from jobcoach_model.caseloads.scenario import Costs, Scheme, cost_notes, load_scenario
+from jobcoach_model.caseloads.scenario import Costs, Responses, Scheme, cost_notes, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2026, 12, 1)
@@ -267,3 +267,37 @@ def test_a_hostile_coach_file_is_one_clear_line_or_a_sound_worksheet(tmp_path_fa
     ws = rate_worksheet("IA", coach, DAY)
     assert np.isfinite(ws.cost_rate) and ws.cost_rate >= 0
     assert ws.offer <= ws.cost_rate and all(ws.offer <= c.value for c in ws.caps)
+
+
+def test_losing_provider_by_hand():
+    """Two providers, one replication: A paid 50 against a cost of 100 with 10 consumers,
+    B paid above cost with 30. At participation 1, A keeps half its consumers: 5 of 40
+    lose their provider; at 0 nobody does; the larger the participation, the nearer every
+    consumer of a provider paid below cost (the access at risk, 10 of 40)."""
+    from jobcoach_model.analysis.access import losing_provider
+
+    paid, cost = np.array([[50.0, 200.0]]), np.array([[100.0, 100.0]])
+    consumers = np.array([[10.0, 30.0]])
+    assert losing_provider(paid, cost, consumers, 1.0).tolist() == [5 / 40]
+    assert losing_provider(paid, cost, consumers, 0.0).tolist() == [0.0]
+    shares = [float(losing_provider(paid, cost, consumers, e)[0]) for e in (0.1, 0.34, 1, 3, 50)]
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(10 / 40)
+    # paid nothing: every consumer lost at any participation above 0
+    nothing = np.array([[0.0, 200.0]])
+    assert losing_provider(nothing, cost, consumers, 0.34).tolist() == [10 / 40]
+
+
+def test_consumers_losing_their_provider_only_with_the_responses_on():
+    from jobcoach_model.analysis.access import provider_access
+    from jobcoach_model.presentation.access_figures import access_table
+
+    sc = _small()
+    label = "Consumers losing their provider"
+    off = provider_access(sc.model_copy(update={"responses": None}))
+    assert off.table["losing_provider_share"].isna().all()
+    assert label not in access_table(off)
+    on = provider_access(sc.model_copy(update={"responses": Responses()}))
+    t = on.table
+    assert (t["losing_provider_share"] <= t["consumers_at_risk_share"] + 1e-9).all()
+    assert (t["losing_provider_share"] > 0).any()
+    assert label in access_table(on)

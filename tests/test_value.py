@@ -185,6 +185,6 @@ def test_the_key_assumptions_list_costs_responses_and_value_only_when_asked_for(
     asked = [glossary.label(p) for p in ("costs.wage", "responses.creaming", "value.per_kept_job")]
     assert not set(asked) & {i.split(" (")[0] for i in base["Input"]}
     shown = {i.split(" (")[0] for i in design["Input"]}
-    assert set(asked) <= shown and len(design) == len(base) + 19
+    assert set(asked) <= shown and len(design) == len(base) + 20
     creaming = design[design["Input"].str.startswith(asked[1])].iloc[0]
     assert creaming["Value"] == "0.09" and "Shen (2003)" in creaming["Source"]

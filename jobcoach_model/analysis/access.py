@@ -11,6 +11,15 @@ consumers a below-cost provider serves are the access at risk. No study measured
 provider exits after a VR rate change (the same file), so this is a share at risk, not
 a forecast of exits.
 
+With the scenario's responses on, providers respond to being paid below cost as well: a
+provider keeps taking consumers in proportion to (its money / its cost) ** participation
+(``Responses.participation``, an analogy from physicians' Medicaid participation), and
+the consumers it no longer takes are those losing their provider. Interpretation: this
+is counted, not fed back; the alternative (those consumers' coaching and jobs removed
+from each scheme's caseload, and the margins computed again) needs a where-they-go rule
+no source gives. The bounds are the access at risk (every provider paid below cost
+leaving) and none.
+
 Coach hours are the hours of coaching given, billed or not, paid or denied: a group
 session's hour is one hour of the coach's time however many workers share it (each
 worker's line carries the session, so each line counts ``hours / group_size``).
@@ -44,6 +53,9 @@ COLUMNS = (
     "median_margin",
     "break_even_rise",
     "break_even_per_coach_hour",
+    "losing_provider_share",
+    "losing_provider_p05",
+    "losing_provider_p95",
 )
 
 
@@ -113,6 +125,19 @@ def break_even_rise(paid: np.ndarray, cost: np.ndarray, served: np.ndarray, shar
     return max(factor - 1.0, 0.0) if np.isfinite(factor) else float("inf")
 
 
+def losing_provider(
+    paid: np.ndarray, cost: np.ndarray, consumers: np.ndarray, participation: float
+) -> np.ndarray:
+    """Per replication, the share of consumers whose provider no longer takes them: each
+    provider paid below cost keeps ``(paid / cost) ** participation`` of its consumers
+    (all of them at or above cost; none when it is paid nothing and participation > 0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(cost > 0, np.clip(paid / np.where(cost > 0, cost, 1.0), 0.0, 1.0), 1.0)
+        kept = np.where(ratio > 0, ratio**participation, 0.0 if participation > 0 else 1.0)
+    lost = (consumers * (1.0 - kept)).sum(axis=1)
+    return lost / np.maximum(consumers.sum(axis=1), 1)
+
+
 def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | None = None) -> Access:
     """Every scheme's payments to each provider against its cost, on the scenario's
     simulated caseload (``simulated`` when the run already has it, common to every
@@ -168,6 +193,13 @@ def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | Non
         per_hour = float(paid.sum() / given) if given else float("nan")
         rise = break_even_rise(paid, cost, served, costs.break_even_share)
         b, r = mean_interval(share), mean_interval(at_risk)
+        lost = (
+            mean_interval(
+                losing_provider(paid, cost, consumers[name], scenario.responses.participation)
+            )
+            if scenario.responses is not None
+            else (np.nan, np.nan, np.nan)
+        )
         rows.append(
             {
                 "scheme": name,
@@ -181,6 +213,9 @@ def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | Non
                 "median_margin": round(float(np.median((paid - cost)[served])), 2),
                 "break_even_rise": round(rise, 4),
                 "break_even_per_coach_hour": round(per_hour * (1 + rise), 2),
+                "losing_provider_share": round(lost[0], 4),
+                "losing_provider_p05": round(lost[1], 4),
+                "losing_provider_p95": round(lost[2], 4),
             }
         )
     return Access(

@@ -534,6 +534,13 @@ class Responses(_Model):
     #: under hourly pay, how much slower coaching fades (hours billed; slower fading
     #: described, no elasticity found: Revell, West and Cheng); assumption on its size
     slower_fading: float = Field(0.10, ge=0, le=0.9, json_schema_extra=swing(0.0, 0.3))
+    #: provider exit: a provider paid below its cost keeps taking consumers in proportion
+    #: to (its money / its cost) ** participation; Decker (2012): physicians' Medicaid
+    #: new-patient acceptance rose 8.6 points with fees +35%, elasticity about 0.34 (an
+    #: analogy from another sector; an assumption here). Range 0 (no provider leaves) to
+    #: 1; the limit of a very large value is every provider paid below cost leaving (the
+    #: access at risk). It changes who keeps a provider, not what any scheme pays
+    participation: float = Field(0.34, ge=0, le=10)
 
 
 class Value(_Model):

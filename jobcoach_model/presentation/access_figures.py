@@ -83,6 +83,10 @@ def access_table(access: Access) -> pd.DataFrame:
                 else "",
             }
         )
+        if access.scenario.responses is not None:  # providers respond: who loses one
+            rows[-1][glossary.label("measure:losing_provider_share")] = _share(
+                r.losing_provider_share, r.losing_provider_p05, r.losing_provider_p95
+            )
     return pd.DataFrame(rows)
 
 
@@ -99,10 +103,21 @@ def access_sentence(access: Access) -> str:
         f"(90% interval {worst.below_cost_p05:.0%} to {worst.below_cost_p95:.0%}), who serve "
         f"{worst.consumers_at_risk_share:.0%} of consumers"
     )
+    if access.scenario.responses is not None:
+        text += (
+            f"; with providers taking fewer consumers the further they are paid below cost, "
+            f"{worst.losing_provider_share:.0%} of consumers would lose their provider (an "
+            "estimate by analogy with doctors' Medicaid participation)"
+        )
     if best.scheme != worst.scheme:
         text += (
             f"; {best.scheme} pays the fewest below cost, {best.below_cost_share:.0%} "
-            f"(serving {best.consumers_at_risk_share:.0%} of consumers)"
+            f"(serving {best.consumers_at_risk_share:.0%} of consumers"
+            + (
+                f", {best.losing_provider_share:.0%} losing their provider)"
+                if access.scenario.responses is not None
+                else ")"
+            )
         )
     return text + "."
 
@@ -117,8 +132,18 @@ def access_intro(access: Access) -> str:
         "billable hour (drawn around the build-up below). A provider paid below cost is at "
         "risk of leaving or of turning consumers away; the consumers it serves are the access "
         "at risk. No study has measured providers leaving after a VR rate change, so these "
-        f"are shares at risk, not a forecast. The last columns say how much every payment "
-        f"would have to rise for {share:.0%} of providers to cover their cost.</p>"
+        f"are shares at risk, not a forecast. The next columns say how much every payment "
+        f"would have to rise for {share:.0%} of providers to cover their cost."
+        + (
+            " With providers' responses on, the last column is an estimate of who would lose "
+            "their provider: a provider paid below cost keeps taking consumers in proportion "
+            "to its money over its cost raised to the participation assumption (from doctors' "
+            "Medicaid participation, another sector). It is counted, not fed back into the "
+            "totals."
+            if access.scenario.responses is not None
+            else ""
+        )
+        + "</p>"
     )
 
 
