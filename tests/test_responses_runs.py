@@ -202,3 +202,26 @@ def test_value_for_money_reuses_the_briefs_run(design):
     pd.testing.assert_frame_equal(given.table(), again.table())
     outcome = next(s.name for s in sc.schemes if paid_on_outcomes(s))
     assert np.array_equal(given.kept[outcome], results.per_replication[f"{outcome} | retained_90d"])
+
+
+def test_the_uncertainty_command_writes_value_for_money_only_with_responses(tmp_path, capsys):
+    """``jobcoach uncertainty`` on a scenario with responses prints the best buy over its
+    draws and writes the acceptability curve (a probability per scheme adding up to one
+    at each value) and the value of measuring each input; without them, neither."""
+    import pandas as pd
+
+    from jobcoach_model.cli import main
+
+    small = ["--set", "caseload.consumers=150", "--set", "simulation.replications=2"]
+    out = tmp_path / "design"
+    assert main(["uncertainty", "payment_design", "--draws", "6", *small, "--out", str(out)]) == 0
+    assert "the best buy at 4,008 USD a kept job" in capsys.readouterr().out
+    curve = pd.read_csv(out / "acceptability.csv")
+    assert set(curve["scheme"]) == {s.name for s in load_scenario("payment_design").schemes}
+    assert curve.groupby("value")["probability"].sum().round(9).eq(1).all()
+    worth = pd.read_csv(out / "value_evppi.csv")
+    assert "responses.creaming" in set(worth["input"]) and worth["input"].iloc[-1] == "EVPI"
+    plain = tmp_path / "plain"
+    assert main(["uncertainty", "small", "--draws", "4", *small, "--out", str(plain)]) == 0
+    assert not (plain / "acceptability.csv").exists()
+    assert not (plain / "value_evppi.csv").exists()

@@ -143,10 +143,32 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
 
     for path in [
         *write_uncertainty(analysis, args.out),
+        *_value_over_draws(draws, scenario, args.out),
         write_manifest(args.out, provenance(scenario)),
     ]:
         print(f"  -> {path}")
     return 0
+
+
+def _value_over_draws(draws, scenario, out: Path) -> list[Path]:
+    """With the scenario's responses on (each draw's kept jobs differ between schemes):
+    the best buy at the value of a kept job over the draws, printed, and the
+    acceptability curve and what knowing each input would be worth to that choice,
+    written (``acceptability.csv``, ``value_evppi.csv``). Nothing otherwise."""
+    from jobcoach_model.analysis.value import acceptability, from_draws
+    from jobcoach_model.base.io import write_csv
+    from jobcoach_model.presentation.value_figures import curve
+
+    drawn = from_draws(draws, scenario)
+    if drawn is None:
+        return []
+    v = drawn.value.per_kept_job
+    for r in acceptability(drawn, [v]).itertuples():
+        print(f"  {r.scheme}: the best buy at {v:,.0f} USD a kept job in {r.probability:.0%}")
+    written = [out / "acceptability.csv", out / "value_evppi.csv"]
+    write_csv(curve(drawn), written[0])
+    write_csv(drawn.evppi, written[1])
+    return written
 
 
 def register(sub: argparse._SubParsersAction) -> None:
