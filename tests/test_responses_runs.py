@@ -47,8 +47,9 @@ def test_run_prices_each_scheme_on_its_own_caseload(design):
         name = scheme.name
         for metric in ("total_paid", "denied_amount", "paid_per_retained_90d"):
             assert per[f"{name} | {metric}"].equals(alone[f"{name} | {metric}"]), metric
-        kept = alone["caseload | retained_90d_share"] * sc.caseload.consumers
-        assert np.allclose(per[f"{name} | retained_90d"], kept)
+        for count in ("retained_90d", "stabilized"):  # the outcomes on its own caseload
+            own = alone[f"caseload | {count}_share"] * sc.caseload.consumers
+            assert np.allclose(per[f"{name} | {count}"], own), count
     first = run(responded(sc, sc.schemes[0]), keep_sample=False).per_replication
     assert per["caseload | retained_90d_share"].equals(first["caseload | retained_90d_share"])
     # the two kinds of pay really are priced on different caseloads
