@@ -19,6 +19,7 @@ from jobcoach_model.caseloads.scenario import load_scenario
 from jobcoach_model.explorer.panel import Explorer
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
 
 
 def test_rate_change_reprices_without_resimulating():
@@ -32,6 +33,26 @@ def test_rate_change_reprices_without_resimulating():
     assert after == pytest.approx(before * 45.16 / 40, rel=1e-6)
     ex.controls["consumers"].value = 600
     assert ex.last_update["kind"] == "caseload" and ex.model.chunks is not chunks
+
+
+def test_a_scenario_with_responses_opens_and_reprices_each_kind_of_pays_caseload():
+    """The explorer on a scenario whose providers respond (each kind of pay its own
+    caseload): it opens up to date, keeps one caseload per kind of pay, re-prices them
+    when a rate moves, and its totals and why panel are the scenario's own run's."""
+    from jobcoach_model.caseloads.runner import run
+
+    ex = Explorer(SCENARIOS / "payment_design.yaml", debounce=0)
+    assert "jc-ready" in ex.status.value
+    chunks = ex.model.chunks
+    assert set(chunks) == {False, True}  # the hourly schemes' caseload, outcome pay's
+    ex.controls["ks_rate"].value = 45.16
+    assert "jc-ready" in ex.status.value
+    assert ex.last_update["kind"] == "rate" and ex.model.chunks is chunks
+    alone = run(ex.scenario(), keep_sample=False)
+    for s in ex.results.scenario.schemes:
+        assert ex.total(s.name) == alone.metric(s.name, "total_paid")
+    ex.why_from.value, ex.why_to.value = "Kansas hourly", "Iowa outcome (D codes)"
+    assert "(providers&#x27; responses)" in ex.why.value  # the response step
 
 
 def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():

@@ -143,6 +143,12 @@ def test_bridges_with_responses_add_up_to_each_schemes_own_total(design):
         assert (steps == b.to_total - b.from_total).all()
         assert (b.provider_to.sum(axis=1) == b.to_total).all()
         assert (b.steps["rule_id"] == RESPONSES).any() == crosses
+    # the caseloads a run kept, by kind of pay, give the same bridge without simulating
+    kept: dict = {}
+    run(sc, keep_sample=False, simulated=kept)
+    again = bridge(sc, hourly[0], outcome, simulated=kept)
+    assert (again.to_total == bridge(sc, hourly[0], outcome).to_total).all()
+    assert set(kept) == {False, True}
     with pytest.raises(ValueError, match="responses"):
         bridge(sc, hourly[0], outcome, simulated=[])
 

@@ -36,8 +36,8 @@ from jobcoach_model.caseloads.costs import provider_costs
 from jobcoach_model.caseloads.pricing import price
 from jobcoach_model.caseloads.responses import response_groups
 from jobcoach_model.caseloads.results import mean_interval
+from jobcoach_model.caseloads.runner import Kept, caseload_chunks
 from jobcoach_model.caseloads.scenario import Scenario
-from jobcoach_model.caseloads.simulate import SimulatedCaseload, simulate_plan
 from jobcoach_model.engine.adjudication import HELD, PAID
 
 #: the columns of ``Access.table``, one row per scheme
@@ -138,7 +138,7 @@ def losing_provider(
     return lost / np.maximum(consumers.sum(axis=1), 1)
 
 
-def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | None = None) -> Access:
+def provider_access(scenario: Scenario, simulated: Kept | None = None) -> Access:
     """Every scheme's payments to each provider against its cost, on the scenario's
     simulated caseload (``simulated`` when the run already has it, common to every
     scheme), or with the scenario's responses on, on each scheme's own caseload
@@ -153,13 +153,8 @@ def provider_access(scenario: Scenario, simulated: list[SimulatedCaseload] | Non
     hours = {n: np.zeros(R * P) for n in names}
     consumers = {n: np.zeros(R * P) for n in names}
     revenue = {n: np.zeros(R * P) for n in names}
-    groups = (
-        [(scenario, scenario.schemes, simulated)]
-        if simulated is not None
-        else [(g, schemes, None) for g, schemes in response_groups(scenario)]
-    )
-    for group, schemes, chunks in groups:
-        for cl in chunks if chunks is not None else simulate_plan(group):
+    for group, schemes in response_groups(scenario):
+        for cl in caseload_chunks(scenario, group, schemes, simulated):
             lines = cl.lines()
             provider = np.asarray(cl.outcomes["provider"], dtype=np.int64)
             served = np.bincount(cl.reps * P + provider, minlength=R * P)

@@ -41,8 +41,9 @@ import pandas as pd
 from jobcoach_model.base.errors import BridgeError
 from jobcoach_model.base.money import hours_units, line_cents
 from jobcoach_model.caseloads.pricing import LineTerms, line_terms, price
+from jobcoach_model.caseloads.runner import Kept, caseload_chunks
 from jobcoach_model.caseloads.scenario import Scenario, Scheme
-from jobcoach_model.caseloads.simulate import SimulatedCaseload, simulate_plan
+from jobcoach_model.caseloads.simulate import SimulatedCaseload
 from jobcoach_model.engine.adjudication import PAID
 from jobcoach_model.law.jurisdictions import get as get_jurisdiction
 from jobcoach_model.law.rulebook import get_rulebook
@@ -265,12 +266,13 @@ def _dated(rule_id: str, schemes: tuple[Scheme, Scheme]) -> str:
     return "".join(out)
 
 
-def _paid_cents(scenario: Scenario, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
+def _paid_cents(scenario: Scenario, scheme: Scheme, chunks) -> tuple[np.ndarray, np.ndarray]:
     """A scheme's whole cents paid per replication and per replication and provider
-    (replications x providers) on the scenario's caseload, summed as ``bridge`` sums."""
+    (replications x providers) on the scenario's caseload (``chunks``), summed as
+    ``bridge`` sums."""
     R, P = scenario.simulation.replications, scenario.caseload.coaches.providers
     total, by_provider = np.zeros(R, dtype=np.int64), np.zeros(R * P)
-    for cl in simulate_plan(scenario):
+    for cl in chunks:
         money = price(cl, scheme, scenario.outcomes.assessment_report_days, cl.lines())
         paid = money.status == PAID
         cents = _cents(money.amount[paid])
@@ -281,17 +283,22 @@ def _paid_cents(scenario: Scenario, scheme: Scheme) -> tuple[np.ndarray, np.ndar
     return total, np.rint(by_provider).astype(np.int64).reshape(R, P)
 
 
-def _responded_bridge(scenario: Scenario, a: Scheme, b: Scheme) -> Bridge:
+def _responded_bridge(scenario: Scenario, a: Scheme, b: Scheme, simulated: Kept | None) -> Bridge:
     """The bridge with the responses on: on ``a``'s own caseload (``b``'s too when both
-    are paid alike), then, when ``b``'s caseload is another, the response step."""
+    are paid alike), then, when ``b``'s caseload is another, the response step; each
+    caseload the one ``simulated`` keeps for its kind of pay, when given."""
     from jobcoach_model.caseloads.responses import paid_on_outcomes, responded
 
     own = responded(scenario, a).model_copy(update={"schemes": (a, b)})
-    inner = bridge(own, a.name, b.name)
+    chunks = caseload_chunks(scenario, own, (a,), simulated)
+    inner = bridge(own, a.name, b.name, simulated=None if simulated is None else list(chunks))
     inner = replace(inner, scenario=scenario)
     if paid_on_outcomes(a) == paid_on_outcomes(b):
         return inner
-    to_total, provider_to = _paid_cents(responded(scenario, b), b)
+    theirs = responded(scenario, b)
+    to_total, provider_to = _paid_cents(
+        theirs, b, caseload_chunks(scenario, theirs, (b,), simulated)
+    )
     cents = to_total - inner.to_total
     usd = cents / 100
     p05, p95 = np.percentile(usd, [5, 95])
@@ -359,20 +366,19 @@ def bridge(
     scenario: Scenario,
     source: str,
     target: str,
-    simulated: list[SimulatedCaseload] | None = None,
+    simulated: Kept | None = None,
 ) -> Bridge:
     """The bridge from scheme ``source``'s total paid to scheme ``target``'s, on the same
     simulated lines, over all replications of the scenario (with its responses on: on
-    the source's own caseload, then the response step; module docstring)."""
+    the source's own caseload, then the response step; module docstring). ``simulated``:
+    the caseloads a run kept (``runner.Kept``), priced here without simulating again."""
     a, b = _scheme(scenario, source), _scheme(scenario, target)
     if scenario.responses is not None:
-        if simulated is not None:
-            raise ValueError("bridge(simulated=...) prices one caseload; responses need two")
-        return _responded_bridge(scenario, a, b)
+        return _responded_bridge(scenario, a, b, simulated)
     R = scenario.simulation.replications
     steps = Steps(R)
     totals = {"a": np.zeros(R, dtype=np.int64), "b": np.zeros(R, dtype=np.int64)}
-    chunks = simulated or simulate_plan(scenario)
+    chunks = caseload_chunks(scenario, scenario, scenario.schemes, simulated)
     days = scenario.outcomes.assessment_report_days
     P = scenario.caseload.coaches.providers
     by_provider = {"a": np.zeros(R * P), "b": np.zeros(R * P)}

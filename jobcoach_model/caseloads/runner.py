@@ -158,25 +158,45 @@ def _add_own(
             acc.array(acc.own, (scheme.name, name))[reps] += counts
 
 
+#: simulated caseloads kept to be priced again: one caseload's chunks (a scenario without
+#: responses), or each caseload's by ``caseload_key``, filled as a scheme first needs one
+Kept = list[SimulatedCaseload] | dict[object, list[SimulatedCaseload]]
+
+
+def caseload_chunks(scenario: Scenario, group: Scenario, schemes, simulated: Kept | None):
+    """The chunks a group of schemes is priced on (``responses.response_groups``): those
+    ``simulated`` keeps (a dict gains the group's caseload the first time it is asked
+    for), or simulated one at a time. A list is one caseload: only for a scenario without
+    responses, whose schemes all share it."""
+    if simulated is None:
+        return simulate_plan(group)
+    if isinstance(simulated, list):
+        if scenario.responses is not None:
+            raise ValueError("one caseload's chunks given; these responses need one per kind")
+        return simulated
+    key = caseload_key(scenario, schemes)
+    if key not in simulated:
+        simulated[key] = list(simulate_plan(group))
+    return simulated[key]
+
+
 def run(
     scenario: Scenario,
     progress: bool = False,
     keep_sample: bool = True,
-    simulated: list[SimulatedCaseload] | None = None,
+    simulated: Kept | None = None,
 ) -> Results:
     """Simulate and price a scenario over all its replications, chunk by chunk (see
     ``simulate.chunk_plan``: peak memory does not grow with the caseload); with its
     responses on, each group of schemes on its own caseload (module docstring).
 
-    With ``simulated`` (chunks from ``simulate_all``) the caseload is re-priced without
-    being simulated again: what the explorer does when only a rate changes (a scenario
-    without responses only). Whether a run fits in memory and time is the caller's to
-    check first (``budget.check``, or ``budget.run_file``): the budget runs small pilots
-    through this very function.
+    With ``simulated`` (``Kept``: a dict, ``{}`` at first, or the chunks of
+    ``simulate_all``) the caseloads are re-priced without being simulated again: what
+    the explorer does when only a rate changes. Whether a run fits in memory and time is
+    the caller's to check first (``budget.check``, or ``budget.run_file``): the budget
+    runs small pilots through this very function.
     """
     groups = response_groups(scenario)
-    if simulated is not None and scenario.responses is not None:
-        raise ValueError("run(simulated=...) prices one caseload; these responses need several")
     R = scenario.simulation.replications
     acc = _accumulator(scenario)
     sample = None
@@ -185,8 +205,7 @@ def run(
     )
     last_block = blocks(scenario) - 1
     for g, (group, schemes) in enumerate(groups):
-        chunks = simulated or simulate_plan(group)
-        for cl in chunks:
+        for cl in caseload_chunks(scenario, group, schemes, simulated):
             reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
             if g == 0:
                 _add_caseload(acc, cl, group, reps)

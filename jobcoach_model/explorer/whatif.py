@@ -13,7 +13,7 @@ from pathlib import Path
 from jobcoach_model.analysis.bridge import Bridge, bridge
 from jobcoach_model.base.io import write_atomic
 from jobcoach_model.caseloads.results import Results, binomial_pass
-from jobcoach_model.caseloads.runner import run, simulate_all
+from jobcoach_model.caseloads.runner import Kept, run
 from jobcoach_model.caseloads.scenario import (
     DEFAULT_SCHEMES,
     Scenario,
@@ -127,7 +127,9 @@ class WhatIf:
     def __init__(self, resimulate: Iterable[str] = ()) -> None:
         #: the controls whose change means a new caseload (the others re-price it)
         self.resimulate = tuple(resimulate) or resimulating(explorer_controls(compared()))
-        self.chunks = None  # the simulated caseload, kept while only rates change
+        #: the simulated caseloads (one, or one per kind of pay with the scenario's
+        #: responses on), kept while only rates change
+        self.chunks: Kept | None = None
         self.caseload_key: tuple | None = None
         self.results: Results | None = None
 
@@ -137,7 +139,7 @@ class WhatIf:
         key = tuple(values[name] for name in self.resimulate)
         kind = "rate"
         if self.chunks is None or key != self.caseload_key:
-            self.chunks = simulate_all(scenario)
+            self.chunks = {}  # the run simulates each caseload it needs into it
             self.caseload_key = key
             kind = "caseload"
         self.results = run(scenario, keep_sample=False, simulated=self.chunks)
