@@ -105,12 +105,13 @@ def test_scenarios_init_example_and_notebooks_from_the_wheel(installed):
     assert example.returncode == 0, example.stderr
     assert (here / "reports" / "example" / "example_KS.csv").is_file()
     # the installed notebooks are never written in place: executed copies land here
-    # the small scenario at 3 replications and 06's Sobol at N = 16: the mechanism (every
-    # notebook of the wheel runs into ./notebooks) is the same as at the defaults
+    # the small scenario at 3 replications, 06's Sobol at N = 16 and 20 joint draws: the
+    # mechanism (every notebook of the wheel runs into ./notebooks) is the same as at the
+    # defaults
     suite = _run(
         target, here, "notebooks", "--scenario", "small", "--quiet",
         "--param", "replications=3", "--param", "sobol_n=16", "--param", "workers=0",
-        timeout=600,
+        "--param", "draws=20", timeout=600,
     )  # fmt: skip
     assert suite.returncode == 0, suite.stderr
     assert (here / "notebooks" / "cost_brief.ipynb").is_file()
