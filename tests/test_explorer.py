@@ -55,6 +55,35 @@ def test_a_scenario_with_responses_opens_and_reprices_each_kind_of_pays_caseload
     assert "(providers&#x27; responses)" in ex.why.value  # the response step
 
 
+def test_the_responses_switch_gives_each_kind_of_pay_its_caseload_and_back(tmp_path):
+    """Providers responding, from the panel: off at first on the baseline; turned on, the
+    scheme paid on outcomes keeps its own jobs (its money per kept job is its own run's),
+    the access table adds who loses a provider, and the export carries the responses;
+    turned off, every total is what it was, to the cent, without simulating again."""
+    from jobcoach_model.caseloads.runner import run
+
+    ex = Explorer(debounce=0, export_path=tmp_path / "respond.yaml", export_dir=tmp_path)
+    assert not ex.respond.value and ex.results.scenario.responses is None
+    before = {s.name: ex.total(s.name) for s in ex.results.scenario.schemes}
+    assert "Consumers losing their provider" not in ex.access.value
+    ex.respond.value = True
+    assert ex.last_update["kind"] == "caseload" and "jc-ready" in ex.status.value
+    sc = ex.results.scenario
+    assert sc.responses is not None
+    alone = run(sc, keep_sample=False)
+    for s in sc.schemes:
+        assert ex.results.metric(s.name, "paid_per_retained_90d") == alone.metric(
+            s.name, "paid_per_retained_90d"
+        )
+    outcome = "Iowa outcome (D codes)"
+    assert ex.total(outcome) != before[outcome]
+    assert "Consumers losing their provider" in ex.access.value
+    assert load_scenario(ex.export()).responses is not None
+    ex.respond.value = False
+    assert ex.last_update["kind"] == "rate"  # the one caseload is still kept
+    assert {s.name: ex.total(s.name) for s in ex.results.scenario.schemes} == before
+
+
 def test_quick_changes_are_debounced_into_one_update_with_a_busy_state():
     async def drive():
         ex = Explorer(debounce=0.05)

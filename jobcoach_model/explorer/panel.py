@@ -102,6 +102,14 @@ class Explorer:
             layout=layout(),
         )
         self.schemes.add_class("jc-schemes")
+        #: providers' responses to how they are paid: each kind of pay its own caseload
+        self.respond = w.Checkbox(
+            value=self.base.responses is not None,
+            description=glossary.label("term:responses"),
+            style=style,
+            layout=layout(),
+        )
+        self.respond.add_class("jc-respond")
         # one dropdown per interpretation of each rulebook: its options, the default chosen
         self.readings: dict[tuple[str, str], w.Dropdown] = {}
         for code in self.codes:
@@ -159,7 +167,12 @@ class Explorer:
         self.export_note = w.HTML()
         self.export_note.add_class("jc-export-note")
 
-        for widget in [*self.controls.values(), self.schemes, *self.readings.values()]:
+        for widget in [
+            *self.controls.values(),
+            self.schemes,
+            *self.readings.values(),
+            self.respond,
+        ]:
             widget.observe(self._changed, names="value")
         self.schemes.observe(lambda _change: self._show_states(), names="value")
         self._show_states()
@@ -209,6 +222,8 @@ class Explorer:
         for group, heading in GROUPS:
             column.append(w.HTML(f"<b>{html.escape(heading.format(owner=owner).strip())}</b>"))
             column += [self.controls[c.name] for c in self.control_table if c.group == group]
+            if group == "costs":
+                column.append(self.respond)
             if group == "rates":
                 column += [
                     self.schemes,
@@ -244,6 +259,7 @@ class Explorer:
             self.schemes.value,
             replications or self.replications,
             self.control_table,
+            respond=self.respond.value,
         )
 
     def _values(self) -> dict:
@@ -408,19 +424,31 @@ class Explorer:
 
         access = provider_access(self.results.scenario, simulated=self.model.chunks)
         cost = build_up(self.results.scenario.costs).cost
+        respond = self.results.scenario.responses is not None  # who loses a provider
         rows = "".join(
             f"<tr><td>{html.escape(r.scheme)}</td><td class='jc-below' "
             f"data-scheme='{html.escape(r.scheme, quote=True)}' "
             f"data-value='{r.below_cost_share:.4f}'>"
             f"{r.below_cost_share:.0%}</td><td>{r.consumers_at_risk_share:.0%}</td>"
-            f"<td>{usd(r.paid_per_coach_hour, cents=True)}</td></tr>"
+            + (
+                f"<td class='jc-losing' data-value='{r.losing_provider_share:.4f}'>"
+                f"{r.losing_provider_share:.0%}</td>"
+                if respond
+                else ""
+            )
+            + f"<td>{usd(r.paid_per_coach_hour, cents=True)}</td></tr>"
             for r in access.table.itertuples()
+        )
+        losing = (
+            f"<th>{html.escape(glossary.label('measure:losing_provider_share'))}</th>"
+            if respond
+            else ""
         )
         self.access.value = (
             f"<h4>Providers paid below cost (a billable hour costs about {usd(cost, cents=True)}; "
             "mean over replications)</h4><table cellpadding='4' style='border-collapse:collapse'>"
             f"<thead><tr><th>Scheme</th><th>{glossary.label('measure:below_cost_share')}</th>"
-            f"<th>{html.escape(glossary.label('measure:consumers_at_risk_share'))}</th>"
+            f"<th>{html.escape(glossary.label('measure:consumers_at_risk_share'))}</th>{losing}"
             f"<th>{glossary.label('measure:paid_per_coach_hour')}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )

@@ -16,6 +16,7 @@ from jobcoach_model.caseloads.results import Results, binomial_pass
 from jobcoach_model.caseloads.runner import Kept, run
 from jobcoach_model.caseloads.scenario import (
     DEFAULT_SCHEMES,
+    Responses,
     Scenario,
     Scheme,
     scenario_yaml,
@@ -67,10 +68,13 @@ def what_if_scenario(
     chosen: Iterable[str],
     replications: int,
     controls: Iterable[Control] | None = None,
+    respond: bool | None = None,
 ) -> Scenario:
     """The scenario that control values describe: ``values`` by control name (each does
     what its row of ``controls.py`` says), ``readings`` by (rulebook, interpretation),
-    ``chosen`` scheme names among the offered schemes (``offered_schemes``)."""
+    ``chosen`` scheme names among the offered schemes (``offered_schemes``); ``respond``
+    turns providers' responses on (the base scenario's, else the cited defaults) or off
+    (None: as the base scenario has them)."""
     table = {c.name: c for c in (controls or explorer_controls(compared()))}
     overrides: dict[str, dict] = {}
     data = base.model_dump()
@@ -105,6 +109,8 @@ def what_if_scenario(
         data["services"]["fade_per_week"] = {
             k: min(0.95, getattr(fade, k) * values["fading"]) for k in ("low", "medium", "high")
         }
+    if respond is not None:
+        data["responses"] = (base.responses or Responses()).model_dump() if respond else None
     data["schemes"] = [s.model_dump() for s in schemes]
     data["simulation"]["replications"] = replications
     data["name"] = f"{base.name}_what_if"
@@ -142,7 +148,10 @@ class WhatIf:
             self.chunks = {}  # the run simulates each caseload it needs into it
             self.caseload_key = key
             kind = "caseload"
+        known = len(self.chunks)
         self.results = run(scenario, keep_sample=False, simulated=self.chunks)
+        if len(self.chunks) > known:  # a caseload not kept yet (responses turned on)
+            kind = "caseload"
         return kind
 
     def total(self, scheme: str) -> float:
