@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from toys import value_toy
 
 from jobcoach_model.analysis.uncertainty import precision_note
 from jobcoach_model.analysis.voi import cheapest, pairwise_findings, strict_winner, tied
@@ -373,27 +374,10 @@ def test_a_providers_size_band_is_decided_at_each_edge_by_its_consumers():
 # -- value for money and access (issue 32) -------------------------------------------------
 
 
-def _vfm(kept_b: list[float], over: str = "simulated caseloads"):
-    from jobcoach_model.analysis.value import ValueForMoney
-    from jobcoach_model.caseloads.scenario import Value
-
-    n = len(kept_b)
-    return ValueForMoney(
-        scenario=None,
-        reference="A",
-        paid={"A": np.full(n, 100.0), "B": np.full(n, 200.0)},
-        kept={"A": np.full(n, 10.0), "B": np.array(kept_b, dtype=float)},
-        stabilized={"A": np.full(n, 10.0), "B": np.array(kept_b, dtype=float)},
-        hard_cases={"A": 5.0, "B": 5.0},
-        value=Value(per_kept_job=10.5, low=0, high=40),
-        over=over,
-    )
-
-
 def test_the_same_kept_jobs_say_cheapest_is_the_whole_answer_and_name_no_best_buy():
     from jobcoach_model.presentation.value_figures import value_sentence
 
-    text = value_sentence(_vfm([10.0, 10.0]))
+    text = value_sentence(value_toy([10.0, 10.0]))
     assert "the cheapest scheme is the best buy whatever a kept job is worth" in text
     assert "best buy at" not in text and "changes at" not in text
 
@@ -404,18 +388,19 @@ def test_a_best_buy_says_how_likely_over_what_and_where_it_changes():
     the sentence says so, and what knowing everything would be worth."""
     from jobcoach_model.presentation.value_figures import value_sentence
 
-    sure = value_sentence(_vfm([20.0, 20.0]))
+    sure = value_sentence(value_toy([20.0, 20.0]))
     assert "B is the best buy at $10 a kept job (in 100% of simulated caseloads)" in sure
     assert "the best buy changes at $10 (A to B)" in sure
     assert "knowing which caseload comes would be worth $0" in sure
-    drawn = value_sentence(_vfm([20.0, 20.0]), _vfm([19.0, 21.0], over="joint draws"))
+    drawn = value_sentence(value_toy([20.0, 20.0]), value_toy([19.0, 21.0], over="joint draws"))
     assert "(in 50% of joint draws)" in drawn
     assert "knowing every assumption and reading exactly would be worth $3" in drawn
     # a range of values that stops below the switch: no change to report
     from dataclasses import replace
 
     low = replace(
-        _vfm([20.0, 20.0]), value=_vfm([20.0, 20.0]).value.model_copy(update={"high": 9.0})
+        value_toy([20.0, 20.0]),
+        value=value_toy([20.0, 20.0]).value.model_copy(update={"high": 9.0}),
     )
     never = value_sentence(low)
     assert "changes at" not in never

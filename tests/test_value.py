@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from toys import value_toy
 
 from jobcoach_model.analysis.value import (
-    ValueForMoney,
     acceptability,
     evpi,
     icer_interval,
@@ -19,30 +19,15 @@ from jobcoach_model.analysis.value import (
 from jobcoach_model.caseloads.responses import paid_on_outcomes, responded, response_groups
 from jobcoach_model.caseloads.scenario import (
     Responses,
-    Value,
     load_scenario,
     response_notes,
 )
 from jobcoach_model.caseloads.simulate import simulate_plan
 
 
-def _toy(kept_b: list[float]) -> ValueForMoney:
-    """A pays 100 and keeps 10 jobs; B pays 200 and keeps ``kept_b`` (per replication)."""
-    n = len(kept_b)
-    return ValueForMoney(
-        scenario=None,
-        reference="A",
-        paid={"A": np.full(n, 100.0), "B": np.full(n, 200.0)},
-        kept={"A": np.full(n, 10.0), "B": np.array(kept_b, dtype=float)},
-        stabilized={"A": np.full(n, 10.0), "B": np.array(kept_b, dtype=float)},
-        hard_cases={"A": 5.0, "B": 5.0},
-        value=Value(per_kept_job=10.5, low=0, high=40),
-    )
-
-
 def test_acceptability_curve_switch_and_evpi_on_a_toy_with_a_known_answer():
     """Net benefit A = 10v - 100, B = 20v - 200: B is the better buy above v = 10."""
-    sure = _toy([20.0, 20.0])
+    sure = value_toy([20.0, 20.0])
     c = acceptability(sure, np.array([5.0, 15.0])).pivot(
         index="value", columns="scheme", values="probability"
     )
@@ -53,7 +38,7 @@ def test_acceptability_curve_switch_and_evpi_on_a_toy_with_a_known_answer():
     # B keeps 19 or 21: at v = 10.5 B wins in one replication of two. Net benefits:
     # A 5 and 5, B -0.5 and 20.5; the best per replication averages 12.75, the best mean
     # is B's 10, so perfect information is worth 2.75
-    noisy = _toy([19.0, 21.0])
+    noisy = value_toy([19.0, 21.0])
     at = acceptability(noisy, np.array([10.5]))
     assert at["probability"].tolist() == [0.5, 0.5]
     assert evpi(noisy, 10.5) == pytest.approx(2.75)
@@ -67,7 +52,7 @@ def test_acceptability_curve_switch_and_evpi_on_a_toy_with_a_known_answer():
 
 
 def test_the_incremental_cost_per_kept_job_by_hand():
-    t = _toy([20.0, 20.0]).table().set_index("scheme")
+    t = value_toy([20.0, 20.0]).table().set_index("scheme")
     assert t.loc["B", "icer"] == 10.0 and t.loc["B", "extra_kept"] == 10.0
     assert t.loc["B", "cost_per_kept_job"] == 10.0 and t.loc["A", "cost_per_kept_job"] == 10.0
     assert np.isnan(t.loc["A", "icer"])  # the reference against itself
@@ -159,7 +144,7 @@ def test_the_value_table_says_dominates_and_saves_in_words():
 
     from jobcoach_model.presentation.value_figures import value_table
 
-    base = _toy([20.0, 20.0])
+    base = value_toy([20.0, 20.0])
     col = "Cost of one more kept job (90% interval)"
     assert value_table(base)[col].tolist() == ["", "$10 ($10 to $10)"]
     cheaper_and_more = replace(base, paid={"A": base.paid["A"], "B": np.full(2, 50.0)})
