@@ -290,8 +290,8 @@ def _responded_bridge(scenario: Scenario, a: Scheme, b: Scheme, simulated: Kept 
     from jobcoach_model.caseloads.responses import paid_on_outcomes, responded
 
     own = responded(scenario, a).model_copy(update={"schemes": (a, b)})
-    chunks = caseload_chunks(scenario, own, (a,), simulated)
-    inner = bridge(own, a.name, b.name, simulated=None if simulated is None else list(chunks))
+    kept = None if simulated is None else list(caseload_chunks(scenario, own, (a,), simulated))
+    inner = bridge(own, a.name, b.name, simulated=kept)
     inner = replace(inner, scenario=scenario)
     if paid_on_outcomes(a) == paid_on_outcomes(b):
         return inner
