@@ -232,3 +232,14 @@ def test_the_uncertainty_command_writes_value_for_money_only_with_responses(tmp_
     assert main(["uncertainty", "small", "--draws", "4", *small, "--out", str(plain)]) == 0
     assert not (plain / "acceptability.csv").exists()
     assert not (plain / "value_evppi.csv").exists()
+
+
+def test_simulate_says_whose_caseload_its_records_are_only_with_responses(tmp_path, capsys):
+    from jobcoach_model.cli import main
+
+    small = ["--set", "caseload.consumers=150", "--set", "simulation.replications=2"]
+    assert main(["simulate", "payment_design", *small, "--out", str(tmp_path / "d")]) == 0
+    said = capsys.readouterr().out
+    assert "records: replication 0 of Kansas hourly's caseload" in said
+    assert main(["simulate", "small", *small, "--out", str(tmp_path / "s")]) == 0
+    assert "records: replication 0" not in capsys.readouterr().out

@@ -51,6 +51,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     written = [*write_outputs(results, args.out), write_manifest(args.out, provenance(scenario))]
     print(f"{scenario.name}: {scenario.simulation.replications} replications -> {args.out}")
     print("  " + ", ".join(p.name for p in written))
+    if scenario.responses is not None:  # which caseload the records are
+        print(
+            f"  records: replication 0 of {scenario.schemes[0].name}'s caseload (providers "
+            "respond, so each kind of pay has its own; the totals price each scheme on its own)"
+        )
     headline = results.summary[results.summary["metric"] == "total_paid"]
     for row in headline.itertuples():
         print(
