@@ -52,19 +52,21 @@ class Draws:
     #: per-need inputs, drawn as one factor on every need level
     factors: list[str] = field(default_factory=list)
 
+    def _per_scheme(self, metric: str) -> pd.DataFrame | None:
+        """One metric per draw, a column per scheme; None when the draws lack it."""
+        columns = [f"{s} | {metric}" for s in self.schemes]
+        if not all(c in self.table for c in columns):
+            return None
+        return self.table[columns].set_axis(self.schemes, axis=1)
+
     def costs(self) -> pd.DataFrame:
         """Total paid per draw, a column per scheme."""
-        return self.table[[f"{s} | total_paid" for s in self.schemes]].set_axis(
-            self.schemes, axis=1
-        )
+        return self._per_scheme("total_paid")
 
     def kept(self) -> pd.DataFrame | None:
         """Jobs kept 90 days per draw, a column per scheme, when the draws carry them (the
         responses on: each scheme on its own caseload); None otherwise."""
-        columns = [f"{s} | retained_90d" for s in self.schemes]
-        if not all(c in self.table for c in columns):
-            return None
-        return self.table[columns].set_axis(self.schemes, axis=1)
+        return self._per_scheme("retained_90d")
 
 
 def draw_points(scenario: Scenario, n: int) -> tuple[pd.DataFrame, list[dict[str, Any]]]:

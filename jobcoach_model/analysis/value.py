@@ -27,7 +27,7 @@ import pandas as pd
 
 from jobcoach_model.analysis.uncertainty import Draws, reading_groups
 from jobcoach_model.analysis.voi import value_of_information
-from jobcoach_model.caseloads.responses import responded, response_groups
+from jobcoach_model.caseloads.responses import responded
 from jobcoach_model.caseloads.results import Results
 from jobcoach_model.caseloads.scenario import Scenario, Value
 
@@ -182,6 +182,16 @@ def _own(per, scheme: str, count: str, consumers: int) -> np.ndarray:
     return per[f"caseload | {count}_share"].to_numpy() * consumers
 
 
+def hard_cases(scenario: Scenario) -> dict[str, float]:
+    """High-need consumers each scheme accepts (expected): the high-need share of the
+    caseload it is priced on (with the responses on, its own) times the consumers."""
+    consumers = scenario.caseload.consumers
+    return {
+        s.name: responded(scenario, s).caseload.need_mix.get("high", 0.0) * consumers
+        for s in scenario.schemes
+    }
+
+
 def value_for_money(
     scenario: Scenario, reference: str | None = None, results: Results | None = None
 ) -> ValueForMoney:
@@ -196,23 +206,18 @@ def value_for_money(
         results = run(scenario, keep_sample=False)
     per = results.per_replication
     consumers = scenario.caseload.consumers
-    paid, kept, stabilized, hard = {}, {}, {}, {}
-    for group, schemes in response_groups(scenario):
-        high = group.caseload.need_mix.get("high", 0.0) * consumers
-        for s in schemes:
-            paid[s.name] = per[f"{s.name} | total_paid"].to_numpy(dtype=np.float64)
-            kept[s.name] = _own(per, s.name, "retained_90d", consumers)
-            stabilized[s.name] = _own(per, s.name, "stabilized", consumers)
-            hard[s.name] = high
-    order = [s.name for s in scenario.schemes]
-    pick = lambda d: {k: d[k] for k in order}  # noqa: E731  (the scenario's order)
-    return ValueForMoney(
+    paid, kept, stabilized = {}, {}, {}
+    for s in scenario.schemes:
+        paid[s.name] = per[f"{s.name} | total_paid"].to_numpy(dtype=np.float64)
+        kept[s.name] = _own(per, s.name, "retained_90d", consumers)
+        stabilized[s.name] = _own(per, s.name, "stabilized", consumers)
+    return ValueForMoney(  # every dict in the scenario's order of schemes
         scenario,
-        reference or order[0],
-        pick(paid),
-        pick(kept),
-        pick(stabilized),
-        pick(hard),
+        reference or scenario.schemes[0].name,
+        paid,
+        kept,
+        stabilized,
+        hard_cases(scenario),
         scenario.value or Value(),
     )
 
@@ -229,11 +234,7 @@ def from_draws(
     if kept is None:
         return None
     costs = draws.costs()
-    consumers = scenario.caseload.consumers
-    hard = {
-        s.name: responded(scenario, s).caseload.need_mix.get("high", 0.0) * consumers
-        for s in scenario.schemes
-    }
+    hard = hard_cases(scenario)
     nan = {s: np.full(len(costs), np.nan) for s in draws.schemes}
     value = scenario.value or Value()
     worth = value_of_information(

@@ -88,18 +88,23 @@ def _quarter(days: np.ndarray, start: int, review_months: int) -> np.ndarray:
     return month_index(days, start) // int(review_months)
 
 
+def _rep_sums(cl: SimulatedCaseload, values: np.ndarray) -> np.ndarray:
+    """A per-consumer value (a flag or a count) summed over each replication of a chunk."""
+    return np.bincount(
+        cl.reps - cl.first_rep,
+        weights=np.asarray(values, dtype=np.float64),
+        minlength=cl.n_reps,
+    )
+
+
 def _add_caseload(acc: Accumulator, cl: SimulatedCaseload, scenario: Scenario, reps: slice) -> None:
     R = reps.stop - reps.start
     o = cl.outcomes
     local = cl.reps - reps.start
-
-    def count(values: np.ndarray) -> np.ndarray:
-        return np.bincount(local, weights=np.asarray(values, dtype=np.float64), minlength=R)
-
     bench = benchmark_settings(scenario)
     within = within_window(cl, bench)
     values = case_values(cl, bench, scenario.outcomes.assessment_report_days)
-    counts = {name: count(flags) for name, flags in values.items()}
+    counts = {name: _rep_sums(cl, flags) for name, flags in values.items()}
     for name, values in counts.items():
         acc.array(acc.counts, name)[reps] += values
 
@@ -133,15 +138,6 @@ def _accumulator(scenario: Scenario) -> Accumulator:
     )
 
 
-def _retained(cl: SimulatedCaseload, reps: slice) -> np.ndarray:
-    """Jobs kept 90 days in each replication of a chunk."""
-    return np.bincount(
-        cl.reps - reps.start,
-        weights=np.asarray(cl.outcomes["retained_90d"], dtype=np.float64),
-        minlength=cl.n_reps,
-    )
-
-
 def _add_own(
     acc: Accumulator, cl: SimulatedCaseload, group: Scenario, schemes, reps: slice
 ) -> None:
@@ -149,11 +145,7 @@ def _add_own(
     scheme (``results.OWN_COUNTS``)."""
     values = case_values(cl, benchmark_settings(group), group.outcomes.assessment_report_days)
     for name in OWN_COUNTS:
-        counts = np.bincount(
-            cl.reps - reps.start,
-            weights=np.asarray(values[name], dtype=np.float64),
-            minlength=cl.n_reps,
-        )
+        counts = _rep_sums(cl, values[name])
         for scheme in schemes:
             acc.array(acc.own, (scheme.name, name))[reps] += counts
 
@@ -272,7 +264,7 @@ def paid_totals(
             paid[s.name] = np.zeros(R)
         for cl, lines in chunks:
             reps = slice(cl.first_rep, cl.first_rep + cl.n_reps)
-            kept[reps] += _retained(cl, reps)
+            kept[reps] += _rep_sums(cl, cl.outcomes["retained_90d"])
             if not todo:
                 continue
             lines = cl.lines() if lines is None else lines
